@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/launchgate/launchgate/internal/policy"
+	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/internal/report"
+)
+
+// repoPolicyPath is where a repository keeps its own policy.
+const repoPolicyPath = ".github/launchgate.yml"
+
+func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
+	fset := flag.NewFlagSet("check", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	policyFile := fset.String("policy", "", "policy file (default: DIR/"+repoPolicyPath+" if present, else the embedded default)")
+	format := fset.String("format", "text", "output format: text, json or markdown")
+	if err := fset.Parse(args); err != nil {
+		return 2
+	}
+	if fset.NArg() > 1 {
+		fmt.Fprintln(stderr, "usage: launchgate check [--policy FILE] [--format text|json|markdown] [DIR]")
+		return 2
+	}
+	dir := "."
+	if fset.NArg() == 1 {
+		dir = fset.Arg(0)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "launchgate check: %s is not a directory\n", dir)
+		return 2
+	}
+	if *format != "text" && *format != "json" && *format != "markdown" {
+		fmt.Fprintf(stderr, "launchgate check: unknown format %q (use text, json or markdown)\n", *format)
+		return 2
+	}
+	pol, err := loadPolicy(*policyFile, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate check: the policy cannot be used:\n%v\n", err)
+		return 2
+	}
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: os.DirFS(dir)}, now)
+	opts := report.Options{Dir: dir, PolicySource: pol.Source}
+	switch *format {
+	case "json":
+		err = report.JSON(stdout, rep)
+	case "markdown":
+		err = report.Markdown(stdout, rep, opts)
+	default:
+		err = report.Text(stdout, rep, opts)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate check: %v\n", err)
+		return 2
+	}
+	for _, r := range rep.Requirements {
+		if r.Status == readiness.Fail {
+			return 1
+		}
+	}
+	return 0
+}
+
+// loadPolicy reads the explicit policy file, else the directory's own
+// policy, else the embedded default.
+func loadPolicy(file, dir string) (*policy.Policy, error) {
+	if file == "" {
+		candidate := filepath.Join(dir, filepath.FromSlash(repoPolicyPath))
+		if _, err := os.Stat(candidate); err == nil {
+			file = candidate
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	if file == "" {
+		return policy.Default()
+	}
+	data, err := readPolicyFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(file, data)
+}
+
+// readPolicyFile reads at most policy.MaxSize+1 bytes so that Parse can
+// reject an oversized file without it all being read into memory.
+func readPolicyFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, policy.MaxSize+1))
+}

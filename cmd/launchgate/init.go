@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/launchgate/launchgate/templates"
+)
+
+// runInit writes the launch kit into DIR/launch/, never overwriting a file
+// that exists: a team re-running init after writing half its kit loses
+// nothing.
+func runInit(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 || (len(args) == 1 && args[0] != "" && args[0][0] == '-') {
+		fmt.Fprintln(stderr, "usage: launchgate init [DIR]")
+		return 2
+	}
+	dir := "."
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	names, err := fs.Glob(templates.Launch, "launch/*.md")
+	if err != nil || len(names) == 0 {
+		fmt.Fprintf(stderr, "launchgate init: no launch-kit templates in this build: %v\n", err)
+		return 2
+	}
+	dest := filepath.Join(dir, "launch")
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		fmt.Fprintf(stderr, "launchgate init: %v\n", err)
+		return 2
+	}
+	for _, name := range names {
+		data, err := fs.ReadFile(templates.Launch, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "launchgate init: %v\n", err)
+			return 2
+		}
+		target := filepath.Join(dest, path.Base(name))
+		switch err := writeNew(target, data); {
+		case errors.Is(err, fs.ErrExist):
+			fmt.Fprintf(stdout, "kept     %s (exists)\n", target)
+		case err != nil:
+			fmt.Fprintf(stderr, "launchgate init: %v\n", err)
+			return 2
+		default:
+			fmt.Fprintf(stdout, "created  %s\n", target)
+		}
+	}
+	fmt.Fprintf(stdout, `
+Next: fill in every section of the documents in %s. The comments and
+<placeholders> in them say what to write; they do not count as content, so
+the kit fails the check until each section is written. Then run:
+
+  launchgate check %s
+`, dest, dir)
+	return 0
+}
+
+// writeNew creates a file that must not exist yet.
+func writeNew(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

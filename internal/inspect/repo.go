@@ -1,0 +1,145 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// MaxFileSize caps what a check reads from one file. Launch-kit documents,
+// manifests and CI files are small; anything larger is almost certainly not
+// what the check is looking for, and reading it would let a PR make the App
+// fetch and parse arbitrarily large blobs.
+const MaxFileSize = 1 << 20
+
+// Environment is a deployment environment the policy requires, with the
+// other names teams use for it (directory and values-file names).
+type Environment struct {
+	Name    string   `yaml:"name" json:"name"`
+	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+}
+
+// Names returns the environment's name followed by its aliases.
+func (e Environment) Names() []string {
+	return append([]string{e.Name}, e.Aliases...)
+}
+
+// Repo is the snapshot of a repository that checks inspect. It memoises
+// work that several checks share (the file list, rendered environments),
+// so one evaluation lists and renders at most once. A Repo serves one
+// evaluation and is not safe for concurrent use.
+type Repo struct {
+	fsys fs.FS
+	now  time.Time
+	envs []Environment
+
+	files    []string
+	filesErr error
+	listed   bool
+
+	// rendered is filled on first use by Rendered (render.go).
+	rendered     []RenderedEnv
+	renderedDone bool
+}
+
+// NewRepo wraps a file tree. now is the evaluation time (checks never read
+// the clock); envs are the environments the policy requires.
+func NewRepo(fsys fs.FS, now time.Time, envs []Environment) *Repo {
+	return &Repo{fsys: fsys, now: now, envs: envs}
+}
+
+// FS is the underlying file tree.
+func (r *Repo) FS() fs.FS { return r.fsys }
+
+// Now is the evaluation time.
+func (r *Repo) Now() time.Time { return r.now }
+
+// Environments are the environments the policy requires, in policy order.
+func (r *Repo) Environments() []Environment { return r.envs }
+
+// Files lists every regular file, sorted, as slash paths relative to the
+// root. The .git directory is skipped: it is not part of the tree a PR
+// proposes.
+func (r *Repo) Files() ([]string, error) {
+	if r.listed {
+		return r.files, r.filesErr
+	}
+	r.listed = true
+	err := fs.WalkDir(r.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" && p != "." {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			r.files = append(r.files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		r.filesErr = fmt.Errorf("listing repository files: %w", err)
+	}
+	sort.Strings(r.files)
+	return r.files, r.filesErr
+}
+
+// Match returns the files matching any of the doublestar patterns, sorted
+// and without duplicates.
+func (r *Repo) Match(patterns ...string) ([]string, error) {
+	files, err := r.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		for _, p := range patterns {
+			if ok, _ := doublestar.Match(p, f); ok {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Exists reports whether name is a regular file or a directory.
+func (r *Repo) Exists(name string) bool {
+	_, err := fs.Stat(r.fsys, name)
+	return err == nil
+}
+
+// ErrBinary is returned by ReadFile for files that are not text.
+var ErrBinary = errors.New("binary file (contains a NUL byte)")
+
+// ReadFile reads a text file of at most MaxFileSize bytes. Oversized and
+// binary files are errors, which checks report as failing findings: a
+// check never passes on content it could not read.
+func (r *Repo) ReadFile(name string) ([]byte, error) {
+	f, err := r.fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("reading %s: larger than the %d byte limit", name, MaxFileSize)
+	}
+	// Git's own heuristic: a NUL in the first 8000 bytes means binary.
+	if bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
+		return nil, fmt.Errorf("reading %s: %w", name, ErrBinary)
+	}
+	return data, nil
+}

@@ -1,0 +1,176 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDefaultPolicyParses(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatalf("embedded default policy: %v", err)
+	}
+	var ids []string
+	for _, r := range p.Requirements {
+		ids = append(ids, r.ID)
+	}
+	if got, want := strings.Join(ids, ","), "deployment,security,monitoring,scaling,recovery"; got != want {
+		t.Errorf("requirement ids = %s, want %s", got, want)
+	}
+	if got := strings.Join(p.Teams(), ","); got != "infra,security" {
+		t.Errorf("teams = %s, want infra,security", got)
+	}
+	var envs []string
+	for _, e := range p.Environments {
+		envs = append(envs, e.Name)
+	}
+	if got := strings.Join(envs, ","); got != "production,uat,integration,ci,development" {
+		t.Errorf("environments = %s", got)
+	}
+	if !strings.HasPrefix(p.Digest, "sha256:") {
+		t.Errorf("digest = %q", p.Digest)
+	}
+}
+
+// TestParseErrors checks that each kind of mistake is reported with the
+// line it is on, and that a broken policy never loads.
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		yaml     string
+		wantLine int
+		wantMsg  string
+	}{
+		{"syntax error", "version: 1\nrequirements: [\n", 3, "did not find expected"},
+		{"unknown top-level key", "version: 1\nrequirement:\n  - id: a\n", 2, `unknown key "requirement"`},
+		{"wrong type", "version: one\nrequirements: []\n", 1, "cannot unmarshal"},
+		{"missing version", "requirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 0, "version must be 1"},
+		{"unknown check kind", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - id: c\n        kind: nosuch\n", 6, `unknown kind "nosuch"`},
+		{"check without kind", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - id: c\n", 6, "has no kind"},
+		{"unknown check parameter", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - id: c\n        kind: document\n        path: launch/x.md\n        sectons: []\n", 9, `unknown key "sectons"`},
+		{"nested unknown key", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - id: c\n        kind: document\n        path: launch/x.md\n        sections:\n          - titel: X\n", 10, `unknown key "titel"`},
+		{"invalid check params", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - id: c\n        kind: document\n", 6, `check "c" (document)`},
+		{"empty requirement", "version: 1\nrequirements:\n  - id: a\n    title: A\n", 3, "would always pass"},
+		{"bad requirement id", "version: 1\nrequirements:\n  - id: A B\n    title: A\n    approvals: [infra]\n", 3, "requirement id"},
+		{"duplicate requirement", "version: 1\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n  - id: a\n    title: B\n    approvals: [infra]\n", 6, "used twice"},
+		{"sign-off without team", "version: 1\nrequirements:\n  - id: a\n    title: A\n    signoffs:\n      - id: s\n        text: ok\n", 6, "needs a team slug"},
+		{"duplicate sign-off across requirements", "version: 1\nrequirements:\n  - id: a\n    title: A\n    signoffs:\n      - {id: s, text: x, team: infra}\n  - id: b\n    title: B\n    signoffs:\n      - {id: s, text: y, team: infra}\n", 10, "unique across the policy"},
+		{"bad launch glob", "version: 1\nlaunch:\n  paths: [\"launch/[\"]\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 3, "not a valid glob"},
+		{"bad team", "version: 1\napprovals:\n  teams: [\"@org/security\"]\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 3, "not a team slug"},
+		{"duplicate environment alias", "version: 1\nenvironments:\n  - {name: production, aliases: [prod]}\n  - {name: prod}\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 4, "used by both"},
+		{"unknown extends", "version: 1\nextends: strict\n", 2, `extends must be "default"`},
+		{"not a mapping", "- a\n- b\n", 0, "must be a YAML mapping"},
+		{"binary", "version: 1\x00", 0, "binary"},
+		{"oversized", "version: 1\n#" + strings.Repeat("x", MaxSize), 0, "limit"},
+		{"invalid utf-8", "version: 1\ntitle: \xff\n", 0, "UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("launchgate.yml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("Parse succeeded (%d requirements), want an error", len(p.Requirements))
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error %T %v is not policy.Errors", err, err)
+			}
+			for _, e := range errs {
+				if e.Line == tt.wantLine && strings.Contains(e.Msg, tt.wantMsg) {
+					if !strings.HasPrefix(e.Error(), "launchgate.yml") {
+						t.Errorf("error %q does not name the file", e.Error())
+					}
+					return
+				}
+			}
+			t.Errorf("errors:\n%v\nwant one at line %d containing %q", err, tt.wantLine, tt.wantMsg)
+		})
+	}
+}
+
+func TestParseReportsEveryUnknownKey(t *testing.T) {
+	_, err := Parse("p.yml", []byte("version: 1\nfoo: 1\nbar: 2\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n    baz: 3\n"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
+	}
+	for i, line := range []int{2, 3, 8} {
+		if errs[i].Line != line {
+			t.Errorf("error %d at line %d, want %d: %v", i, errs[i].Line, line, errs[i])
+		}
+	}
+}
+
+func TestAnchorsAndMergeKeys(t *testing.T) {
+	src := `version: 1
+x-doc: &doc
+  kind: document
+  min_words: 5
+requirements:
+  - id: a
+    title: A
+    checks:
+      - <<: *doc
+        id: c
+        path: launch/a.md
+        sections: [{title: One}]
+`
+	p, err := Parse("p.yml", []byte(src))
+	if err == nil {
+		t.Fatalf("unknown top-level key x-doc was accepted: %+v", p)
+	}
+	// Without the stray key the merge key itself is fine.
+	src = strings.Replace(src, "x-doc: &doc\n  kind: document\n  min_words: 5\n", "", 1)
+	src = strings.Replace(src, "      - <<: *doc\n        id: c\n", "      - &doc\n        id: c\n        kind: document\n        min_words: 5\n", 1)
+	if _, err := Parse("p.yml", []byte(src)); err != nil {
+		t.Fatalf("anchored check: %v", err)
+	}
+}
+
+func TestExtendsDefault(t *testing.T) {
+	src := `version: 1
+extends: default
+launch:
+  labels: [go-live]
+requirements:
+  - id: recovery
+    checks:
+      - id: recovery-doc
+        kind: document
+        path: launch/recovery.md
+        min_words: 50
+        sections: [{title: Backups}]
+  - id: compliance
+    title: Compliance
+    signoffs:
+      - {id: sox, text: SOX controls reviewed, team: compliance}
+`
+	p, err := Parse("org/.github:launchgate.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := Default()
+	if got := strings.Join(p.Launch.Labels, ","); got != "go-live" {
+		t.Errorf("labels = %s, want the override", got)
+	}
+	if got, want := strings.Join(p.Launch.Paths, ","), strings.Join(def.Launch.Paths, ","); got != want {
+		t.Errorf("paths = %s, want the default's %s", got, want)
+	}
+	if len(p.Requirements) != 6 || p.Requirements[5].ID != "compliance" {
+		t.Fatalf("requirements = %d, want the default's five plus compliance", len(p.Requirements))
+	}
+	rec := p.Requirement("recovery")
+	if rec.Title != def.Requirement("recovery").Title {
+		t.Errorf("recovery title %q was not kept from the default", rec.Title)
+	}
+	if len(rec.Signoffs) != 1 || len(rec.Checks) != len(def.Requirement("recovery").Checks) {
+		t.Errorf("recovery lost the default's sign-offs or checks: %+v", rec)
+	}
+	if !strings.Contains(p.Digest, def.Digest) {
+		t.Errorf("digest %q does not cover the default %q", p.Digest, def.Digest)
+	}
+	// The default itself is untouched.
+	if def.Launch.Labels[0] != "launch" || len(def.Requirements) != 5 {
+		t.Errorf("merging modified the default policy")
+	}
+}

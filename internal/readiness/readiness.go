@@ -1,0 +1,210 @@
+// Package readiness evaluates a repository snapshot against a policy. It is
+// pure: no network, no clock, no globals, so the CLI and the App reach the
+// same answer for the same input, and replicas can evaluate any PR at any
+// time.
+package readiness
+
+import (
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/policy"
+)
+
+// Status is the state of a check or a requirement.
+type Status string
+
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Pending Status = "pending"
+)
+
+// Kinds of the human items a report lists beside the automatic checks.
+const (
+	KindSignoff  = "signoff"
+	KindApproval = "approval"
+)
+
+// Report is the outcome of one evaluation. Its JSON form is a stable
+// interface: other tools read it.
+type Report struct {
+	Ready        bool          `json:"ready"`
+	Requirements []Requirement `json:"requirements"`
+}
+
+// Requirement is the outcome of one policy requirement.
+type Requirement struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	Status Status  `json:"status"`
+	Checks []Check `json:"checks"`
+}
+
+// Check is the outcome of an automatic check or a human item (a sign-off
+// or an approval, with Kind KindSignoff or KindApproval).
+type Check struct {
+	ID          string            `json:"id"`
+	Kind        string            `json:"kind"`
+	Description string            `json:"description,omitempty"`
+	Status      Status            `json:"status"`
+	Findings    []inspect.Finding `json:"findings"`
+	// Team owns a human item: only its members may sign off or approve.
+	Team string `json:"team,omitempty"`
+	// By and At say who completed a human item, and when.
+	By string     `json:"by,omitempty"`
+	At *time.Time `json:"at,omitempty"`
+}
+
+// Human is what people have done on a pull request. A nil *Human means it
+// cannot be known (a local check), so every human item is pending.
+type Human struct {
+	// Signoffs are the valid sign-offs, by sign-off id.
+	Signoffs map[string]Done
+	// Approvals are the valid approvals, by team slug.
+	Approvals map[string]Done
+	// Voided explains human items that no longer count, by sign-off id or
+	// team slug ("approved by @ann before launch/recovery.md changed").
+	Voided map[string]string
+}
+
+// Done records who completed a human item and when.
+type Done struct {
+	By string
+	At time.Time
+}
+
+// Snapshot is everything one evaluation reads.
+type Snapshot struct {
+	FS    fs.FS
+	Human *Human
+	// ExtraApprovals are teams that must approve beyond the policy's
+	// (CODEOWNERS teams of changed files), sorted.
+	ExtraApprovals []string
+}
+
+// Evaluate runs every check of the policy against the snapshot. now is the
+// evaluation time, used for date limits such as the recovery drill's age.
+func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
+	repo := inspect.NewRepo(snap.FS, now, p.Environments)
+	rep := &Report{Ready: true}
+	approvalsShown := map[string]bool{}
+	for _, req := range p.Requirements {
+		r := Requirement{ID: req.ID, Title: req.Title}
+		for _, c := range req.Checks {
+			findings := c.Checker.Check(repo)
+			status := Fail
+			if len(findings) == 0 {
+				status, findings = Pass, []inspect.Finding{}
+			}
+			r.Checks = append(r.Checks, Check{
+				ID: c.ID, Kind: c.Kind, Description: c.Description,
+				Status: status, Findings: findings,
+			})
+		}
+		for _, s := range req.Signoffs {
+			r.Checks = append(r.Checks, signoff(s, snap.Human))
+		}
+		for _, team := range req.Approvals {
+			r.Checks = append(r.Checks, approval(team, snap.Human))
+			approvalsShown[team] = true
+		}
+		r.Status = combine(r.Checks)
+		rep.Requirements = append(rep.Requirements, r)
+	}
+	// Teams that must approve every launch PR but that no requirement names
+	// get a requirement of their own, so that each of the policy's
+	// requirements reads as the standard defines it.
+	var extra []Check
+	for _, team := range append(append([]string(nil), p.Approvals.Teams...), snap.ExtraApprovals...) {
+		if !approvalsShown[team] {
+			approvalsShown[team] = true
+			extra = append(extra, approval(team, snap.Human))
+		}
+	}
+	if len(extra) > 0 {
+		rep.Requirements = append(rep.Requirements, Requirement{
+			ID: "approvals", Title: "Team approvals", Checks: extra, Status: combine(extra),
+		})
+	}
+	for _, r := range rep.Requirements {
+		if r.Status != Pass {
+			rep.Ready = false
+		}
+	}
+	return rep
+}
+
+func signoff(s policy.Signoff, h *Human) Check {
+	c := Check{ID: s.ID, Kind: KindSignoff, Description: s.Text, Team: s.Team}
+	return human(c, h.signoff(s.ID), h.voided(s.ID),
+		fmt.Sprintf("waiting for a member of team %s to tick: %s", s.Team, s.Text))
+}
+
+func approval(team string, h *Human) Check {
+	c := Check{ID: "approval-" + team, Kind: KindApproval, Description: "Approval by team " + team, Team: team}
+	return human(c, h.approval(team), h.voided(team),
+		fmt.Sprintf("waiting for an approving review by a member of team %s", team))
+}
+
+func human(c Check, done *Done, voided, waiting string) Check {
+	c.Findings = []inspect.Finding{}
+	if done != nil {
+		c.Status, c.By = Pass, done.By
+		at := done.At
+		c.At = &at
+		return c
+	}
+	c.Status = Pending
+	msg := waiting
+	if voided != "" {
+		msg = waiting + " (" + voided + ")"
+	}
+	c.Findings = append(c.Findings, inspect.Finding{Message: msg})
+	return c
+}
+
+func (h *Human) signoff(id string) *Done {
+	if h == nil {
+		return nil
+	}
+	return found(h.Signoffs, id)
+}
+
+func (h *Human) approval(team string) *Done {
+	if h == nil {
+		return nil
+	}
+	return found(h.Approvals, team)
+}
+
+func found(m map[string]Done, key string) *Done {
+	if d, ok := m[key]; ok {
+		return &d
+	}
+	return nil
+}
+
+func (h *Human) voided(key string) string {
+	if h == nil {
+		return ""
+	}
+	return h.Voided[key]
+}
+
+// combine folds item statuses: any failure fails, else anything pending is
+// pending, else the requirement passes.
+func combine(checks []Check) Status {
+	s := Pass
+	for _, c := range checks {
+		switch c.Status {
+		case Fail:
+			return Fail
+		case Pending:
+			s = Pending
+		}
+	}
+	return s
+}

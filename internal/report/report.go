@@ -1,0 +1,187 @@
+// Package report renders a readiness report for people and tools: terminal
+// text, JSON (a stable interface) and markdown (the check run's details).
+// The layouts live in templates/report so they can change without code.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"strings"
+	"text/template"
+
+	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/templates"
+)
+
+// Options describe where a report is shown.
+type Options struct {
+	// Dir is the directory a local check inspected (text output only).
+	Dir string
+	// PolicySource says where the policy came from.
+	PolicySource string
+	// Link, when set, turns a finding's location into a URL (the file at
+	// the PR's head in the App). Markdown output only.
+	Link func(path string, line int) string
+}
+
+// view is the data the templates see.
+type view struct {
+	*readiness.Report
+	Options
+	Title            string
+	Failing, Pending int
+}
+
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"esc":   Escape,
+	"upper": func(s readiness.Status) string { return strings.ToUpper(string(s)) },
+	"mark": func(s readiness.Status) string {
+		return map[readiness.Status]string{readiness.Pass: "✓", readiness.Fail: "✗", readiness.Pending: "○"}[s]
+	},
+	"emoji": func(s readiness.Status) string {
+		return map[readiness.Status]string{readiness.Pass: "✅", readiness.Fail: "❌", readiness.Pending: "⏳"}[s]
+	},
+	"passed": func(r readiness.Requirement) int {
+		n := 0
+		for _, c := range r.Checks {
+			if c.Status == readiness.Pass {
+				n++
+			}
+		}
+		return n
+	},
+	"link": linkFunc(nil),
+	"location": func(f inspect.Finding) string {
+		switch {
+		case f.Path == "":
+			return ""
+		case f.Line > 0:
+			return fmt.Sprintf("%s:%d: ", f.Path, f.Line)
+		default:
+			return f.Path + ": "
+		}
+	},
+}).ParseFS(templates.Report, "report/*.tmpl"))
+
+func newView(rep *readiness.Report, opts Options) view {
+	v := view{Report: rep, Options: opts, Title: Title(rep)}
+	for _, r := range rep.Requirements {
+		switch r.Status {
+		case readiness.Fail:
+			v.Failing++
+		case readiness.Pending:
+			v.Pending++
+		}
+	}
+	return v
+}
+
+// Text writes the terminal report.
+func Text(w io.Writer, rep *readiness.Report, opts Options) error {
+	return execute(w, tmpl, "text.tmpl", newView(rep, opts))
+}
+
+// Markdown writes the markdown report. Everything that comes from the
+// repository is escaped.
+func Markdown(w io.Writer, rep *readiness.Report, opts Options) error {
+	t := tmpl
+	if opts.Link != nil {
+		var err error
+		if t, err = tmpl.Clone(); err != nil {
+			return err
+		}
+		t.Funcs(template.FuncMap{"link": linkFunc(opts.Link)})
+	}
+	return execute(w, t, "markdown.tmpl", newView(rep, opts))
+}
+
+// linkFunc renders a finding's location as code, linked when link is set.
+func linkFunc(link func(path string, line int) string) func(inspect.Finding) string {
+	return func(f inspect.Finding) string {
+		if f.Path == "" {
+			return ""
+		}
+		loc := strings.ReplaceAll(f.Path, "`", "'")
+		if f.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, f.Line)
+		}
+		if link == nil {
+			return "`" + loc + "`: "
+		}
+		return "[`" + loc + "`](" + link(f.Path, f.Line) + "): "
+	}
+}
+
+// JSON writes the report as indented JSON.
+func JSON(w io.Writer, rep *readiness.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}
+
+func execute(w io.Writer, t *template.Template, name string, v view) error {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		return fmt.Errorf("rendering %s: %w", name, err)
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Title says where the report stands in one line, e.g.
+// "3 of 5 ready - security review incomplete".
+func Title(rep *readiness.Report) string {
+	ready := 0
+	var first *readiness.Requirement
+	for i, r := range rep.Requirements {
+		if r.Status == readiness.Pass {
+			ready++
+		} else if first == nil {
+			first = &rep.Requirements[i]
+		}
+	}
+	t := fmt.Sprintf("%d of %d ready", ready, len(rep.Requirements))
+	switch {
+	case first == nil:
+		return t + " - ready to launch"
+	case first.Status == readiness.Pending:
+		return t + " - " + strings.ToLower(first.Title) + " awaiting sign-off"
+	default:
+		return t + " - " + strings.ToLower(first.Title) + " incomplete"
+	}
+}
+
+// mdSpecial are the characters that start markdown syntax; each is
+// backslash-escaped, which CommonMark defines for all ASCII punctuation.
+const mdSpecial = "\\`*_{}[]()+-.!|~"
+
+// Escape makes text from a repository inert in GitHub markdown: markdown
+// syntax is backslash-escaped, HTML is entity-encoded, and @-mentions and
+// #-references are broken with a zero-width joiner so that a file name or
+// heading can neither format the report, nor ping people, nor link issues.
+func Escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '<' || r == '>' || r == '&' || r == '"':
+			b.WriteString(html.EscapeString(string(r)))
+		case r == '@' || r == '#':
+			b.WriteRune(r)
+			b.WriteRune('\u200d')
+		case r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case strings.ContainsRune(mdSpecial, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
