@@ -14,8 +14,8 @@ import (
 // combination logic without depending on any real check kind.
 type fileCheck struct{ path string }
 
-func (c fileCheck) Validate() error   { return nil }
-func (c fileCheck) Inputs() []string  { return []string{c.path} }
+func (c fileCheck) Validate() error  { return nil }
+func (c fileCheck) Inputs() []string { return []string{c.path} }
 func (c fileCheck) Check(r *inspect.Repo) []inspect.Finding {
 	if r.Exists(c.path) {
 		return nil
@@ -114,4 +114,3 @@ func TestExtraApprovalsFromCodeowners(t *testing.T) {
 		t.Errorf("extra approvals = %s, want infra,payments", got)
 	}
 }
-

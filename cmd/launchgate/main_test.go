@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// now is fixed so that the example's recovery drill date stays in range.
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func launch(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut, now)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckExample(t *testing.T) {
+	code, out, errOut := launch(t, "check", "../../examples/ready-service")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 for the ready example\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Automated configuration and deployment", "PENDING", "waiting for a member of team security"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCheckJSON pins the JSON report's shape: other tools read it.
+func TestCheckJSON(t *testing.T) {
+	code, out, _ := launch(t, "check", "--format", "json", "../../examples/ready-service")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		Ready        *bool `json:"ready"`
+		Requirements []struct {
+			ID, Title, Status string
+			Checks            []struct {
+				ID, Kind, Status string
+				Findings         []struct {
+					Path    string
+					Line    *int
+					Message string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if rep.Ready == nil || *rep.Ready {
+		t.Errorf("ready = %v, want false: sign-offs are pending locally", rep.Ready)
+	}
+	var ids []string
+	for _, r := range rep.Requirements {
+		ids = append(ids, r.ID)
+		if r.Status != "pending" {
+			t.Errorf("requirement %s is %s, want pending", r.ID, r.Status)
+		}
+		for _, c := range r.Checks {
+			if c.ID == "" || c.Kind == "" || c.Status == "" {
+				t.Errorf("check without id/kind/status: %+v", c)
+			}
+			for _, f := range c.Findings {
+				if f.Line == nil {
+					t.Errorf("finding without line: %+v", f)
+				}
+			}
+		}
+	}
+	if got := strings.Join(ids, ","); got != "deployment,security,monitoring,scaling,recovery" {
+		t.Errorf("requirements = %s", got)
+	}
+}
+
+func TestInitThenCheckFails(t *testing.T) {
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "launch", "recovery.md")
+	if err := os.MkdirAll(filepath.Dir(kept), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kept, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := launch(t, "init", dir)
+	if code != 0 {
+		t.Fatalf("init exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "kept") || strings.Count(out, "created") != 4 {
+		t.Errorf("init output:\n%s", out)
+	}
+	if data, _ := os.ReadFile(kept); string(data) != "mine" {
+		t.Errorf("init overwrote an existing file: %q", data)
+	}
+	for _, name := range []string{"deployment.md", "security-review.md", "monitoring.md", "scaling.md"} {
+		if _, err := os.Stat(filepath.Join(dir, "launch", name)); err != nil {
+			t.Errorf("init did not write %s: %v", name, err)
+		}
+	}
+	// A fresh kit never passes: template text is not content.
+	code, out, _ = launch(t, "check", "--format", "json", dir)
+	if code != 1 {
+		t.Fatalf("check of a fresh kit exit %d, want 1", code)
+	}
+	var rep struct {
+		Requirements []struct{ ID, Status string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Requirements {
+		if r.ID != "approvals" && r.Status != "fail" {
+			t.Errorf("requirement %s is %s with a fresh template kit, want fail", r.ID, r.Status)
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yml")
+	os.WriteFile(broken, []byte("version: 1\nrequirements:\n  - id: a\n    tittle: A\n"), 0o644)
+	good := filepath.Join(dir, "good.yml")
+	os.WriteFile(good, []byte("version: 1\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n"), 0o644)
+	repoPolicy := t.TempDir()
+	os.MkdirAll(filepath.Join(repoPolicy, ".github"), 0o755)
+	os.WriteFile(filepath.Join(repoPolicy, ".github", "launchgate.yml"), []byte("version: 2\n"), 0o644)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"no command", nil, 2, ""},
+		{"unknown command", []string{"chek"}, 2, ""},
+		{"bad format", []string{"check", "--format", "xml", dir}, 2, ""},
+		{"not a directory", []string{"check", broken}, 2, ""},
+		{"two dirs", []string{"check", dir, dir}, 2, ""},
+		{"broken policy", []string{"check", "--policy", broken, dir}, 2, ""},
+		{"missing policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yml"), dir}, 2, ""},
+		{"repo policy is used and broken", []string{"check", repoPolicy}, 2, ""},
+		{"empty repo fails", []string{"check", dir}, 1, ""},
+		{"custom policy, only pending", []string{"check", "--policy", good, dir}, 0, ""},
+		{"lint broken", []string{"policy", "lint", broken}, 1, `broken.yml:4: unknown key "tittle"`},
+		{"lint good", []string{"policy", "lint", good}, 0, "ok"},
+		{"lint default", []string{"policy", "lint", "../../policies/production-ready.yml"}, 0, "5 requirements"},
+		{"lint missing", []string{"policy", "lint", filepath.Join(dir, "nope.yml")}, 2, ""},
+		{"policy without lint", []string{"policy"}, 2, ""},
+		{"version", []string{"version"}, 0, "launchgate "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := launch(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, out, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, out)
+			}
+		})
+	}
+}
