@@ -1,0 +1,737 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Field (kind "field") asserts something about a field of YAML or JSON
+// files, for example that backups are kept for 30 days:
+//
+//	files: deploy/*/backup.yaml
+//	assert: backup.retention_days >= 30
+//
+// The assertion is a dotted path, an operator and a literal:
+//
+//	spec.template.spec.containers[0].image matches "^registry.example.com/"
+//	metadata.labels."app.kubernetes.io/name" exists
+//	items[*].ttl <= 3600
+//
+// Keys are bare (letters, digits, "_" and "-") or double-quoted with Go
+// escapes; [n] picks a list element and [*] means every element. Operators
+// are == != >= <= > < (numbers compare numerically, strings byte-wise),
+// exists, and matches (an unanchored Go regular expression). Literals are
+// numbers, double-quoted strings, true, false and null. A value of another
+// type than the literal, and a missing field, fail: a check that cannot
+// compare does not pass.
+//
+// The grammar is small enough to parse by hand: the Go expression
+// languages (expr, CEL, govaluate) would add a dependency and a far larger
+// language to audit, and none of them locates a value's line in the file.
+type Field struct {
+	// Files is a glob of the files to check. Files or Paths is required;
+	// when both are set, their matches are combined.
+	Files string `yaml:"files,omitempty"`
+	// Paths are more globs of files to check.
+	Paths []string `yaml:"paths,omitempty"`
+	// Assert is the assertion every document must satisfy. Required.
+	Assert string `yaml:"assert,omitempty"`
+	// Message tells the developer what to do when the assertion fails; it
+	// is appended to each finding.
+	Message string `yaml:"message,omitempty"`
+	// Require is "all" (the default: every document of every matching
+	// file must satisfy the assertion) or "any" (one document suffices).
+	Require string `yaml:"require,omitempty"`
+}
+
+// fieldMaxValues bounds how many values one document may present to an
+// assertion. [*] over YAML aliases can fan out exponentially, and a PR
+// must not be able to make the App spin; no real config gets close.
+const fieldMaxValues = 10000
+
+func (c *Field) globs() []string {
+	if c.Files == "" {
+		return c.Paths
+	}
+	return append([]string{c.Files}, c.Paths...)
+}
+
+// Validate parses the assertion and the globs so that a policy with a typo
+// is rejected when it is loaded.
+func (c *Field) Validate() error {
+	if c.Files == "" && len(c.Paths) == 0 {
+		return errors.New("field: set files (a glob) or paths (a list of globs)")
+	}
+	if err := validateGlobList("files", c.globs()); err != nil {
+		return fmt.Errorf("field: %w", err)
+	}
+	if c.Assert == "" {
+		return errors.New(`field: assert is required, e.g. assert: "backup.retention_days >= 30"`)
+	}
+	if _, err := parseFieldExpr(c.Assert); err != nil {
+		return fmt.Errorf("field: assert %q: %w", c.Assert, err)
+	}
+	switch c.Require {
+	case "", "all", "any":
+	default:
+		return fmt.Errorf("field: require is %q, want all or any", c.Require)
+	}
+	return nil
+}
+
+// Inputs are the globs of the files the assertion reads.
+func (c *Field) Inputs() []string { return c.globs() }
+
+// Check evaluates the assertion on every document of every matching file.
+func (c *Field) Check(repo *Repo) []Finding {
+	expr, err := parseFieldExpr(c.Assert)
+	if err != nil {
+		return []Finding{{Message: fmt.Sprintf("the policy's assert %q is invalid: %v", c.Assert, err)}}
+	}
+	files, err := repo.Match(c.globs()...)
+	if err != nil {
+		return []Finding{{Message: err.Error()}}
+	}
+	if len(files) == 0 {
+		return []Finding{{Message: c.explain(fmt.Sprintf("no file matches %s, so nothing shows that %s", quoteGlobs(c.globs()), expr))}}
+	}
+	var findings []Finding
+	for _, name := range files {
+		data, err := repo.ReadFile(name)
+		if err != nil {
+			findings = append(findings, Finding{Path: name, Message: c.explain(fmt.Sprintf("cannot check %s: %v", expr, err))})
+			continue
+		}
+		docs, satisfied := c.checkFile(name, data, expr)
+		if satisfied && c.Require == "any" {
+			return nil
+		}
+		findings = append(findings, docs...)
+	}
+	if c.Require == "any" {
+		for i := range findings {
+			findings[i].Message += " (require: any, so one document that satisfies it is enough)"
+		}
+	}
+	return findings
+}
+
+// checkFile returns the findings of every document of a file, and whether
+// at least one document satisfied the assertion.
+func (c *Field) checkFile(name string, data []byte, expr *fieldExpr) (findings []Finding, satisfied bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	docs := 0
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			findings = append(findings, Finding{Path: name, Line: yamlSyntaxLine(err), Message: c.explain(fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err))})
+			break
+		}
+		root := fieldResolve(&doc)
+		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+			continue // an empty document, such as the one after a trailing "---"
+		}
+		docs++
+		problems := expr.evaluate(root)
+		if len(problems) == 0 {
+			satisfied = true
+		}
+		for _, p := range problems {
+			findings = append(findings, Finding{Path: name, Line: p.line, Message: c.explain(p.msg)})
+		}
+	}
+	if docs == 0 && len(findings) == 0 {
+		findings = append(findings, Finding{Path: name, Message: c.explain(fmt.Sprintf("the file is empty, so nothing shows that %s", expr))})
+	}
+	return findings, satisfied
+}
+
+func (c *Field) explain(problem string) string {
+	if c.Message == "" {
+		return problem
+	}
+	return problem + "; " + c.Message
+}
+
+var yamlSyntaxLinePattern = regexp.MustCompile(`\bline (\d+)\b`)
+
+// yamlSyntaxLine extracts the line yaml.v3 puts in its error text ("yaml:
+// line 3: ..."); it has no structured position for syntax errors. 0 when
+// the error names no line. yaml.v3 (v3.0.1, and go.yaml.in/yaml/v3 v3.0.5)
+// numbers parser errors, unlike scanner errors, by the 0-based line of
+// their context, so those point one line above the construct; the error
+// text itself says what is wrong.
+func yamlSyntaxLine(err error) int {
+	m := yamlSyntaxLinePattern.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// fieldResolve follows aliases and unwraps documents, so that the rest of
+// the evaluation sees only mappings, sequences and scalars.
+func fieldResolve(n *yaml.Node) *yaml.Node {
+	for {
+		switch {
+		case n.Kind == yaml.AliasNode && n.Alias != nil:
+			n = n.Alias
+		case n.Kind == yaml.DocumentNode && len(n.Content) == 1:
+			n = n.Content[0]
+		default:
+			return n
+		}
+	}
+}
+
+// fieldLookup finds key in a mapping. Explicit keys win over keys merged
+// in with "<<", as in YAML's merge-key semantics.
+func fieldLookup(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := fieldResolve(m.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
+			return m.Content[i+1]
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].ShortTag() != "!!merge" {
+			continue
+		}
+		src := fieldResolve(m.Content[i+1])
+		sources := []*yaml.Node{src}
+		if src.Kind == yaml.SequenceNode {
+			sources = src.Content
+		}
+		for _, s := range sources {
+			if s = fieldResolve(s); s.Kind == yaml.MappingNode {
+				if v := fieldLookup(s, key); v != nil {
+					return v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fieldExpr is a parsed assertion.
+type fieldExpr struct {
+	path []fieldStep
+	op   string
+	lit  fieldLiteral   // unused for exists
+	re   *regexp.Regexp // set for matches
+}
+
+type fieldStepKind int
+
+const (
+	fieldStepKey   fieldStepKind = iota // .key or ."quoted key"
+	fieldStepIndex                      // [n]
+	fieldStepEach                       // [*]
+)
+
+type fieldStep struct {
+	kind  fieldStepKind
+	key   string
+	index int
+}
+
+type fieldLiteralKind int
+
+const (
+	fieldLitNumber fieldLiteralKind = iota
+	fieldLitString
+	fieldLitBool
+	fieldLitNull
+	fieldLitComposite // a mapping or a list: values only, never literals
+)
+
+type fieldLiteral struct {
+	kind fieldLiteralKind
+	num  float64
+	str  string
+	b    bool
+}
+
+var fieldOperators = []string{"==", "!=", ">=", "<=", ">", "<", "exists", "matches"}
+
+// String prints the expression in the canonical form parseFieldExpr reads
+// back to the same expression.
+func (e *fieldExpr) String() string {
+	s := fieldPathString(e.path)
+	s += " " + e.op
+	if e.op != "exists" {
+		s += " " + e.lit.String()
+	}
+	return s
+}
+
+func fieldPathString(path []fieldStep) string {
+	var b strings.Builder
+	for i, st := range path {
+		switch st.kind {
+		case fieldStepKey:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			if isFieldIdent(st.key) {
+				b.WriteString(st.key)
+			} else {
+				b.WriteString(strconv.Quote(st.key))
+			}
+		case fieldStepIndex:
+			fmt.Fprintf(&b, "[%d]", st.index)
+		case fieldStepEach:
+			b.WriteString("[*]")
+		}
+	}
+	return b.String()
+}
+
+func (l fieldLiteral) String() string {
+	switch l.kind {
+	case fieldLitNumber:
+		return strconv.FormatFloat(l.num, 'g', -1, 64)
+	case fieldLitString:
+		return strconv.Quote(l.str)
+	case fieldLitBool:
+		return strconv.FormatBool(l.b)
+	default:
+		return "null"
+	}
+}
+
+func isFieldIdentByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+func isFieldIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isFieldIdentByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+var fieldNumberPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// fieldParser reads an assertion left to right; errors name the offending
+// token and its 1-based column (in characters).
+type fieldParser struct {
+	src string
+	pos int
+}
+
+func parseFieldExpr(src string) (*fieldExpr, error) {
+	p := &fieldParser{src: src}
+	e := &fieldExpr{}
+	p.skipSpace()
+	if err := p.parsePath(e); err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if err := p.parseOperator(e); err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if e.op != "exists" {
+		if err := p.parseLiteral(e); err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+	}
+	if p.pos < len(p.src) {
+		return nil, p.errorf("unexpected %s after the end of the assertion", p.found())
+	}
+	return e, nil
+}
+
+func (p *fieldParser) errorf(format string, args ...any) error {
+	col := utf8.RuneCountInString(p.src[:p.pos]) + 1
+	return fmt.Errorf("column %d: %s", col, fmt.Sprintf(format, args...))
+}
+
+// token is the text at the current position up to the next space.
+func (p *fieldParser) token() string {
+	rest := p.src[p.pos:]
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// found names the current token for an error message.
+func (p *fieldParser) found() string {
+	tok := p.token()
+	if tok == "" {
+		return "the end of the assertion"
+	}
+	if utf8.RuneCountInString(tok) > 20 {
+		tok = string([]rune(tok)[:20]) + "…"
+	}
+	return strconv.Quote(tok)
+}
+
+func (p *fieldParser) skipSpace() {
+	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
+		p.pos++
+	}
+}
+
+func (p *fieldParser) peek() byte {
+	if p.pos < len(p.src) {
+		return p.src[p.pos]
+	}
+	return 0
+}
+
+func (p *fieldParser) parsePath(e *fieldExpr) error {
+	if p.peek() != '[' {
+		if err := p.parseKey(e); err != nil {
+			return err
+		}
+	}
+	for {
+		switch p.peek() {
+		case '.':
+			p.pos++
+			if err := p.parseKey(e); err != nil {
+				return err
+			}
+		case '[':
+			if err := p.parseIndex(e); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+func (p *fieldParser) parseKey(e *fieldExpr) error {
+	if p.peek() == '"' {
+		s, err := p.parseQuoted()
+		if err != nil {
+			return err
+		}
+		e.path = append(e.path, fieldStep{kind: fieldStepKey, key: s})
+		return nil
+	}
+	start := p.pos
+	for p.pos < len(p.src) && isFieldIdentByte(p.src[p.pos]) {
+		p.pos++
+	}
+	if p.pos == start {
+		return p.errorf("expected a field name (letters, digits, _ and -, or a double-quoted key), found %s", p.found())
+	}
+	e.path = append(e.path, fieldStep{kind: fieldStepKey, key: p.src[start:p.pos]})
+	return nil
+}
+
+func (p *fieldParser) parseQuoted() (string, error) {
+	q, err := strconv.QuotedPrefix(p.src[p.pos:])
+	if err != nil || q[0] != '"' {
+		return "", p.errorf("unterminated or malformed quoted string %s", p.found())
+	}
+	s, err := strconv.Unquote(q)
+	if err != nil {
+		return "", p.errorf("malformed quoted string %q: %v", q, err)
+	}
+	p.pos += len(q)
+	return s, nil
+}
+
+func (p *fieldParser) parseIndex(e *fieldExpr) error {
+	open := p.pos
+	p.pos++ // '['
+	end := strings.IndexByte(p.src[p.pos:], ']')
+	if end < 0 {
+		p.pos = open
+		return p.errorf("unterminated index %s: want [n] or [*]", p.found())
+	}
+	inner := p.src[p.pos : p.pos+end]
+	if inner == "*" {
+		e.path = append(e.path, fieldStep{kind: fieldStepEach})
+		p.pos += end + 1
+		return nil
+	}
+	n, err := strconv.Atoi(inner)
+	if err != nil || n < 0 || inner[0] == '+' || inner[0] == '-' {
+		return p.errorf("index %q is not a list index: want [n] with n >= 0, or [*] for every element", inner)
+	}
+	e.path = append(e.path, fieldStep{kind: fieldStepIndex, index: n})
+	p.pos += end + 1
+	return nil
+}
+
+func (p *fieldParser) parseOperator(e *fieldExpr) error {
+	rest := p.src[p.pos:]
+	for _, op := range fieldOperators {
+		if !strings.HasPrefix(rest, op) {
+			continue
+		}
+		// A word operator must end at a word boundary: "existsx" is no
+		// operator.
+		if isFieldIdentByte(op[0]) && len(rest) > len(op) && isFieldIdentByte(rest[len(op)]) {
+			continue
+		}
+		e.op = op
+		p.pos += len(op)
+		return nil
+	}
+	return p.errorf("expected an operator (%s), found %s", strings.Join(fieldOperators, ", "), p.found())
+}
+
+func (p *fieldParser) parseLiteral(e *fieldExpr) error {
+	start := p.pos
+	if p.peek() == '"' {
+		s, err := p.parseQuoted()
+		if err != nil {
+			return err
+		}
+		e.lit = fieldLiteral{kind: fieldLitString, str: s}
+	} else {
+		tok := p.token()
+		if tok == "" {
+			return p.errorf("expected a literal after %s (a number, a double-quoted string, true, false or null), found the end of the assertion", e.op)
+		}
+		switch {
+		case tok == "true" || tok == "false":
+			e.lit = fieldLiteral{kind: fieldLitBool, b: tok == "true"}
+		case tok == "null":
+			e.lit = fieldLiteral{kind: fieldLitNull}
+		case fieldNumberPattern.MatchString(tok):
+			f, err := strconv.ParseFloat(tok, 64)
+			if err != nil {
+				return p.errorf("number %s is out of range", tok)
+			}
+			e.lit = fieldLiteral{kind: fieldLitNumber, num: f}
+		default:
+			return p.errorf("%s is not a literal: write numbers plainly, strings in double quotes (\"...\"), or true, false, null", p.found())
+		}
+		p.pos += len(tok)
+	}
+	switch e.op {
+	case "matches":
+		if e.lit.kind != fieldLitString {
+			p.pos = start
+			return p.errorf("matches needs a double-quoted regular expression, found %s", p.found())
+		}
+		re, err := regexp.Compile(e.lit.str)
+		if err != nil {
+			p.pos = start
+			return p.errorf("invalid regular expression %s: %v", e.lit, err)
+		}
+		e.re = re
+	case ">=", "<=", ">", "<":
+		if e.lit.kind == fieldLitBool || e.lit.kind == fieldLitNull {
+			p.pos = start
+			return p.errorf("%s compares numbers or strings, not %s", e.op, e.lit)
+		}
+	}
+	return nil
+}
+
+// fieldProblem is one way a document fails the assertion, at a line.
+type fieldProblem struct {
+	line int
+	msg  string
+}
+
+// evaluate applies the assertion to a document's root node.
+func (e *fieldExpr) evaluate(root *yaml.Node) []fieldProblem {
+	var problems []fieldProblem
+	visited := 0
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		n = fieldResolve(n)
+		if visited++; visited > fieldMaxValues {
+			if visited == fieldMaxValues+1 {
+				problems = append(problems, fieldProblem{root.Line, fmt.Sprintf("%s reaches more than %d values; narrow the path", fieldPathString(e.path), fieldMaxValues)})
+			}
+			return
+		}
+		here := fieldPathString(e.path[:depth])
+		if here == "" {
+			here = "the document"
+		}
+		if depth == len(e.path) {
+			if msg := e.test(n, here); msg != "" {
+				problems = append(problems, fieldProblem{n.Line, msg})
+			}
+			return
+		}
+		fail := func(format string, args ...any) {
+			problems = append(problems, fieldProblem{n.Line, fmt.Sprintf("%s is missing: ", fieldPathString(e.path)) + fmt.Sprintf(format, args...) + fmt.Sprintf("; want %s", e)})
+		}
+		switch st := e.path[depth]; st.kind {
+		case fieldStepKey:
+			if n.Kind != yaml.MappingNode {
+				fail("%s is %s, not a mapping with key %q", here, fieldDescribe(n), st.key)
+				return
+			}
+			v := fieldLookup(n, st.key)
+			if v == nil {
+				fail("%s has no key %q", here, st.key)
+				return
+			}
+			walk(v, depth+1)
+		case fieldStepIndex:
+			if n.Kind != yaml.SequenceNode {
+				fail("%s is %s, not a list", here, fieldDescribe(n))
+				return
+			}
+			if st.index >= len(n.Content) {
+				fail("%s has %d elements, so no [%d]", here, len(n.Content), st.index)
+				return
+			}
+			walk(n.Content[st.index], depth+1)
+		case fieldStepEach:
+			if n.Kind != yaml.SequenceNode {
+				fail("%s is %s, not a list", here, fieldDescribe(n))
+				return
+			}
+			if len(n.Content) == 0 {
+				fail("%s is an empty list, so no element shows it", here)
+				return
+			}
+			for _, el := range n.Content {
+				walk(el, depth+1)
+			}
+		}
+	}
+	walk(root, 0)
+	return problems
+}
+
+// test applies the operator to a value the path reached, returning why it
+// fails or "".
+func (e *fieldExpr) test(n *yaml.Node, where string) string {
+	if e.op == "exists" {
+		return ""
+	}
+	v := fieldValueOf(n)
+	if e.op == "matches" {
+		if v.kind == fieldLitNull || v.kind == fieldLitComposite {
+			return fmt.Sprintf("%s is %s, not text a regular expression can match; want %s", where, fieldDescribe(n), e)
+		}
+		if !e.re.MatchString(n.Value) {
+			return fmt.Sprintf("%s is %s, which does not match; want %s", where, fieldDescribe(n), e)
+		}
+		return ""
+	}
+	if e.lit.kind == fieldLitNull {
+		if (v.kind == fieldLitNull) == (e.op == "==") {
+			return ""
+		}
+		return fmt.Sprintf("%s is %s; want %s", where, fieldDescribe(n), e)
+	}
+	if v.kind != e.lit.kind {
+		return fmt.Sprintf("%s is %s, not %s, so it cannot be compared; want %s", where, fieldDescribe(n), fieldKindName(e.lit.kind), e)
+	}
+	var cmp int
+	switch v.kind {
+	case fieldLitNumber:
+		if math.IsNaN(v.num) {
+			// NaN is unordered: only != holds.
+			if e.op == "!=" {
+				return ""
+			}
+			return fmt.Sprintf("%s is %s, which compares with nothing; want %s", where, fieldDescribe(n), e)
+		}
+		cmp = fieldCompareFloats(v.num, e.lit.num)
+	case fieldLitString:
+		cmp = strings.Compare(v.str, e.lit.str)
+	case fieldLitBool:
+		if v.b != e.lit.b {
+			cmp = 1
+		}
+	}
+	holds := map[string]bool{
+		"==": cmp == 0, "!=": cmp != 0,
+		">=": cmp >= 0, "<=": cmp <= 0,
+		">": cmp > 0, "<": cmp < 0,
+	}[e.op]
+	if holds {
+		return ""
+	}
+	return fmt.Sprintf("%s is %s; want %s", where, fieldDescribe(n), e)
+}
+
+func fieldCompareFloats(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fieldValueOf types a node the way YAML resolves it: !!int and !!float
+// are numbers, !!bool booleans, !!null null, and every other scalar
+// (strings, timestamps, custom tags like CloudFormation's !Ref) is text.
+func fieldValueOf(n *yaml.Node) fieldLiteral {
+	if n.Kind != yaml.ScalarNode {
+		return fieldLiteral{kind: fieldLitComposite}
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		var f float64
+		if err := n.Decode(&f); err == nil {
+			return fieldLiteral{kind: fieldLitNumber, num: f}
+		}
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return fieldLiteral{kind: fieldLitBool, b: b}
+		}
+	case "!!null":
+		return fieldLiteral{kind: fieldLitNull}
+	}
+	return fieldLiteral{kind: fieldLitString, str: n.Value}
+}
+
+func fieldKindName(k fieldLiteralKind) string {
+	return [...]string{fieldLitNumber: "a number", fieldLitString: "a string", fieldLitBool: "a boolean", fieldLitNull: "null"}[k]
+}
+
+// fieldDescribe names a value for a finding: its type and, for scalars, its
+// text (shortened).
+func fieldDescribe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return fmt.Sprintf("a list of %d", len(n.Content))
+	}
+	text := n.Value
+	if utf8.RuneCountInString(text) > 60 {
+		text = string([]rune(text)[:60]) + "…"
+	}
+	v := fieldValueOf(n)
+	switch v.kind {
+	case fieldLitString:
+		return "the string " + strconv.Quote(text)
+	case fieldLitNull:
+		return "null"
+	default:
+		return text
+	}
+}
