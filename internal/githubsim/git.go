@@ -351,8 +351,8 @@ func (s *Server) getRepo(c *call) reply { return reply{http.StatusOK, s.repoJSON
 
 // GET /repos/{owner}/{repo}/git/trees/{sha}: sha is a tree SHA, a commit SHA
 // or a branch. "recursive" set to any value (even 0 or false) lists the whole
-// tree; past TreeEntryLimit entries the listing stops with truncated: true,
-// and clients must walk sub-trees instead
+// tree; past TreeEntryLimit entries that listing stops with truncated: true,
+// and clients must walk sub-trees one (non-recursive) request at a time
 // (https://docs.github.com/rest/git/trees#get-a-tree).
 func (s *Server) getTree(c *call) reply {
 	r, sha := c.repo, c.r.PathValue("sha")
@@ -370,7 +370,7 @@ func (s *Server) getTree(c *call) reply {
 	var walk func(tree, prefix string) bool
 	walk = func(tree, prefix string) bool {
 		for _, e := range r.trees[tree] {
-			if len(out.Entries) >= limit {
+			if recursive && len(out.Entries) >= limit {
 				out.Truncated = ptr(true)
 				return false
 			}
