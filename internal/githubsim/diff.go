@@ -175,7 +175,7 @@ func diffOps(a, b []string) []diffOp {
 			case i < n && j < m && ma[i] == mb[j]:
 				ops = append(ops, diffOp{' ', ma[i]})
 				i, j = i+1, j+1
-			case j < m && (i == n || *at(i, j+1) >= *at(i+1, j)):
+			case j < m && (i == n || *at(i, j+1) > *at(i+1, j)):
 				ops = append(ops, diffOp{'+', mb[j]})
 				j++
 			default:

@@ -157,18 +157,21 @@ func (s *Server) deliver(ev *event) {
 		s.record(ev, &delivery{status: "invalid URL: " + err.Error()})
 		return
 	}
+	// Header names keep GitHub's spelling (X-GitHub-…), on the wire and in
+	// the delivery record.
 	h := req.Header
-	h.Set("Accept", "*/*")
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "GitHub-Hookshot/sim")
-	h.Set("X-GitHub-Event", ev.name)
-	h.Set("X-GitHub-Delivery", ev.guid)
-	h.Set("X-GitHub-Hook-ID", strconv.FormatInt(hookID, 10))
-	h.Set("X-GitHub-Hook-Installation-Target-Type", "integration")
-	h.Set("X-GitHub-Hook-Installation-Target-ID", strconv.FormatInt(s.opts.AppID, 10))
+	set := func(k, v string) { h[k] = []string{v} }
+	set("Accept", "*/*")
+	set("Content-Type", "application/json")
+	set("User-Agent", "GitHub-Hookshot/sim")
+	set("X-GitHub-Event", ev.name)
+	set("X-GitHub-Delivery", ev.guid)
+	set("X-GitHub-Hook-ID", strconv.FormatInt(hookID, 10))
+	set("X-GitHub-Hook-Installation-Target-Type", "integration")
+	set("X-GitHub-Hook-Installation-Target-ID", strconv.FormatInt(s.opts.AppID, 10))
 	if secret != "" {
-		h.Set("X-Hub-Signature", "sha1="+sign(secret, ev.body, sha1.New))
-		h.Set("X-Hub-Signature-256", "sha256="+sign(secret, ev.body, sha256.New))
+		set("X-Hub-Signature", "sha1="+sign(secret, ev.body, sha1.New))
+		set("X-Hub-Signature-256", "sha256="+sign(secret, ev.body, sha256.New))
 	}
 	d := &delivery{at: s.now(), reqHeaders: flatHeaders(h)}
 	start := time.Now()
