@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/launchgate/launchgate/internal/report"
+)
+
+// checkRunHandler re-evaluates when someone presses "Re-run" on the
+// Production readiness run (rerequested) or its "Re-check" button
+// (requested_action). An App with checks:write also receives check_run
+// events of other Apps' runs (GitHub community discussion 210531, seen
+// 2025-06), so only runs whose app.id is this App's are taken.
+type checkRunHandler struct {
+	ev    *evaluator
+	pulls pullGetter
+	appID int64
+}
+
+type checkRunPayload struct {
+	envelope
+	CheckRun *struct {
+		ID         int64  `json:"id"`
+		Name       string `json:"name"`
+		HeadSHA    string `json:"head_sha"`
+		ExternalID string `json:"external_id"`
+		App        *struct {
+			ID int64 `json:"id"`
+		} `json:"app"`
+		PullRequests []pullRef `json:"pull_requests"`
+	} `json:"check_run"`
+	RequestedAction *struct {
+		Identifier string `json:"identifier"`
+	} `json:"requested_action"`
+}
+
+func (checkRunHandler) Handles() []string { return []string{"check_run"} }
+
+func (checkRunHandler) CheckPayload(payload []byte) error {
+	_, err := parseCheckRun(payload)
+	return err
+}
+
+func parseCheckRun(payload []byte) (*checkRunPayload, error) {
+	var p checkRunPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.CheckRun == nil:
+		return nil, errors.New("check_run is missing")
+	case p.CheckRun.App == nil || p.CheckRun.App.ID <= 0:
+		return nil, errors.New("check_run.app.id is missing")
+	case p.Action == "requested_action" && p.RequestedAction == nil:
+		return nil, errors.New("requested_action is missing from a requested_action event")
+	}
+	if err := checkSHA("check_run.head_sha", p.CheckRun.HeadSHA); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (h checkRunHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
+	p, err := parseCheckRun(payload)
+	if err != nil {
+		return err
+	}
+	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
+	run := p.CheckRun
+	switch {
+	case p.Action != "rerequested" && p.Action != "requested_action":
+		return nil // created, completed: our own writes echoed back
+	case run.App.ID != h.appID:
+		log.Debug().Int64("app_id", run.App.ID).Msg("check_run of another App; ignored")
+		return nil
+	case run.Name != CheckName:
+		log.Warn().Str("check_run_name", run.Name).Msg("check_run of this App with an unknown name; ignored")
+		return nil
+	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
+		log.Warn().Str("identifier", p.RequestedAction.Identifier).Msg("unknown check run action; ignored")
+		return nil
+	}
+	number := pullNumberOf(run.ExternalID)
+	if number == 0 && len(run.PullRequests) > 0 {
+		number = run.PullRequests[0].Number
+	}
+	if number == 0 {
+		log.Warn().Str("head_sha", run.HeadSHA).Msg("re-run of a check run that names no pull request; ignored")
+		return nil
+	}
+	ctx, log = githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), number)
+	pr, err := h.pulls.PullRequest(ctx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, number)
+	switch {
+	case errors.Is(err, errClosed):
+		log.Info().Msg("re-run on a closed pull request; ignored")
+		return nil
+	case err != nil:
+		return err
+	case pr.HeadSHA != run.HeadSHA:
+		// The run is for an older commit; its PR has moved on, and the
+		// new head's run is what counts. Evaluating the old commit would
+		// need its tree, which GitHub still has, but nobody would see it.
+		log.Info().Str("head_sha", run.HeadSHA).Str("pr_head_sha", pr.HeadSHA).Msg("re-run of an outdated commit; evaluating the pull request's head instead")
+	}
+	log.Info().Str("action", p.Action).Msg("re-evaluation requested")
+	return h.ev.evaluate(ctx, pr, true)
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"github.com/palantir/go-githubapp/githubapp"
+)
+
+// checkSuiteHandler evaluates the open pull requests of a commit when
+// GitHub asks for this App's checks on it: "requested" after a push,
+// "rerequested" when someone presses "Re-run all checks". The suite lists
+// only pull requests whose head branch is in the repository (docs:
+// "Webhook events and payloads", check_suite, seen 2025-06), so fork PRs
+// are reached through pull_request events and check_run re-runs instead.
+type checkSuiteHandler struct {
+	ev    *evaluator
+	pulls pullGetter
+	appID int64
+}
+
+type checkSuitePayload struct {
+	envelope
+	CheckSuite *struct {
+		HeadSHA string `json:"head_sha"`
+		App     *struct {
+			ID int64 `json:"id"`
+		} `json:"app"`
+		PullRequests []pullRef `json:"pull_requests"`
+	} `json:"check_suite"`
+}
+
+func (checkSuiteHandler) Handles() []string { return []string{"check_suite"} }
+
+func (checkSuiteHandler) CheckPayload(payload []byte) error {
+	_, err := parseCheckSuite(payload)
+	return err
+}
+
+func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
+	var p checkSuitePayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if p.CheckSuite == nil {
+		return nil, errors.New("check_suite is missing")
+	}
+	if err := checkSHA("check_suite.head_sha", p.CheckSuite.HeadSHA); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (h checkSuiteHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
+	p, err := parseCheckSuite(payload)
+	if err != nil {
+		return err
+	}
+	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
+	suite := p.CheckSuite
+	switch {
+	case p.Action != "requested" && p.Action != "rerequested":
+		return nil
+	case suite.App != nil && suite.App.ID != h.appID:
+		log.Debug().Int64("app_id", suite.App.ID).Msg("check_suite of another App; ignored")
+		return nil
+	}
+	// A person re-running all checks wants a fresh evaluation; a push's
+	// automatic request usually duplicates its pull_request.synchronize.
+	force := p.Action == "rerequested"
+	var errs []error
+	for _, ref := range suite.PullRequests {
+		if ref.Base.Repo.ID != 0 && p.Repository.ID != 0 && ref.Base.Repo.ID != p.Repository.ID {
+			// A pull request from this repository into another one: its
+			// number belongs to the other repository, whose own events
+			// cover it.
+			continue
+		}
+		prCtx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), ref.Number)
+		if !force && h.ev.memo.seenCommit(ref.toPull(p.envelope)) {
+			log.Debug().Str("head_sha", suite.HeadSHA).Msg("commit already evaluated for this pull request; check_suite ignored")
+			continue
+		}
+		pr, err := h.pulls.PullRequest(prCtx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, ref.Number)
+		switch {
+		case errors.Is(err, errClosed):
+			continue
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		}
+		if err := h.ev.evaluate(prCtx, pr, force); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,307 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the configuration of `launchgate serve`. Secrets may come from
+// the environment (go-githubapp's variable names) so that they need not be
+// written into the file.
+type Config struct {
+	Server ServerConfig `yaml:"server"`
+	GitHub GitHubConfig `yaml:"github"`
+	Log    LogConfig    `yaml:"log"`
+}
+
+// ServerConfig is the HTTP side.
+type ServerConfig struct {
+	// Address is where the server listens. Default ":8080".
+	Address string `yaml:"address"`
+	// PublicURL is the URL GitHub reaches the server at; the webhook URL is
+	// PublicURL + /api/github/hook. Optional: it is logged at startup so an
+	// operator can check the App's settings against it.
+	PublicURL string `yaml:"public_url"`
+	// MaxBodyBytes caps a webhook request body. Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// Workers evaluate events concurrently. Default 4.
+	Workers int `yaml:"workers"`
+	// QueueSize is how many accepted events may wait for a worker; beyond
+	// it a delivery is answered 503 (GitHub shows it as failed, and an
+	// operator can redeliver it). Default 100.
+	QueueSize int `yaml:"queue_size"`
+}
+
+// GitHubConfig says which GitHub to talk to and as which App.
+type GitHubConfig struct {
+	// WebURL is the browser URL (links in check runs). Default
+	// https://github.com.
+	WebURL string `yaml:"web_url"`
+	// V3APIURL is the REST root. Default https://api.github.com/, or
+	// WebURL + /api/v3/ when WebURL names a GitHub Enterprise Server.
+	V3APIURL string `yaml:"v3_api_url"`
+	// V4APIURL is the GraphQL endpoint. Default
+	// https://api.github.com/graphql, or WebURL + /api/graphql for GHES.
+	V4APIURL string    `yaml:"v4_api_url"`
+	App      AppConfig `yaml:"app"`
+}
+
+// AppConfig identifies the GitHub App.
+type AppConfig struct {
+	IntegrationID int64  `yaml:"integration_id"`
+	WebhookSecret string `yaml:"webhook_secret"`
+	// PrivateKey is the App's PEM private key. After LoadConfig it holds
+	// the key whichever way it was given.
+	PrivateKey string `yaml:"private_key"`
+	// PrivateKeyFile is a path to the PEM private key (a mounted secret).
+	PrivateKeyFile string `yaml:"private_key_file"`
+}
+
+// LogConfig sets logging.
+type LogConfig struct {
+	// Level is a zerolog level: debug, info, warn, error. Default info.
+	Level string `yaml:"level"`
+}
+
+// DefaultMaxBodyBytes caps webhook bodies. GitHub sends payloads up to
+// 25 MB (docs: "Webhook events and payloads", payload cap, seen 2025-06),
+// but the events launchgate handles are a few tens of kilobytes: the
+// largest part is a pull request body of at most 65,536 characters, under
+// 400 KB even when every character is JSON-escaped. 5 MiB leaves ample room
+// while keeping a flood of large bodies from costing much memory.
+const DefaultMaxBodyBytes = 5 << 20
+
+// Environment variables launchgate reads besides go-githubapp's.
+const envIntegrationID = "GITHUB_APP_INTEGRATION_ID"
+
+// LoadConfig reads the configuration file at path (none when path is
+// empty), applies go-githubapp's environment variables (GITHUB_WEB_URL,
+// GITHUB_V3_API_URL, GITHUB_V4_API_URL, GITHUB_APP_INTEGRATION_ID,
+// GITHUB_APP_WEBHOOK_SECRET, GITHUB_APP_PRIVATE_KEY), which win over the
+// file, fills in defaults and validates everything, the private key
+// included. Every problem found is reported, one per line.
+func LoadConfig(path string) (*Config, error) {
+	cfg := &Config{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading config: %w", err)
+		}
+		if err := decodeStrict(data, cfg); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	var problems []string
+	if v, ok := os.LookupEnv(envIntegrationID); ok {
+		// go-githubapp ignores a value that is not a number; we refuse it
+		// so that a typo cannot start the App under no identity.
+		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a number", envIntegrationID, v))
+		}
+	}
+	gh := cfg.githubapp()
+	gh.SetValuesFromEnv("")
+	cfg.GitHub.WebURL, cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL = gh.WebURL, gh.V3APIURL, gh.V4APIURL
+	cfg.GitHub.App.IntegrationID = gh.App.IntegrationID
+	cfg.GitHub.App.WebhookSecret = gh.App.WebhookSecret
+	if _, fromEnv := os.LookupEnv("GITHUB_APP_PRIVATE_KEY"); fromEnv {
+		// The environment wins over the file, as for every other value.
+		cfg.GitHub.App.PrivateKey, cfg.GitHub.App.PrivateKeyFile = gh.App.PrivateKey, ""
+	}
+	cfg.setDefaults()
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// decodeStrict decodes YAML, rejecting unknown keys with their lines.
+func decodeStrict(data []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) githubapp() githubapp.Config {
+	var gh githubapp.Config
+	gh.WebURL, gh.V3APIURL, gh.V4APIURL = c.GitHub.WebURL, c.GitHub.V3APIURL, c.GitHub.V4APIURL
+	gh.App.IntegrationID = c.GitHub.App.IntegrationID
+	gh.App.WebhookSecret = c.GitHub.App.WebhookSecret
+	gh.App.PrivateKey = c.GitHub.App.PrivateKey
+	return gh
+}
+
+// GitHubApp is the configuration in go-githubapp's form, for its client
+// creator.
+func (c *Config) GitHubApp() githubapp.Config { return c.githubapp() }
+
+func (c *Config) setDefaults() {
+	s := &c.Server
+	if s.Address == "" {
+		s.Address = ":8080"
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if s.Workers == 0 {
+		s.Workers = 4
+	}
+	if s.QueueSize == 0 {
+		s.QueueSize = 100
+	}
+	g := &c.GitHub
+	if g.WebURL == "" {
+		g.WebURL = "https://github.com"
+	}
+	g.WebURL = strings.TrimSuffix(g.WebURL, "/")
+	dotcom := g.WebURL == "https://github.com"
+	if g.V3APIURL == "" {
+		g.V3APIURL = "https://api.github.com/"
+		if !dotcom {
+			// GitHub Enterprise Server serves REST under /api/v3/ and
+			// GraphQL at /api/graphql (docs: "Using the REST API" and
+			// "Forming calls with GraphQL", GHES 3.x, seen 2025-06).
+			g.V3APIURL = g.WebURL + "/api/v3/"
+		}
+	}
+	if !strings.HasSuffix(g.V3APIURL, "/") {
+		g.V3APIURL += "/"
+	}
+	if g.V4APIURL == "" {
+		g.V4APIURL = "https://api.github.com/graphql"
+		if !dotcom {
+			g.V4APIURL = g.WebURL + "/api/graphql"
+		}
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+}
+
+// validate returns every problem with the configuration. It reads the
+// private key file and parses the key, so that a broken key stops the
+// server at startup rather than at its first webhook.
+func (c *Config) validate() []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	s, g, app := c.Server, c.GitHub, &c.GitHub.App
+	if s.MaxBodyBytes < 64<<10 {
+		add("server.max_body_bytes is %d; it must be at least 65536 (64 KiB) for real webhook payloads", s.MaxBodyBytes)
+	}
+	if s.Workers < 1 || s.Workers > 256 {
+		add("server.workers is %d; it must be between 1 and 256", s.Workers)
+	}
+	if s.QueueSize < 1 {
+		add("server.queue_size is %d; it must be at least 1", s.QueueSize)
+	}
+	if s.PublicURL != "" {
+		if err := checkURL(s.PublicURL); err != nil {
+			add("server.public_url: %v", err)
+		}
+	}
+	for _, u := range []struct{ key, env, val string }{
+		{"github.web_url", "GITHUB_WEB_URL", g.WebURL},
+		{"github.v3_api_url", "GITHUB_V3_API_URL", g.V3APIURL},
+		{"github.v4_api_url", "GITHUB_V4_API_URL", g.V4APIURL},
+	} {
+		if err := checkURL(u.val); err != nil {
+			add("%s (or %s): %v", u.key, u.env, err)
+		}
+	}
+	if app.IntegrationID <= 0 {
+		add("github.app.integration_id is missing: set it, or GITHUB_APP_INTEGRATION_ID, to the App ID shown on the App's settings page")
+	}
+	if app.WebhookSecret == "" {
+		add("github.app.webhook_secret is missing: set it, or GITHUB_APP_WEBHOOK_SECRET; launchgate refuses unsigned webhooks")
+	}
+	if p := app.resolveKey(); p != "" {
+		add("%s", p)
+	}
+	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
+		add("log.level %q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	return problems
+}
+
+// resolveKey reads the key file into PrivateKey and parses the key. It
+// returns a problem, or "".
+func (a *AppConfig) resolveKey() string {
+	switch {
+	case a.PrivateKey != "" && a.PrivateKeyFile != "":
+		return "github.app.private_key and github.app.private_key_file are both set: use one"
+	case a.PrivateKeyFile != "":
+		data, err := os.ReadFile(a.PrivateKeyFile)
+		if err != nil {
+			return fmt.Sprintf("github.app.private_key_file: %v", err)
+		}
+		a.PrivateKey, a.PrivateKeyFile = string(data), ""
+	case a.PrivateKey == "":
+		return "github.app.private_key is missing: set private_key_file to the App's .pem file, or GITHUB_APP_PRIVATE_KEY to its contents"
+	}
+	if _, err := ParsePrivateKey([]byte(a.PrivateKey)); err != nil {
+		return fmt.Sprintf("github.app private key: %v", err)
+	}
+	return ""
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q must be an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+// ParsePrivateKey parses a GitHub App private key: PEM, PKCS#1 ("RSA
+// PRIVATE KEY", what GitHub generates) or PKCS#8 ("PRIVATE KEY") holding an
+// RSA key, as ghinstallation requires for RS256 JWTs. Errors never include
+// the key's bytes.
+func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		if bytes.Contains(data, []byte(`\n`)) {
+			return nil, errors.New("not PEM: it contains literal \\n sequences; pass the file's real line breaks (or use private_key_file)")
+		}
+		return nil, errors.New("not PEM: expected a block starting with -----BEGIN RSA PRIVATE KEY-----")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the RSA PRIVATE KEY block does not parse as PKCS#1")
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the PRIVATE KEY block does not parse as PKCS#8")
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("the key is %T; a GitHub App key is RSA", k)
+		}
+		return rk, nil
+	default:
+		return nil, fmt.Errorf("PEM block %q is not a private key (want RSA PRIVATE KEY or PRIVATE KEY)", block.Type)
+	}
+}

@@ -1,0 +1,274 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/policy"
+	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/internal/report"
+)
+
+// CheckName is the name of the one check run launchgate keeps per head SHA.
+// Rulesets require a check by this name.
+const CheckName = "Production readiness"
+
+// GitHub is what an evaluation reads from and writes to GitHub;
+// *githubapi.Client implements it.
+type GitHub interface {
+	Policy(ctx context.Context, pr githubapi.PullRequest) (*policy.Policy, error)
+	ChangedFiles(ctx context.Context, pr githubapi.PullRequest) ([]string, error)
+	HeadTree(ctx context.Context, pr githubapi.PullRequest, inputs []string) (fs.FS, error)
+	PublishCheckRun(ctx context.Context, pr githubapi.PullRequest, run githubapi.CheckRun) (id int64, changed bool, err error)
+}
+
+// evaluationTimeout bounds one evaluation, so that a hung connection cannot
+// hold a worker forever.
+const evaluationTimeout = 2 * time.Minute
+
+// evaluator runs gather -> evaluate -> publish for one pull request.
+type evaluator struct {
+	gh      GitHub
+	webURL  string
+	version string
+	now     func() time.Time
+	locks   keyedMutex
+	memo    *memo
+}
+
+// evaluate publishes the check run of pr's head commit. force is set for
+// events people raise (Re-run, Re-check): those evaluate even when an
+// identical evaluation was just published.
+//
+// Every outcome publishes a run, so that a required check never waits
+// forever: a policy that does not parse and a read that fails publish a
+// failure saying so (fail closed), a PR that is not a launch PR a success.
+func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool) error {
+	ctx, cancel := context.WithTimeout(ctx, evaluationTimeout)
+	defer cancel()
+	log := zerolog.Ctx(ctx)
+	// One evaluation per commit at a time: pull_request.synchronize and
+	// check_suite.requested arrive together for every push, and two
+	// concurrent first publishes would create two runs.
+	unlock := e.locks.lock(pr.Owner + "/" + pr.Repo + "@" + pr.HeadSHA)
+	defer unlock()
+
+	inputs := inputKey(pr)
+	if !force && e.memo.seen(pr, inputs) {
+		log.Info().Str("head_sha", pr.HeadSHA).Msg("same pull request state already evaluated; nothing to do")
+		return nil
+	}
+	opts := report.CheckRunOptions{
+		WebURL: e.webURL, Owner: pr.Owner, Repo: pr.Repo, HeadSHA: pr.HeadSHA, Version: e.version,
+	}
+	started := time.Now()
+	out, outcome, evalErr := e.run(ctx, pr, &opts)
+	if evalErr != nil {
+		log.Error().Err(evalErr).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
+		var err error
+		if out, err = report.ErrorCheckRun(outcome, opts); err != nil {
+			return err
+		}
+	}
+	run := githubapi.CheckRun{
+		Name: CheckName, HeadSHA: pr.HeadSHA, Status: "completed",
+		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
+		DetailsURL:  e.pullURL(pr),
+		ExternalID:  externalID(pr.Number, e.version, opts.PolicyDigest),
+		Annotations: out.Annotations, Actions: out.Actions,
+	}
+	id, changed, err := e.gh.PublishCheckRun(ctx, pr, run)
+	if err != nil {
+		return fmt.Errorf("publishing the check run: %w", err)
+	}
+	if evalErr == nil {
+		// A failed evaluation is not remembered: a redelivery retries it.
+		e.memo.remember(pr, inputs)
+	}
+	log.Info().Str("head_sha", pr.HeadSHA).Int64("check_run", id).Bool("written", changed).
+		Str("conclusion", out.Conclusion).Str("outcome", outcome).Str("title", out.Title).
+		Dur("took", time.Since(started)).Msg("evaluated")
+	return nil
+}
+
+// run gathers and evaluates. On error, outcome says what failed ("reading
+// the head tree") for the failure run; otherwise it says what was decided.
+func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions) (out report.CheckRunOutput, outcome string, err error) {
+	pol, err := e.gh.Policy(ctx, pr)
+	var broken policy.Errors
+	switch {
+	case errors.As(err, &broken):
+		out, err := report.PolicyErrorCheckRun(broken, *opts)
+		return out, "policy cannot be read", err
+	case err != nil:
+		return out, "reading the policy from the base branch", err
+	}
+	opts.PolicySource, opts.PolicyDigest = pol.Source, pol.Digest
+
+	decision, err := decideLaunch(pol.Launch, pr.Title, pr.Labels, func() ([]string, bool, error) {
+		files, err := e.gh.ChangedFiles(ctx, pr)
+		if errors.Is(err, githubapi.ErrFileListTruncated) {
+			return files, false, nil
+		}
+		return files, err == nil, err
+	})
+	if err != nil {
+		return out, "listing the changed files", err
+	}
+	if !decision.Launch {
+		out, err := report.NotLaunchCheckRun(decision.Reason, *opts)
+		return out, "not a launch PR: " + decision.Reason, err
+	}
+	fsys, err := e.gh.HeadTree(ctx, pr, checkInputs(pol))
+	if err != nil {
+		return out, "reading the head tree", err
+	}
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: fsys}, e.now())
+	out, err = report.CheckRun(rep, *opts)
+	return out, "launch PR: " + decision.Reason, err
+}
+
+// checkInputs is the union of the files the policy's checks read, so that
+// the head tree fetches those blobs and no others.
+func checkInputs(p *policy.Policy) []string {
+	var in []string
+	for _, r := range p.Requirements {
+		for _, c := range r.Checks {
+			in = append(in, c.Checker.Inputs()...)
+		}
+	}
+	slices.Sort(in)
+	return slices.Compact(in)
+}
+
+// pullURL is where action_required sends people. Issue 4's checklist
+// comment will take its place.
+func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
+	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
+}
+
+// externalID is launchgate's part of a run's external_id: the pull request
+// (check_run events of fork PRs list no pull requests, so a Re-run finds
+// its PR here), the launchgate version and the policy digest.
+func externalID(number int, version, policyDigest string) string {
+	d := strings.TrimPrefix(policyDigest, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return fmt.Sprintf("pr/%d v/%s policy/%s", number, version, d)
+}
+
+// pullNumberOf reads the pull request number back from an external_id
+// that ends with externalID's text.
+func pullNumberOf(externalID string) int {
+	_, rest, ok := strings.Cut(externalID, "pr/")
+	if !ok {
+		return 0
+	}
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' || n > 1e9 {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// inputKey is everything from the pull request an evaluation depends on.
+func inputKey(pr githubapi.PullRequest) string {
+	labels := slices.Clone(pr.Labels)
+	slices.Sort(labels)
+	return fmt.Sprintf("%s|%s|%q|%q", pr.BaseSHA, pr.BaseRef, pr.Title, labels)
+}
+
+// memo remembers the pull-request state each commit was last evaluated
+// with, so that a redelivered event, or the check_suite.requested that
+// accompanies every push's pull_request.synchronize, costs no request.
+// Re-evaluations people ask for bypass it.
+type memo struct {
+	mu      sync.Mutex
+	entries map[string]string // "owner/repo#n@head" -> inputKey
+	order   []string
+	max     int
+}
+
+func newMemo(max int) *memo { return &memo{entries: map[string]string{}, max: max} }
+
+func memoKey(pr githubapi.PullRequest) string {
+	return fmt.Sprintf("%s/%s#%d@%s", pr.Owner, pr.Repo, pr.Number, pr.HeadSHA)
+}
+
+func (m *memo) seen(pr githubapi.PullRequest, inputs string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.entries[memoKey(pr)]
+	return ok && v == inputs
+}
+
+// seenCommit reports whether the commit was evaluated for the pull
+// request against the same base, whatever its title and labels were.
+func (m *memo) seenCommit(pr githubapi.PullRequest) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.entries[memoKey(pr)]
+	return ok && strings.HasPrefix(v, pr.BaseSHA+"|")
+}
+
+func (m *memo) remember(pr githubapi.PullRequest, inputs string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := memoKey(pr)
+	if _, ok := m.entries[k]; !ok {
+		m.order = append(m.order, k)
+		if len(m.order) > m.max {
+			delete(m.entries, m.order[0])
+			m.order = m.order[1:]
+		}
+	}
+	m.entries[k] = inputs
+}
+
+// keyedMutex serialises work per key.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	sync.Mutex
+	users int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
+)
+
+// Webhook payloads are decoded into the small structs below, holding only
+// what launchgate reads, rather than go-github's event types. go-github v60
+// decodes every timestamp of an event strictly as RFC 3339, and GitHub's
+// own published examples carry others: the check_run.rerequested example
+// has "created_at": "2018-04-25 20:42:10" in check_run.app (octokit/webhooks
+// payload-examples, seen 2025-06), on which github.CheckRunEvent fails. A
+// timestamp launchgate never reads must not cost an evaluation, so those
+// fields are not decoded at all. What launchgate does read is checked, and
+// a payload without it is answered 400.
+
+type repositoryPayload struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Owner struct {
+		Login string `json:"login"`
+	} `json:"owner"`
+}
+
+type installationPayload struct {
+	ID int64 `json:"id"`
+}
+
+// envelope is what every handled event carries.
+type envelope struct {
+	Action       string               `json:"action"`
+	Repository   *repositoryPayload   `json:"repository"`
+	Installation *installationPayload `json:"installation"`
+}
+
+func (e envelope) check() error {
+	switch {
+	case e.Action == "":
+		return errors.New("action is missing")
+	case e.Installation == nil || e.Installation.ID <= 0:
+		// An App's deliveries always name the installation they are for.
+		return errors.New("installation.id is missing: not a GitHub App delivery")
+	case e.Repository == nil || e.Repository.Name == "" || e.Repository.Owner.Login == "":
+		return errors.New("repository.owner.login or repository.name is missing")
+	}
+	return nil
+}
+
+// repo is the payload's repository as go-githubapp's logging helpers take
+// it.
+func (e envelope) repo() *github.Repository {
+	return &github.Repository{Name: github.String(e.Repository.Name), Owner: &github.User{Login: github.String(e.Repository.Owner.Login)}}
+}
+
+// pullRef is a pull request as check_run and check_suite payloads list it:
+// number and branches, without title or labels.
+type pullRef struct {
+	Number int `json:"number"`
+	Head   struct {
+		SHA string `json:"sha"`
+	} `json:"head"`
+	Base struct {
+		SHA  string `json:"sha"`
+		Ref  string `json:"ref"`
+		Repo struct {
+			ID int64 `json:"id"`
+		} `json:"repo"`
+	} `json:"base"`
+}
+
+// shaPattern accepts SHA-1 and SHA-256 object IDs.
+var shaPattern = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
+func checkSHA(field, sha string) error {
+	if !shaPattern.MatchString(sha) {
+		return fmt.Errorf("%s %q is not a commit SHA", field, sha)
+	}
+	return nil
+}
+
+// decode unmarshals a payload; JSON errors name the offset.
+func decode(payload []byte, v any) error {
+	if err := json.NewDecoder(bytes.NewReader(payload)).Decode(v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return fmt.Errorf("payload is not JSON: %v at byte %d", err, syn.Offset)
+		}
+		return fmt.Errorf("payload does not decode: %w", err)
+	}
+	return nil
+}
+
+// toPull is what a pullRef says about its pull request in repository e.
+func (r pullRef) toPull(e envelope) githubapi.PullRequest {
+	return githubapi.PullRequest{
+		InstallationID: e.Installation.ID, Owner: e.Repository.Owner.Login, Repo: e.Repository.Name,
+		Number: r.Number, HeadSHA: r.Head.SHA, BaseSHA: r.Base.SHA, BaseRef: r.Base.Ref,
+	}
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
+)
+
+// pullRequestHandler evaluates a pull request when something an evaluation
+// depends on changes: its head (opened, reopened, synchronize), its title
+// or base (edited), its labels (labeled, unlabeled), or its draft state
+// (ready_for_review).
+type pullRequestHandler struct{ ev *evaluator }
+
+var pullRequestActions = []string{"opened", "reopened", "synchronize", "edited", "labeled", "unlabeled", "ready_for_review"}
+
+type pullRequestPayload struct {
+	envelope
+	PullRequest *struct {
+		Number       int    `json:"number"`
+		State        string `json:"state"`
+		Title        string `json:"title"`
+		Draft        bool   `json:"draft"`
+		ChangedFiles int    `json:"changed_files"`
+		User         struct {
+			Login string `json:"login"`
+		} `json:"user"`
+		Labels []struct {
+			Name string `json:"name"`
+		} `json:"labels"`
+		Head struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+		Base struct {
+			SHA string `json:"sha"`
+			Ref string `json:"ref"`
+		} `json:"base"`
+	} `json:"pull_request"`
+	// Changes of an "edited" event: only a new title or base can change
+	// the outcome; a body edit cannot.
+	Changes *struct {
+		Title *struct{} `json:"title"`
+		Base  *struct{} `json:"base"`
+	} `json:"changes"`
+}
+
+func (pullRequestHandler) Handles() []string { return []string{"pull_request"} }
+
+func (pullRequestHandler) CheckPayload(payload []byte) error {
+	_, err := parsePullRequest(payload)
+	return err
+}
+
+func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
+	var p pullRequestPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	pr := p.PullRequest
+	switch {
+	case pr == nil:
+		return nil, errors.New("pull_request is missing")
+	case pr.Number <= 0:
+		return nil, errors.New("pull_request.number is missing")
+	}
+	if err := checkSHA("pull_request.head.sha", pr.Head.SHA); err != nil {
+		return nil, err
+	}
+	if err := checkSHA("pull_request.base.sha", pr.Base.SHA); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (h pullRequestHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
+	p, err := parsePullRequest(payload)
+	if err != nil {
+		return err // CheckPayload let it through, so this cannot happen
+	}
+	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
+	if skip := p.skipReason(); skip != "" {
+		log.Debug().Str("action", p.Action).Msg("pull_request event ignored: " + skip)
+		return nil
+	}
+	return h.ev.evaluate(ctx, p.pull(), false)
+}
+
+// skipReason says why an event cannot change the check run, or "".
+func (p *pullRequestPayload) skipReason() string {
+	switch {
+	case !slices.Contains(pullRequestActions, p.Action):
+		return "action not handled"
+	case p.PullRequest.State != "open":
+		return "pull request is not open"
+	case p.Action == "edited" && (p.Changes == nil || p.Changes.Title == nil && p.Changes.Base == nil):
+		return "neither title nor base changed"
+	}
+	return ""
+}
+
+func (p *pullRequestPayload) pull() githubapi.PullRequest {
+	pr := p.PullRequest
+	out := githubapi.PullRequest{
+		InstallationID: p.Installation.ID, Owner: p.Repository.Owner.Login, Repo: p.Repository.Name,
+		Number: pr.Number, Title: pr.Title, Author: pr.User.Login, Draft: pr.Draft,
+		HeadSHA: pr.Head.SHA, BaseSHA: pr.Base.SHA, BaseRef: pr.Base.Ref, ChangedFiles: pr.ChangedFiles,
+	}
+	for _, l := range pr.Labels {
+		out.Labels = append(out.Labels, l.Name)
+	}
+	return out
+}

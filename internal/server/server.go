@@ -1,0 +1,140 @@
+// Package server is the launchgate GitHub App: it receives webhooks,
+// recognises launch pull requests, evaluates their head commit against the
+// base branch's policy and publishes the result as the "Production
+// readiness" check run.
+//
+// Routes:
+//
+//	POST /api/github/hook   webhooks (signed with X-Hub-Signature-256)
+//	GET  /healthz           200 while the server accepts events
+//
+// Webhooks are answered as soon as they are checked and queued; a pool of
+// workers evaluates them (see queue). Each event handler lives in a file
+// named after its event, as palantir/policy-bot does.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/version"
+)
+
+// HookPath is where GitHub delivers webhooks (go-githubapp's default).
+const HookPath = githubapp.DefaultWebhookRoute
+
+// Options configures a Server.
+type Options struct {
+	// Config is a loaded configuration (LoadConfig).
+	Config *Config
+	// Logger receives JSON log lines; evaluation lines carry the delivery
+	// id, event, installation, repository and pull request number.
+	Logger zerolog.Logger
+	// Now is the evaluation clock (the recovery drill's age). Default
+	// time.Now.
+	Now func() time.Time
+	// HTTPClient, when set, carries every request to GitHub (tests and the
+	// demo leave it nil).
+	Transport http.RoundTripper
+}
+
+// Server is the App. Create it with New, serve Handler, and call Shutdown
+// when the HTTP server has stopped.
+type Server struct {
+	log      zerolog.Logger
+	queue    *queue
+	handler  http.Handler
+	stopping atomic.Bool
+}
+
+// New builds the App from its configuration: GitHub clients authenticated
+// as the App's installations, the evaluator and the webhook handlers.
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		return nil, fmt.Errorf("server: no configuration")
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	clientOpts := []githubapp.ClientOption{
+		githubapp.WithClientUserAgent("launchgate/" + version.String()),
+		githubapp.WithClientTimeout(30 * time.Second),
+	}
+	if opts.Transport != nil {
+		clientOpts = append(clientOpts, githubapp.WithTransport(opts.Transport))
+	}
+	app := cfg.GitHub.App
+	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey), clientOpts...)
+	// Installation clients are cached so that every evaluation of an
+	// installation reuses its token (ghinstallation renews it) instead of
+	// asking GitHub for a new one.
+	cc, err := githubapp.NewCachingClientCreator(base, 1000)
+	if err != nil {
+		return nil, fmt.Errorf("server: client cache: %w", err)
+	}
+	gh := githubapi.NewClient(cc, githubapi.Options{
+		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger,
+	})
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000)}
+	return newServer(cfg, opts.Logger, ev, pulls{cc}), nil
+}
+
+func newServer(cfg *Config, log zerolog.Logger, ev *evaluator, pg pullGetter) *Server {
+	appID := cfg.GitHub.App.IntegrationID
+	s := &Server{log: log, queue: newQueue(cfg.Server.Workers, cfg.Server.QueueSize)}
+	dispatcher := githubapp.NewEventDispatcher([]githubapp.EventHandler{
+		pullRequestHandler{ev: ev},
+		checkRunHandler{ev: ev, pulls: pg, appID: appID},
+		checkSuiteHandler{ev: ev, pulls: pg, appID: appID},
+	}, cfg.GitHub.App.WebhookSecret,
+		githubapp.WithScheduler(s.queue),
+		githubapp.WithErrorCallback(dispatchError),
+		githubapp.WithResponseCallback(dispatchResponse),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("POST "+HookPath, webhookGate{secret: []byte(cfg.GitHub.App.WebhookSecret), max: cfg.Server.MaxBodyBytes, next: dispatcher})
+	mux.HandleFunc("GET /healthz", s.healthz)
+	s.handler = withLogger(log, mux)
+	return s
+}
+
+// Handler serves the App's routes.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if s.stopping.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// Wait blocks until every accepted event has been handled. Tests and the
+// demo use it; a deployment never needs to.
+func (s *Server) Wait() { s.queue.Wait() }
+
+// Shutdown stops accepting events and waits until the accepted ones are
+// handled or ctx ends. Call it after http.Server.Shutdown has returned, so
+// that no delivery is cut off while it is being queued.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
+	return s.queue.Close(ctx)
+}
+
+// withLogger puts the base logger into each request's context, where
+// go-githubapp's dispatcher adds the event type and delivery id.
+func withLogger(log zerolog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(log.WithContext(r.Context())))
+	})
+}
