@@ -1,0 +1,474 @@
+package inspect
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// k8sEnvs are the default policy's environments.
+var k8sEnvs = []Environment{
+	{Name: "production", Aliases: []string{"prod", "prd"}},
+	{Name: "uat", Aliases: []string{"acceptance"}},
+	{Name: "integration", Aliases: []string{"int"}},
+	{Name: "ci", Aliases: []string{"test"}},
+	{Name: "development", Aliases: []string{"dev"}},
+}
+
+var k8sNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func k8sFixture(name string) *Repo {
+	return NewRepo(os.DirFS("testdata/k8s/"+name), k8sNow, k8sEnvs)
+}
+
+// k8sMapRepo builds a repository from file contents, for one environment.
+func k8sMapRepo(files map[string]string, envs ...Environment) *Repo {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	if len(envs) == 0 {
+		envs = k8sEnvs[:1]
+	}
+	return NewRepo(fsys, k8sNow, envs)
+}
+
+// k8sWorkload is the part of a workload a test pins down.
+type k8sWorkload struct {
+	kind, name, path string
+	line, replicas   int
+	from             string
+	containers       []Container
+}
+
+func k8sSummary(ws []Workload) []k8sWorkload {
+	out := []k8sWorkload{}
+	for _, w := range ws {
+		out = append(out, k8sWorkload{w.Kind, w.Name, w.Path, w.Line, w.Replicas, w.ReplicasFrom, w.Containers})
+	}
+	return out
+}
+
+var (
+	webProbes    = []Container{{Name: "app", Readiness: true, Liveness: true}}
+	workerProbes = []Container{{Name: "worker", Readiness: true, Liveness: false}}
+)
+
+func TestRenderedKustomize(t *testing.T) {
+	envs := k8sFixture("kustomize").Rendered()
+	tests := []struct {
+		env, source string
+		want        []k8sWorkload
+	}{
+		{"production", "deploy/overlays/prod", []k8sWorkload{
+			// The overlay patches the base's 3 down to 1.
+			{"Deployment", "web", "deploy/base/web.yaml", 2, 1, "spec.replicas in deploy/overlays/prod (rendered)", webProbes},
+			{"StatefulSet", "worker", "deploy/base/worker.yaml", 1, 2, "spec.replicas in deploy/overlays/prod (rendered)", workerProbes},
+		}},
+		{"uat", "deploy/overlays/uat", []k8sWorkload{
+			{"Deployment", "web", "deploy/base/web.yaml", 2, 3, "HorizontalPodAutoscaler web-hpa minReplicas", webProbes},
+			{"StatefulSet", "worker", "deploy/base/worker.yaml", 1, 2, "spec.replicas in deploy/overlays/uat (rendered)", workerProbes},
+		}},
+		{"integration", "deploy/overlays/integration", []k8sWorkload{
+			{"Deployment", "web", "deploy/base/web.yaml", 2, 3, "spec.replicas in deploy/overlays/integration (rendered)", webProbes},
+			{"StatefulSet", "worker", "deploy/base/worker.yaml", 1, 2, "spec.replicas in deploy/overlays/integration (rendered)", workerProbes},
+		}},
+		{"ci", "deploy/overlays/test", []k8sWorkload{
+			{"Deployment", "web", "deploy/base/web.yaml", 2, 3, "spec.replicas in deploy/overlays/test (rendered)", webProbes},
+			{"StatefulSet", "worker", "deploy/base/worker.yaml", 1, 2, "spec.replicas in deploy/overlays/test (rendered)", workerProbes},
+		}},
+		{"development", "deploy/overlays/development", []k8sWorkload{
+			{"Deployment", "web", "deploy/base/web.yaml", 2, 3, "spec.replicas in deploy/overlays/development (rendered)", webProbes},
+			{"StatefulSet", "worker", "deploy/base/worker.yaml", 1, 1, "HorizontalPodAutoscaler worker without minReplicas (defaults to 1)", workerProbes},
+		}},
+	}
+	if len(envs) != len(tests) {
+		t.Fatalf("rendered %d environments, want %d", len(envs), len(tests))
+	}
+	for i, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			got := envs[i]
+			if got.Env.Name != tt.env || got.Source != tt.source || got.Kind != "kustomize" || len(got.Errors) > 0 {
+				t.Fatalf("got env %s from %s (%s), errors %v; want %s from %s (kustomize)",
+					got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+			}
+			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
+				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
+			}
+		})
+	}
+	// Namespaces come from the overlay, as kustomize renders them.
+	if ns := envs[0].Workloads[0].Namespace; ns != "shop" {
+		t.Errorf("production namespace = %q, want shop", ns)
+	}
+}
+
+func TestRenderedManifests(t *testing.T) {
+	envs := k8sFixture("manifests").Rendered()
+	both := func(names ...string) []Container {
+		var cs []Container
+		for _, n := range names {
+			cs = append(cs, Container{Name: n, Readiness: true, Liveness: true})
+		}
+		return cs
+	}
+	tests := []struct {
+		env, source string
+		want        []k8sWorkload
+	}{
+		{"production", "deploy/production", []k8sWorkload{
+			// Probes shared through anchors and a merge key count; the CRD
+			// and the Widget (whose spec does not decode as a workload) and
+			// the README are not workloads and not errors.
+			{"Deployment", "api", "deploy/production/app.yaml", 4, 2, "spec.replicas in deploy/production/app.yaml", both("api", "proxy")},
+			{"StatefulSet", "worker", "deploy/production/worker.json", 1, 3, "spec.replicas in deploy/production/worker.json", both("worker")},
+		}},
+		{"uat", "deploy/uat", []k8sWorkload{
+			{"Deployment", "api", "deploy/uat/app.yaml", 1, 1, "spec.replicas unset in deploy/uat/app.yaml (Kubernetes defaults to 1)",
+				[]Container{{Name: "api"}}},
+		}},
+		{"integration", "deploy/integration", []k8sWorkload{
+			{"Deployment", "api", "deploy/integration/list.yaml", 4, 2, "spec.replicas in deploy/integration/list.yaml", both("api")},
+		}},
+		{"ci", "", []k8sWorkload{}},
+		{"development", "", []k8sWorkload{}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			got := envs[i]
+			kind := "manifests"
+			if tt.source == "" {
+				kind = ""
+			}
+			if got.Env.Name != tt.env || got.Source != tt.source || got.Kind != kind || len(got.Errors) > 0 {
+				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+			}
+			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
+				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderedHelm(t *testing.T) {
+	envs := k8sFixture("helm").Rendered()
+	const tmpl = "charts/shop/templates/deployment.yaml"
+	tests := []struct {
+		env, source string
+		want        []k8sWorkload
+	}{
+		{"production", "charts/shop/values-production.yaml", []k8sWorkload{
+			{"Deployment", "shop", tmpl, 2, 3, "charts/shop/values-production.yaml autoscaling.minReplicas",
+				[]Container{{Name: "shop", Readiness: true, Liveness: true}}},
+		}},
+		{"uat", "charts/shop/values-uat.yaml", []k8sWorkload{
+			{"Deployment", "shop", tmpl, 2, 2, "charts/shop/values-uat.yaml replicaCount",
+				[]Container{{Name: "shop", Readiness: true, Liveness: true}}},
+		}},
+		{"integration", "", []k8sWorkload{}},
+		{"ci", "", []k8sWorkload{}},
+		// values.dev.yml (an alias, dotted form) deletes readinessProbe with
+		// null; the template has no readinessProbe text of its own.
+		{"development", "charts/shop/values.dev.yml", []k8sWorkload{
+			{"Deployment", "shop", tmpl, 2, 1, "charts/shop/values.yaml replicaCount",
+				[]Container{{Name: "shop", Readiness: false, Liveness: true}}},
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			got := envs[i]
+			if got.Env.Name != tt.env || got.Source != tt.source || len(got.Errors) > 0 {
+				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+			}
+			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
+				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
+			}
+		})
+	}
+}
+
+// k8sBase is a minimal valid kustomize base.
+const k8sBase = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: app
+          image: web
+`
+
+func TestRenderedFailures(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, k8sBase)
+	}))
+	defer srv.Close()
+	overlay := func(body string) map[string]string {
+		return map[string]string{
+			"deploy/base/kustomization.yaml":                "resources: [web.yaml]\n",
+			"deploy/base/web.yaml":                          k8sBase,
+			"deploy/overlays/production/kustomization.yaml": body,
+		}
+	}
+	with := func(files map[string]string, extra map[string]string) map[string]string {
+		for k, v := range extra {
+			files[k] = v
+		}
+		return files
+	}
+	const kfile = "deploy/overlays/production/kustomization.yaml"
+	tests := []struct {
+		name  string
+		files map[string]string
+		path  string
+		line  int
+		msg   string
+	}{
+		{"remote git base", overlay("resources:\n  - ../../base\n  - github.com/org/repo//deploy/base?ref=v1\n"),
+			kfile, 3, `"github.com/org/repo//deploy/base?ref=v1" is a remote reference`},
+		{"remote http resource", overlay("resources:\n  - " + srv.URL + "/web.yaml\n"),
+			kfile, 2, "is a remote reference; launchgate renders kustomizations offline"},
+		{"scp-style git base", overlay("resources:\n  - git@github.com:org/repo.git/deploy\n"),
+			kfile, 2, "is a remote reference"},
+		{"remote patch file", overlay("resources: [../../base]\npatches:\n  - path: " + srv.URL + "/patch.yaml\n"),
+			kfile, 3, "is a remote reference"},
+		// kustomize tries such a path as a git URL before the local directory.
+		{"local directory shaped like a git URL", with(overlay("resources:\n  - github.com/org/repo\n"),
+			map[string]string{"deploy/overlays/production/github.com/org/repo/kustomization.yaml": "resources: []\n"}),
+			kfile, 2, "is a remote reference"},
+		{"remote file in a transformer config", with(overlay("resources: [../../base]\ntransformers: [fetch.yaml]\n"),
+			map[string]string{"deploy/overlays/production/fetch.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\npath: " + srv.URL + "/p.yaml\n"}),
+			kfile, 2, "refers to \"" + srv.URL + "/p.yaml\", which is remote"},
+		{"remote URL hidden behind a newline", overlay("resources:\n  - \"https://example.com/org/repo\\n\"\n"),
+			kfile, 2, "is a remote reference"},
+		{"remote file in an inline transformer", overlay("resources: [../../base]\ntransformers:\n  - |\n    apiVersion: builtin\n    kind: PatchTransformer\n    metadata: {name: p}\n    path: https://example.com/p.yaml\n"),
+			kfile, 3, `refers to "https://example.com/p.yaml", which is remote`},
+		{"remote base below a local base", with(overlay("resources: [../../base, ../../shared]\n"),
+			map[string]string{"deploy/shared/kustomization.yaml": "resources:\n  - https://example.com/x.yaml\n"}),
+			"deploy/shared/kustomization.yaml", 2, "is a remote reference"},
+		{"missing resource", overlay("resources:\n  - ../../base\n  - missing.yaml\n"),
+			kfile, 3, `"missing.yaml" (deploy/overlays/production/missing.yaml) is not a file or directory of the repository`},
+		{"kustomization does not parse", overlay("resources:\n  - ../../base\n bad: [\n"),
+			kfile, 2, "kustomization does not parse as YAML"},
+		{"kustomization of the wrong shape", overlay("resources: ../../base\n"),
+			kfile, 1, "not a valid kustomization"},
+		{"overlay without kustomization", map[string]string{"deploy/overlays/production/patch.yaml": k8sBase},
+			"deploy/overlays/production", 0, "has no kustomization.yaml"},
+		{"build fails", overlay("resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: replace\n        path: /spec/nothing/here\n        value: 1\n"),
+			kfile, 0, "kustomize build deploy/overlays/production failed"},
+		{"base resource does not parse", with(overlay("resources: [../../base]\n"),
+			map[string]string{"deploy/base/web.yaml": "kind: Deployment\nmetadata:\n  name: [web\n"}),
+			// yaml.v3 numbers this parser error by its context, a line above
+			// the bad flow sequence (see yamlSyntaxLine).
+			"deploy/base/web.yaml", 2, "does not parse as YAML"},
+		{"base resource is binary", with(overlay("resources: [../../base]\n"),
+			map[string]string{"deploy/base/web.yaml": "kind: Deployment\x00"}),
+			"deploy/base/web.yaml", 0, "binary file"},
+		{"helm inflation is not run", overlay("helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n"),
+			kfile, 0, "must specify --enable-helm"},
+		{"manifest does not parse", map[string]string{"deploy/production/app.yaml": "kind: Deployment\nspec:\n  replicas: [2\n"},
+			"deploy/production/app.yaml", 2, "does not parse as YAML"},
+		{"manifest is binary", map[string]string{"deploy/production/app.yaml": "\x00\x01"},
+			"deploy/production/app.yaml", 0, "binary file"},
+		{"manifest is oversized", map[string]string{"deploy/production/app.yaml": strings.Repeat("#", MaxFileSize+1)},
+			"deploy/production/app.yaml", 0, "larger than the"},
+		{"replicas not a number", map[string]string{"deploy/production/app.yaml": "# web\n" + strings.Replace(k8sBase, "replicas: 2", "replicas: two", 1)},
+			"deploy/production/app.yaml", 2, "Deployment web in deploy/production/app.yaml: not a valid workload"},
+		{"autoscaler not valid", map[string]string{"deploy/production/app.yaml": k8sBase + "---\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {minReplicas: lots}\n"},
+			"deploy/production/app.yaml", 13, "not a valid HorizontalPodAutoscaler"},
+		{"helm values do not parse", map[string]string{"chart/Chart.yaml": "name: shop\n", "chart/values-production.yaml": "replicaCount: [\n",
+			"chart/templates/deploy.yaml": "kind: Deployment\n"},
+			"chart/values-production.yaml", 1, "does not parse as YAML"},
+		{"helm replicaCount not a number", map[string]string{"chart/Chart.yaml": "name: shop\n", "chart/values.yaml": "replicaCount: three\n",
+			"chart/values-production.yaml": "{}\n", "chart/templates/deploy.yaml": "kind: Deployment\n"},
+			"chart/values-production.yaml", 0, "chart/values.yaml replicaCount is three, not a whole number"},
+		{"helm chart without name", map[string]string{"chart/Chart.yaml": "version: 1.0.0\n", "chart/values-prod.yml": "{}\n"},
+			"chart/Chart.yaml", 0, "Chart.yaml has no name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			envs := k8sMapRepo(tt.files).Rendered()
+			if len(envs) != 1 {
+				t.Fatalf("rendered %d environments, want 1", len(envs))
+			}
+			errs := envs[0].Errors
+			if len(errs) != 1 {
+				t.Fatalf("errors = %+v, want one at %s:%d", errs, tt.path, tt.line)
+			}
+			if e := errs[0]; e.Path != tt.path || e.Line != tt.line || !strings.Contains(e.Message, tt.msg) {
+				t.Errorf("error = %s:%d %q\nwant     %s:%d containing %q", e.Path, e.Line, e.Message, tt.path, tt.line, tt.msg)
+			}
+		})
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the test server was fetched %d times; remote references must never be fetched", n)
+	}
+}
+
+// k8sOpenCounter counts the opens of each file.
+type k8sOpenCounter struct {
+	fs.FS
+	opens map[string]int
+}
+
+func (c *k8sOpenCounter) Open(name string) (fs.File, error) {
+	f, err := c.FS.Open(name)
+	if err == nil {
+		if st, serr := f.Stat(); serr == nil && !st.IsDir() {
+			c.opens[name]++
+		}
+	}
+	return f, err
+}
+
+// Rendering is memoised per Repo, and files a base shares with five
+// overlays are read once.
+func TestRenderedReadsOnce(t *testing.T) {
+	counter := &k8sOpenCounter{FS: os.DirFS("testdata/k8s/kustomize"), opens: map[string]int{}}
+	repo := NewRepo(counter, k8sNow, k8sEnvs)
+	first := repo.Rendered()
+	second := repo.Rendered()
+	if &first[0] != &second[0] {
+		t.Error("Rendered is not memoised")
+	}
+	if n := counter.opens["deploy/base/web.yaml"]; n != 1 {
+		t.Errorf("deploy/base/web.yaml opened %d times, want 1", n)
+	}
+	for name, n := range counter.opens {
+		if n > 1 {
+			t.Errorf("%s opened %d times", name, n)
+		}
+	}
+}
+
+// Everything rendering reads must be an input, or the App would not fetch
+// it and sign-offs would survive changes to it.
+func TestRenderInputsCoverReads(t *testing.T) {
+	for _, fixture := range []string{"kustomize", "manifests", "helm"} {
+		counter := &k8sOpenCounter{FS: os.DirFS("testdata/k8s/" + fixture), opens: map[string]int{}}
+		NewRepo(counter, k8sNow, k8sEnvs).Rendered()
+		if len(counter.opens) == 0 {
+			t.Fatalf("%s: nothing was read", fixture)
+		}
+		for name := range counter.opens {
+			matched := false
+			for _, g := range renderInputs() {
+				if ok, _ := doublestar.Match(g, name); ok {
+					matched = true
+				}
+			}
+			if !matched {
+				t.Errorf("%s: rendering read %s, which no input glob matches", fixture, name)
+			}
+		}
+	}
+}
+
+func TestRenderedEnvironmentChoice(t *testing.T) {
+	tests := []struct {
+		name       string
+		files      map[string]string
+		source     string
+		kind       string
+		workloads  int
+		envAliases []string
+	}{
+		{"name wins over alias", map[string]string{
+			"deploy/overlays/prod/kustomization.yaml":       "resources: [web.yaml]\n",
+			"deploy/overlays/prod/web.yaml":                 k8sBase,
+			"deploy/overlays/production/kustomization.yaml": "resources: []\n",
+		}, "deploy/overlays/production", "kustomize", 0, []string{"prod"}},
+		{"a URL inside an inline patch is content, not a reference", map[string]string{
+			"deploy/overlays/production/kustomization.yaml": "resources: [web.yaml]\npatchesStrategicMerge:\n  - |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n      annotations: {runbook: \"https://runbooks.example.com/web\"}\n",
+			"deploy/overlays/production/web.yaml":           k8sBase,
+		}, "deploy/overlays/production", "kustomize", 1, nil},
+		{"directories match case-insensitively", map[string]string{
+			"Deploy/Overlays/PROD/kustomization.yaml": "resources: [web.yaml]\n",
+			"Deploy/Overlays/PROD/web.yaml":           k8sBase,
+		}, "Deploy/Overlays/PROD", "kustomize", 1, []string{"prod"}},
+		{"kustomization directly in deploy/<env>", map[string]string{
+			"deploy/production/kustomization.yml": "resources: [web.yaml]\n",
+			"deploy/production/web.yaml":          k8sBase,
+		}, "deploy/production", "kustomize", 1, nil},
+		{"nested manifest directories count", map[string]string{
+			"deploy/production/web/deployment.yaml": k8sBase,
+		}, "deploy/production", "manifests", 1, nil},
+		{"a directory without manifests is no configuration", map[string]string{
+			"deploy/production/README.md": "todo\n",
+		}, "", "", 0, nil},
+		{"several charts", map[string]string{
+			"charts/a/Chart.yaml": "name: a\n", "charts/a/values-production.yaml": "replicaCount: 2\n",
+			"charts/a/templates/d.yaml": "kind: Deployment\n",
+			"charts/b/Chart.yaml":       "name: b\n", "charts/b/values-production.yml": "replicaCount: 3\n",
+			"charts/b/templates/s.yaml": "kind: StatefulSet\n",
+			"charts/c/Chart.yaml":       "name: c\n", "charts/c/templates/d.yaml": "kind: Deployment\n",
+		}, "charts/a/values-production.yaml", "helm", 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := Environment{Name: "production", Aliases: tt.envAliases}
+			got := k8sMapRepo(tt.files, env).Rendered()[0]
+			if got.Source != tt.source || got.Kind != tt.kind || len(got.Workloads) != tt.workloads || len(got.Errors) > 0 {
+				t.Errorf("got source %q kind %q, %d workloads, errors %v; want %q %q, %d workloads",
+					got.Source, got.Kind, len(got.Workloads), got.Errors, tt.source, tt.kind, tt.workloads)
+			}
+		})
+	}
+}
+
+func TestRenderedListingFails(t *testing.T) {
+	repo := NewRepo(k8sBrokenFS{}, k8sNow, k8sEnvs[:2])
+	for _, env := range repo.Rendered() {
+		if len(env.Errors) != 1 || !strings.Contains(env.Errors[0].Message, "cannot render environment "+env.Env.Name) {
+			t.Errorf("%s: errors = %+v, want the listing failure", env.Env.Name, env.Errors)
+		}
+	}
+}
+
+type k8sBrokenFS struct{}
+
+func (k8sBrokenFS) Open(string) (fs.File, error) { return nil, fs.ErrPermission }
+
+// BenchmarkRender renders a 5,000-file repository with a kustomize base of
+// ten Deployments and five overlays, as one evaluation does.
+func BenchmarkRender(b *testing.B) {
+	fsys := fstest.MapFS{}
+	var base bytes.Buffer
+	base.WriteString("resources:\n")
+	for i := range 10 {
+		name := fmt.Sprintf("app%d", i)
+		base.WriteString("  - " + name + ".yaml\n")
+		fsys["deploy/base/"+name+".yaml"] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(k8sBase, "web", name))}
+	}
+	fsys["deploy/base/kustomization.yaml"] = &fstest.MapFile{Data: base.Bytes()}
+	for _, env := range k8sEnvs {
+		fsys["deploy/overlays/"+env.Name+"/kustomization.yaml"] = &fstest.MapFile{Data: []byte(
+			"namespace: " + env.Name + "\nresources: [../../base]\nreplicas:\n  - name: app0\n    count: 3\n")}
+	}
+	for i := len(fsys); i < 5000; i++ {
+		fsys[fmt.Sprintf("src/pkg%d/file%d.go", i/50, i)] = &fstest.MapFile{Data: []byte("package p\n")}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		envs := NewRepo(fsys, k8sNow, k8sEnvs).Rendered()
+		if len(envs[4].Workloads) != 10 {
+			b.Fatalf("rendered %+v", envs[4])
+		}
+	}
+}

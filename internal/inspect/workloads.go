@@ -1,0 +1,201 @@
+package inspect
+
+import (
+	"fmt"
+	"strings"
+)
+
+// defaultWorkloadKinds are the workloads replicas and probes look at when a
+// policy does not say.
+var defaultWorkloadKinds = []string{"Deployment", "StatefulSet"}
+
+// Replicas (kind "replicas") requires every workload to run at least Min
+// replicas in every environment, as rendered: an overlay that patches
+// production down to 1 fails however many the base asks for, and an
+// autoscaler's minReplicas counts instead of spec.replicas. An environment
+// that renders no workload fails too, since nothing then shows the service
+// is available there.
+type Replicas struct {
+	// Min is the fewest replicas allowed; 0 means 2.
+	Min int `yaml:"min,omitempty"`
+	// Kinds are the workload kinds checked; empty means Deployment and
+	// StatefulSet.
+	Kinds []string `yaml:"kinds,omitempty"`
+}
+
+// Validate rejects a negative minimum and empty kinds.
+func (c *Replicas) Validate() error {
+	if c.Min < 0 {
+		return fmt.Errorf("replicas: min is %d; it must be 1 or more (0 means the default, 2)", c.Min)
+	}
+	return validateKinds("replicas", c.Kinds)
+}
+
+// Inputs are the files rendering reads.
+func (c *Replicas) Inputs() []string { return renderInputs() }
+
+// Check reports every workload below the minimum, per environment.
+func (c *Replicas) Check(repo *Repo) []Finding {
+	min := c.Min
+	if min == 0 {
+		min = 2
+	}
+	kinds := workloadKinds(c.Kinds)
+	var findings []Finding
+	for _, env := range repo.Rendered() {
+		if f := unrendered(env); f != nil {
+			findings = append(findings, f...)
+			continue
+		}
+		ws := selectWorkloads(env, kinds)
+		if len(ws) == 0 {
+			findings = append(findings, Finding{Path: env.Source, Message: fmt.Sprintf(
+				"%s: %s renders no %s, so nothing shows the service runs %d or more replicas there; declare its workloads in %s",
+				env.Env.Name, env.Source, strings.Join(kinds, " or "), min, env.Source)})
+			continue
+		}
+		for _, w := range ws {
+			if w.Replicas >= min {
+				continue
+			}
+			findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+				"%s: %s %s runs %d replica(s) (%s); every environment needs at least %d: %s",
+				env.Env.Name, w.Kind, w.Name, w.Replicas, w.ReplicasFrom, min, replicasFix(env, w, min))})
+		}
+	}
+	return findings
+}
+
+func replicasFix(env RenderedEnv, w Workload, min int) string {
+	switch env.Kind {
+	case "helm":
+		return fmt.Sprintf("set replicaCount: %d (or autoscaling.enabled: true with autoscaling.minReplicas: %d) in %s",
+			min, min, env.Source)
+	case "kustomize":
+		return fmt.Sprintf("set spec.replicas of %s to %d or more in the overlay %s (a replicas: entry or a patch in its kustomization), "+
+			"or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more", w.Name, min, env.Source, min)
+	default:
+		return fmt.Sprintf("set spec.replicas to %d or more in %s, or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more",
+			min, w.Path, min)
+	}
+}
+
+// Probes (kind "probes") requires a readiness and a liveness probe on every
+// container of every workload in every environment, as rendered.
+type Probes struct {
+	// Kinds are the workload kinds checked; empty means Deployment and
+	// StatefulSet.
+	Kinds []string `yaml:"kinds,omitempty"`
+}
+
+// Validate rejects empty kinds.
+func (c *Probes) Validate() error { return validateKinds("probes", c.Kinds) }
+
+// Inputs are the files rendering reads.
+func (c *Probes) Inputs() []string { return renderInputs() }
+
+// Check reports each container missing a probe once, listing the
+// environments it is missing in: a base shared by five overlays is one
+// thing to fix, not five.
+func (c *Probes) Check(repo *Repo) []Finding {
+	kinds := workloadKinds(c.Kinds)
+	var findings []Finding
+	envsOf := map[string][]string{} // finding key → environments
+	var order []string
+	problems := map[string]Finding{}
+	for _, env := range repo.Rendered() {
+		if f := unrendered(env); f != nil {
+			findings = append(findings, f...)
+			continue
+		}
+		for _, w := range selectWorkloads(env, kinds) {
+			if len(w.Containers) == 0 {
+				findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+					"%s: %s %s has no containers; declare them under spec.template.spec.containers", env.Env.Name, w.Kind, w.Name)})
+			}
+			for _, ctr := range w.Containers {
+				missing := missingProbes(ctr)
+				if len(missing) == 0 {
+					continue
+				}
+				key := strings.Join(append([]string{w.Path, fmt.Sprint(w.Line), w.Kind, w.Name, ctr.Name}, missing...), "\x00")
+				if _, seen := problems[key]; !seen {
+					order = append(order, key)
+					problems[key] = Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(env, missing))}
+				}
+				envsOf[key] = append(envsOf[key], env.Env.Name)
+			}
+		}
+	}
+	for _, key := range order {
+		f := problems[key]
+		f.Message = strings.Join(envsOf[key], ", ") + ": " + f.Message
+		findings = append(findings, f)
+	}
+	return findings
+}
+
+func missingProbes(c Container) []string {
+	var missing []string
+	if !c.Readiness {
+		missing = append(missing, "readinessProbe")
+	}
+	if !c.Liveness {
+		missing = append(missing, "livenessProbe")
+	}
+	return missing
+}
+
+func probesFix(env RenderedEnv, missing []string) string {
+	fix := "add " + strings.Join(missing, " and ") +
+		" (readiness holds traffic until the container is ready, liveness restarts it when it hangs), e.g. httpGet on the health endpoint,"
+	if env.Kind == "helm" {
+		// Charts are not rendered; say where launchgate looks.
+		return fix + " to the container in the chart's Deployment or StatefulSet template (launchgate looks for the key in templates/ and values)"
+	}
+	return fix + " to the container spec"
+}
+
+// unrendered reports an environment the workload checks cannot see: one
+// without configuration or one that failed to render. Passing would mean
+// vouching for workloads nobody looked at.
+func unrendered(env RenderedEnv) []Finding {
+	if len(env.Errors) > 0 {
+		return env.Errors
+	}
+	if env.Source == "" {
+		return []Finding{{Message: fmt.Sprintf(
+			"%s: no deployment configuration, so its workloads cannot be checked; see the environments check for what to add", env.Env.Name)}}
+	}
+	return nil
+}
+
+func selectWorkloads(env RenderedEnv, kinds []string) []Workload {
+	var out []Workload
+	for _, w := range env.Workloads {
+		for _, k := range kinds {
+			if strings.EqualFold(w.Kind, k) {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func workloadKinds(kinds []string) []string {
+	if len(kinds) == 0 {
+		return defaultWorkloadKinds
+	}
+	return kinds
+}
+
+func validateKinds(check string, kinds []string) error {
+	for i, k := range kinds {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%s: kinds[%d] is empty; name a workload kind such as Deployment", check, i)
+		}
+	}
+	return nil
+}
