@@ -228,3 +228,9 @@ func statusOf(err error) int {
 	}
 	return 0
 }
+
+func newServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
