@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -433,30 +432,36 @@ func (s *Server) listCheckRunsForRef(c *call) reply {
 	return reply{http.StatusOK, out}
 }
 
-// branchOf names a branch whose head is sha, if any.
+// branchOf names a branch whose head is sha (the first by name), if any.
 func (s *Server) branchOf(r *repo, sha string) string {
-	for _, b := range slices.Sorted(maps.Keys(r.branches)) {
-		if r.branches[b] == sha {
-			return b
+	best := ""
+	for b, head := range r.branches {
+		if head == sha && (best == "" || b < best) {
+			best = b
 		}
 	}
-	return ""
+	return best
 }
 
-// pullsForSHA lists the open pull requests whose head is sha. Like GitHub,
-// it leaves out pull requests from forks.
+// pullsForSHA lists the open pull requests whose head is sha, by number.
+// Like GitHub, it leaves out pull requests from forks.
 func (s *Server) pullsForSHA(r *repo, sha string) []*github.PullRequest {
-	out := []*github.PullRequest{}
-	for _, n := range slices.Sorted(maps.Keys(r.pulls)) {
-		p := r.pulls[n]
+	var match []*pull
+	for _, p := range r.pulls {
 		if p.state == "open" && p.headSHA == sha && !p.fromFork {
-			api := fmt.Sprintf("%s%s/repos/%s", s.base, restPrefix, r.fullName())
-			out = append(out, &github.PullRequest{
-				ID: ptr(p.id), Number: ptr(p.number), URL: ptr(fmt.Sprintf("%s/pulls/%d", api, p.number)),
-				Head: &github.PullRequestBranch{Ref: ptr(p.headRef), SHA: ptr(p.headSHA), Repo: &github.Repository{ID: ptr(r.id), Name: ptr(r.name), URL: ptr(api)}},
-				Base: &github.PullRequestBranch{Ref: ptr(p.baseRef), SHA: ptr(r.branches[p.baseRef]), Repo: &github.Repository{ID: ptr(r.id), Name: ptr(r.name), URL: ptr(api)}},
-			})
+			match = append(match, p)
 		}
+	}
+	slices.SortFunc(match, func(a, b *pull) int { return a.number - b.number })
+	api := fmt.Sprintf("%s%s/repos/%s", s.base, restPrefix, r.fullName())
+	ref := &github.Repository{ID: ptr(r.id), Name: ptr(r.name), URL: ptr(api)}
+	out := []*github.PullRequest{}
+	for _, p := range match {
+		out = append(out, &github.PullRequest{
+			ID: ptr(p.id), Number: ptr(p.number), URL: ptr(fmt.Sprintf("%s/pulls/%d", api, p.number)),
+			Head: &github.PullRequestBranch{Ref: ptr(p.headRef), SHA: ptr(p.headSHA), Repo: ref},
+			Base: &github.PullRequestBranch{Ref: ptr(p.baseRef), SHA: ptr(r.branches[p.baseRef]), Repo: ref},
+		})
 	}
 	return out
 }

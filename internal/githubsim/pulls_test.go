@@ -223,3 +223,39 @@ func TestTeamsAndReviewRequests(t *testing.T) {
 		t.Fatalf("review_requested = %v", rr)
 	}
 }
+
+func TestLineDiffHunks(t *testing.T) {
+	lines := func(n int, edit map[int]string) string {
+		var b strings.Builder
+		for i := 1; i <= n; i++ {
+			if v, ok := edit[i]; ok {
+				if v != "" {
+					b.WriteString(v + "\n")
+				}
+				continue
+			}
+			fmt.Fprintf(&b, "l%d\n", i)
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name     string
+		old, new string
+		add, del int
+		patch    string
+	}{
+		{"added file", "", "a\nb\n", 2, 0, "@@ -0,0 +1,2 @@\n+a\n+b"},
+		{"removed file", "a\n", "", 0, 1, "@@ -1,1 +0,0 @@\n-a"},
+		{"two distant changes make two hunks", lines(20, nil), lines(20, map[int]string{2: "X", 18: ""}), 1, 2,
+			"@@ -1,5 +1,5 @@\n l1\n-l2\n+X\n l3\n l4\n l5\n@@ -15,6 +15,5 @@\n l15\n l16\n l17\n-l18\n l19\n l20"},
+		{"close changes share a hunk", lines(10, nil), lines(10, map[int]string{3: "A", 8: "B"}), 2, 2,
+			"@@ -1,10 +1,10 @@\n l1\n l2\n-l3\n+A\n l4\n l5\n l6\n l7\n-l8\n+B\n l9\n l10"},
+		{"binary", "a\x00", "b\x00", 0, 0, ""},
+	}
+	for _, tc := range cases {
+		add, del, patch := lineDiff([]byte(tc.old), []byte(tc.new))
+		if add != tc.add || del != tc.del || patch != tc.patch {
+			t.Errorf("%s: +%d -%d\n%s\nwant +%d -%d\n%s", tc.name, add, del, patch, tc.add, tc.del, tc.patch)
+		}
+	}
+}
