@@ -139,9 +139,8 @@ func gqlScan(src string) ([]gqlToken, *gqlError) {
 // ---- parser ----
 
 type gqlArg struct {
-	str      string // string literal
+	str      string // literal value
 	variable string // $name
-	literal  bool
 }
 
 type gqlSel struct {
@@ -290,16 +289,14 @@ func (p *gqlParser) field() (*gqlSel, *gqlError) {
 			}
 			v := p.next()
 			switch {
-			case v.kind == 's':
-				f.args[t.text] = gqlArg{str: v.text, literal: true}
+			case v.kind == 's' || v.kind == 'n' || v.kind == 'v':
+				f.args[t.text] = gqlArg{str: v.text}
 			case v.kind == 'p' && v.text == "$":
 				name := p.next()
 				if name.kind != 'n' {
 					return nil, p.fail(name)
 				}
 				f.args[t.text] = gqlArg{variable: name.text}
-			case v.kind == 'n' || v.kind == 'v':
-				f.args[t.text] = gqlArg{str: v.text}
 			default:
 				return nil, &gqlError{Message: "githubsim supports only string, number, enum and variable arguments", Locations: []gqlLocation{v.loc}}
 			}
