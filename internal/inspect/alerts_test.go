@@ -64,6 +64,10 @@ func TestAlertsCheck(t *testing.T) {
 			"deploy/app.yaml":   "kind: [\n",
 			"deploy/rules.yaml": "kind: PrometheusRule\nspec: [\n",
 		}), []k8sFinding{{"deploy/rules.yaml", 2, []string{"does not parse as YAML, so Prometheus loads none of its rules"}}}},
+		{"test fixtures are neither counted nor reported", Alerts{}, k8sMapRepo(map[string]string{
+			"internal/testdata/good.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n",
+			"testdata/bad.rules.yml":           "groups: [\n",
+		}), []k8sFinding{{"", 0, []string{"found 0"}}}},
 		{"groups must be a list", Alerts{}, k8sMapRepo(map[string]string{
 			"a.rules.yml": "groups: {name: g}\n",
 		}), []k8sFinding{{"a.rules.yml", 1, []string{"groups must be a list"}}, {"", 0, []string{"found 0"}}}},

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -227,9 +228,7 @@ func (rd *renderer) kustomize(env Environment, dir string) RenderedEnv {
 		rd.kust, rd.kfs = rd.newKustomize()
 	}
 	rd.accessed = rd.accessed[:0]
-	kustomizeMu.Lock()
-	resMap, err := rd.kust.Run(rd.kfs, "/"+dir)
-	kustomizeMu.Unlock()
+	resMap, err := rd.build(dir)
 	if err != nil {
 		out.Errors = []Finding{rd.buildError(kfile, dir, err)}
 		return out
@@ -252,6 +251,20 @@ func (rd *renderer) kustomize(env Environment, dir string) RenderedEnv {
 	}
 	out.Workloads, out.Errors = buildWorkloads(objs, dir+" (rendered)", locate)
 	return out
+}
+
+// build runs kustomize on dir. kustomize panics on some malformed input;
+// a repository must not be able to crash the App, so a panic is a failed
+// build.
+func (rd *renderer) build(dir string) (_ resmap.ResMap, err error) {
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("kustomize crashed: %v", p)
+		}
+	}()
+	return rd.kust.Run(rd.kfs, "/"+dir)
 }
 
 // newKustomize sets kustomize up to build from the repository alone:
@@ -379,15 +392,17 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 	if err != nil {
 		return []Finding{{Path: kfile, Message: fmt.Sprintf("cannot read kustomization: %v", err)}}
 	}
+	// yaml.v3 gives the lines; the references come from kustomize's own
+	// decoder, which matches keys case-insensitively ("Resources:"), so
+	// that the screen sees exactly what kustomize will load.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return []Finding{{Path: kfile, Line: yamlSyntaxLine(err), Message: fmt.Sprintf(
 			"kustomization does not parse as YAML: %v", err)}}
 	}
 	var k types.Kustomization
-	if err := root.Decode(&k); err != nil {
-		return []Finding{{Path: kfile, Line: yamlSyntaxLine(err), Message: fmt.Sprintf(
-			"not a valid kustomization: %s", decodeErrorText(err))}}
+	if err := k.Unmarshal(data); err != nil {
+		return []Finding{{Path: kfile, Message: fmt.Sprintf("not a valid kustomization: %v", err)}}
 	}
 	k.FixKustomization() // folds deprecated fields (bases, env) into current ones
 
@@ -766,12 +781,13 @@ type helmChart struct {
 	dir, envValues string
 }
 
-// helmCharts finds the charts (a directory with Chart.yaml) that have a
-// values-<env>.yaml or values.<env>.yaml (or .yml) beside Chart.yaml.
+// helmCharts finds the charts (a directory with Chart.yaml, outside
+// testdata) that have a values-<env>.yaml or values.<env>.yaml (or .yml)
+// beside Chart.yaml.
 func (rd *renderer) helmCharts(names []string) []helmChart {
 	var out []helmChart
 	for f := range rd.files {
-		if path.Base(f) != "Chart.yaml" {
+		if path.Base(f) != "Chart.yaml" || isFixture(f) {
 			continue
 		}
 		dir := path.Dir(f)
@@ -787,6 +803,13 @@ func (rd *renderer) helmCharts(names []string) []helmChart {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
 	return out
+}
+
+// isFixture reports files under a testdata directory: Go's convention
+// for test fixtures, which are never deployed, so their charts and rule
+// files say nothing about the service (and a broken one is deliberate).
+func isFixture(name string) bool {
+	return strings.HasPrefix(name, "testdata/") || strings.Contains(name, "/testdata/")
 }
 
 // helm derives an environment's workloads from Helm charts without

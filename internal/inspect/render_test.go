@@ -255,6 +255,9 @@ func TestRenderedFailures(t *testing.T) {
 		{"remote file in a transformer config", with(overlay("resources: [../../base]\ntransformers: [fetch.yaml]\n"),
 			map[string]string{"deploy/overlays/production/fetch.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\npath: " + srv.URL + "/p.yaml\n"}),
 			kfile, 2, "refers to \"" + srv.URL + "/p.yaml\", which is remote"},
+		// kustomize matches kustomization keys case-insensitively.
+		{"remote base under a capitalised key", overlay("Resources:\n  - " + srv.URL + "/base.yaml\n"),
+			kfile, 2, "is a remote reference"},
 		{"remote URL hidden behind a newline", overlay("resources:\n  - \"https://example.com/org/repo\\n\"\n"),
 			kfile, 2, "is a remote reference"},
 		{"remote file in an inline transformer", overlay("resources: [../../base]\ntransformers:\n  - |\n    apiVersion: builtin\n    kind: PatchTransformer\n    metadata: {name: p}\n    path: https://example.com/p.yaml\n"),
@@ -267,7 +270,7 @@ func TestRenderedFailures(t *testing.T) {
 		{"kustomization does not parse", overlay("resources:\n  - ../../base\n bad: [\n"),
 			kfile, 2, "kustomization does not parse as YAML"},
 		{"kustomization of the wrong shape", overlay("resources: ../../base\n"),
-			kfile, 1, "not a valid kustomization"},
+			kfile, 0, "not a valid kustomization"},
 		{"overlay without kustomization", map[string]string{"deploy/overlays/production/patch.yaml": k8sBase},
 			"deploy/overlays/production", 0, "has no kustomization.yaml"},
 		{"build fails", overlay("resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: replace\n        path: /spec/nothing/here\n        value: 1\n"),
@@ -419,6 +422,10 @@ func TestRenderedEnvironmentChoice(t *testing.T) {
 			"charts/b/templates/s.yaml": "kind: StatefulSet\n",
 			"charts/c/Chart.yaml":       "name: c\n", "charts/c/templates/d.yaml": "kind: Deployment\n",
 		}, "charts/a/values-production.yaml", "helm", 2, nil},
+		{"charts in testdata are fixtures", map[string]string{
+			"internal/testdata/chart/Chart.yaml": "name: a\n", "internal/testdata/chart/values-production.yaml": "replicaCount: 2\n",
+			"internal/testdata/chart/templates/d.yaml": "kind: Deployment\n",
+		}, "", "", 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

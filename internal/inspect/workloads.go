@@ -49,9 +49,14 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 		}
 		ws := selectWorkloads(env, kinds)
 		if len(ws) == 0 {
+			where := "declare the service's workloads in " + env.Source
+			if env.Kind == "helm" {
+				// Charts are not rendered; say how launchgate finds workloads.
+				where = "launchgate finds a chart's workloads by a top-level \"kind: Deployment\" (or StatefulSet) line in its templates/"
+			}
 			findings = append(findings, Finding{Path: env.Source, Message: fmt.Sprintf(
-				"%s: %s renders no %s, so nothing shows the service runs %d or more replicas there; declare its workloads in %s",
-				env.Env.Name, env.Source, strings.Join(kinds, " or "), min, env.Source)})
+				"%s: %s renders no %s, so nothing shows the service runs %d or more replicas there; %s",
+				env.Env.Name, env.Source, strings.Join(kinds, " or "), min, where)})
 			continue
 		}
 		for _, w := range ws {

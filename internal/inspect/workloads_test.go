@@ -41,6 +41,12 @@ func TestReplicasCheck(t *testing.T) {
 		{"an environment without workloads fails", Replicas{}, noWorkloads, []k8sFinding{
 			{"deploy/production", 0, []string{"production: deploy/production renders no Deployment or StatefulSet"}},
 		}},
+		{"a chart without workload templates", Replicas{}, k8sMapRepo(map[string]string{
+			"chart/Chart.yaml": "name: lib\n", "chart/values-production.yaml": "replicaCount: 3\n",
+			"chart/templates/_helpers.tpl": "{{- define \"x\" }}kind: Deployment{{ end }}\n",
+		}), []k8sFinding{
+			{"chart/values-production.yaml", 0, []string{"production: chart/values-production.yaml renders no Deployment or StatefulSet", "templates/"}},
+		}},
 		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []k8sFinding{
 			{"deploy/production/app.yaml", 1, []string{"does not parse as YAML"}},
 		}},
