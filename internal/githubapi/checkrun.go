@@ -1,0 +1,383 @@
+package githubapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// GitHub's limits on a check run (REST reference "Create a check run", seen
+// 2025): output.summary and output.text are at most 65,535 characters each;
+// at most 50 annotations per request; at most 3 actions whose label,
+// description and identifier have at most 20, 40 and 20 characters.
+const (
+	maxOutputChars      = 65535
+	maxAnnotationsBatch = 50
+	maxActions          = 3
+	maxActionLabel      = 20
+	maxActionDesc       = 40
+	maxActionIdentifier = 20
+)
+
+// CheckRun is the check run to publish for a head SHA.
+type CheckRun struct {
+	Name       string // "Production readiness"
+	HeadSHA    string
+	Status     string // "completed", "in_progress" or "queued"
+	Conclusion string // with Status "completed": success, failure, action_required, neutral, …
+	// Title, Summary and Text are rendered and escaped by the caller.
+	// Summary and Text longer than GitHub's 65,535 characters are cut at a
+	// line or rune boundary and end with a note saying so.
+	Title, Summary, Text string
+	DetailsURL           string
+	// ExternalID is the caller's own reference, if any. The external_id
+	// sent to GitHub starts with this package's content digest (see
+	// PublishCheckRun) and ends with ExternalID.
+	ExternalID string
+	// Annotations may be any number; at most 50 go in each request.
+	Annotations []*github.CheckRunAnnotation
+	// Actions are at most 3, each with a label of at most 20 characters, a
+	// description of at most 40 and an identifier of at most 20. Breaking
+	// these limits is a programming error: PublishCheckRun returns an error.
+	Actions []*github.CheckRunAction
+}
+
+var conclusions = []string{"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
+
+func (run *CheckRun) validate() error {
+	switch {
+	case run.Name == "":
+		return errors.New("check run has no name")
+	case run.Title == "" || run.Summary == "":
+		return errors.New("check run needs a title and a summary (GitHub requires both in an output)")
+	case run.Status == "completed" && !slices.Contains(conclusions, run.Conclusion):
+		return fmt.Errorf("check run conclusion %q is not one of %s", run.Conclusion, strings.Join(conclusions, ", "))
+	case run.Status != "completed" && run.Status != "in_progress" && run.Status != "queued":
+		return fmt.Errorf("check run status %q is not completed, in_progress or queued", run.Status)
+	case run.Status != "completed" && run.Conclusion != "":
+		return fmt.Errorf("check run with status %q cannot have conclusion %q (a conclusion completes the run)", run.Status, run.Conclusion)
+	case len(run.Actions) > maxActions:
+		return fmt.Errorf("check run has %d actions; GitHub allows %d", len(run.Actions), maxActions)
+	}
+	for _, a := range run.Actions {
+		for _, f := range []struct {
+			what, v string
+			max     int
+		}{{"label", a.Label, maxActionLabel}, {"description", a.Description, maxActionDesc}, {"identifier", a.Identifier, maxActionIdentifier}} {
+			if n := utf8.RuneCountInString(f.v); n == 0 || n > f.max {
+				return fmt.Errorf("check run action %q: %s has %d characters; GitHub requires 1 to %d", a.Identifier, f.what, n, f.max)
+			}
+		}
+	}
+	return nil
+}
+
+// truncateOutput cuts s to GitHub's 65,535 characters (Unicode code points,
+// which is what GitHub counts), preferably at the end of a line, and says
+// what was cut.
+func truncateOutput(s string) string {
+	total := utf8.RuneCountInString(s)
+	if total <= maxOutputChars {
+		return s
+	}
+	note := func(kept int) string {
+		return fmt.Sprintf("\n\n… truncated: this text has %d characters and GitHub shows at most %d; the first %d are above.", total, maxOutputChars, kept)
+	}
+	// The note for kept=total is at least as long as the final one.
+	kept := maxOutputChars - utf8.RuneCountInString(note(total))
+	cut := 0 // byte offset of rune number kept
+	for i := range s {
+		if kept == 0 {
+			cut = i
+			break
+		}
+		kept--
+	}
+	head := s[:cut]
+	// Prefer a whole last line, unless that loses more than a tenth.
+	if nl := strings.LastIndexByte(head, '\n'); nl > len(head)-len(head)/10 {
+		head = head[:nl]
+	}
+	return head + note(utf8.RuneCountInString(head))
+}
+
+// digest identifies a check run's content: everything PublishCheckRun
+// writes. It is stored in the run's external_id, so that a replica that
+// never saw the run can tell whether it needs writing.
+type digest struct {
+	content     string // everything, annotations included
+	annotations string // the annotations alone
+}
+
+const (
+	digestPrefix = "v1:"
+	digestHexLen = 32 // 128 bits of SHA-256 each: enough to notice a change
+	// pendingDigest stands in for the digest while a run's annotations are
+	// still being sent: its content is not known to be complete.
+	pendingDigest = "pending"
+)
+
+func digestOf(run *CheckRun) digest {
+	sum := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // plain strings and go-github structs always marshal
+		}
+		h := sha256.Sum256(b)
+		return hex.EncodeToString(h[:])[:digestHexLen]
+	}
+	return digest{
+		content: sum([]any{run.Name, run.Status, run.Conclusion, run.Title, run.Summary, run.Text,
+			run.DetailsURL, run.ExternalID, run.Annotations, run.Actions}),
+		annotations: sum(run.Annotations),
+	}
+}
+
+func (d digest) String() string { return d.content + "." + d.annotations }
+
+// externalID is "v1:<digest>", then ":" and the caller's ExternalID if any,
+// which stays readable at the end (the server finds a fork PR's number
+// there).
+func externalID(digest, callerID string) string {
+	id := digestPrefix + digest
+	if callerID != "" {
+		id += ":" + callerID
+	}
+	return id
+}
+
+// annotationsOf reads the annotations digest back from an external_id.
+func annotationsOf(externalID string) (string, bool) {
+	rest, ok := strings.CutPrefix(externalID, digestPrefix)
+	if !ok || len(rest) < 2*digestHexLen+1 || rest[digestHexLen] != '.' {
+		return "", false
+	}
+	return rest[digestHexLen+1 : 2*digestHexLen+1], true
+}
+
+// PublishCheckRun makes run the check run named run.Name on run.HeadSHA,
+// writing only what changed. It returns the run's ID and whether anything
+// was written.
+//
+// It lists the commit's runs of that name by this App (Options.AppID;
+// other Apps' runs of the same name are ignored) as a conditional request,
+// so that an unchanged listing costs no rate limit, and then:
+//   - no run: creates one;
+//   - a run whose external_id carries the same content digest: writes
+//     nothing;
+//   - a run with other content but the same annotations, or with no
+//     annotations yet: updates it;
+//   - a run whose annotations differ: creates a new run, which supersedes
+//     it. GitHub appends the annotations of every update and offers no way
+//     to remove one, so an update would leave stale annotations on the
+//     files; GitHub shows, and branch protection uses, the latest run of a
+//     name.
+//
+// More than 50 annotations go in follow-up updates of 50. The digest is
+// written with the last request only, so a sequence cut short (a rate
+// limit, a crash) is not mistaken for a complete run and is redone.
+//
+// GitHub has no conditional create: two replicas that publish the first run
+// for a SHA at the same moment both create one. That is harmless rather
+// than prevented: every later publish works on the latest run the listing
+// returns (the one GitHub displays and enforces), so the pair behaves as one
+// run. Serialising evaluations per pull request (the server's queue) makes
+// it rare.
+func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckRun) (id int64, changed bool, err error) {
+	if c.opts.AppID <= 0 {
+		return 0, false, errors.New("githubapi: Options.AppID is needed to tell this App's check runs from others'")
+	}
+	if err := checkSHA("check run head SHA", run.HeadSHA); err != nil {
+		return 0, false, err
+	}
+	if err := run.validate(); err != nil {
+		return 0, false, fmt.Errorf("githubapi: %w", err)
+	}
+	run.Summary, run.Text = truncateOutput(run.Summary), truncateOutput(run.Text)
+	d := digestOf(&run)
+	ic, err := c.installation(pr.InstallationID)
+	if err != nil {
+		return 0, false, err
+	}
+	wrap := func(err error) error {
+		return fmt.Errorf("githubapi: check run %q on %s@%s: %w", run.Name, pr.fullName(), run.HeadSHA, err)
+	}
+	existing, err := c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA)
+	if err != nil {
+		return 0, false, wrap(err)
+	}
+	w := runWriter{ic: ic, pr: pr, run: &run, final: externalID(d.String(), run.ExternalID), pending: externalID(pendingDigest, run.ExternalID)}
+	if existing == nil {
+		id, err := w.write(ctx, 0)
+		if err != nil {
+			return 0, false, wrap(err)
+		}
+		return id, true, nil
+	}
+	oldAnnotations, digested := annotationsOf(existing.GetExternalID())
+	switch {
+	case existing.GetExternalID() == w.final:
+		return existing.GetID(), false, nil
+	case digested && oldAnnotations == d.annotations:
+		// The annotations are there already; sending them again would
+		// duplicate them.
+		w.run.Annotations = nil
+		_, err = w.write(ctx, existing.GetID())
+	case existing.GetOutput().GetAnnotationsCount() == 0:
+		_, err = w.write(ctx, existing.GetID())
+	default:
+		id, err := w.write(ctx, 0)
+		if err != nil {
+			return 0, false, wrap(err)
+		}
+		c.log.Info().Str("repository", pr.fullName()).Str("head_sha", run.HeadSHA).
+			Int64("superseded", existing.GetID()).Int64("check_run", id).
+			Msg("annotations changed; created a new check run to replace the old one's")
+		return id, true, nil
+	}
+	if err != nil {
+		return 0, false, wrap(err)
+	}
+	return existing.GetID(), true, nil
+}
+
+// runListCache is the last answer to a check-run listing, kept for its ETag.
+type runListCache struct {
+	etag   string
+	latest *github.CheckRun // nil when the listing had no run of ours
+}
+
+// latestRun returns this App's latest run named name on sha, or nil.
+//
+// The listing is a conditional request: a 304 does not count against the
+// primary rate limit ("Best practices for using the REST API", seen 2025),
+// and re-evaluating an unchanged pull request gets one. A commit listed for
+// the first time is sent the ETag of an empty listing seen before: GitHub's
+// ETag identifies the response body, and the empty listing's body is the
+// same for every commit, so a new commit without runs answers 304 as well.
+// A 304 for that ETag can only mean the listing is empty.
+func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, name, sha string) (*github.CheckRun, error) {
+	// filter=latest keeps the latest run of each name per App, and app_id
+	// keeps this App's, so one page holds the answer.
+	u := fmt.Sprintf("repos/%s/%s/commits/%s/check-runs?check_name=%s&filter=latest&app_id=%d&per_page=100",
+		url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), sha, url.QueryEscape(name), c.opts.AppID)
+	req, err := ic.rest.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s@%s:%s", pr.fullName(), sha, name)
+	emptyKey := fmt.Sprintf("empty listing, installation %d", pr.InstallationID)
+	cached, haveCached := c.runs.get(key)
+	if !haveCached {
+		cached, haveCached = c.runs.get(emptyKey)
+	}
+	if haveCached {
+		req.Header.Set("If-None-Match", cached.etag)
+	}
+	var list github.ListCheckRunsResults
+	resp, err := ic.rest.Do(ctx, req, &list)
+	if haveCached && resp != nil && resp.StatusCode == http.StatusNotModified {
+		return cached.latest, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing check runs: %w", err)
+	}
+	var latest *github.CheckRun
+	for _, r := range list.CheckRuns {
+		// The app_id filter is GitHub's; checking again costs nothing and
+		// keeps another App's run of the same name from ever being ours.
+		if r.GetApp().GetID() != c.opts.AppID || r.GetName() != name {
+			continue
+		}
+		if latest == nil || r.GetID() > latest.GetID() {
+			latest = r
+		}
+	}
+	if etag := resp.Header.Get("ETag"); etag != "" {
+		entry := &runListCache{etag: etag, latest: latest}
+		c.runs.add(key, entry)
+		if len(list.CheckRuns) == 0 {
+			c.runs.add(emptyKey, entry)
+		}
+	}
+	return latest, nil
+}
+
+// runWriter sends a run in as many requests as its annotations need.
+type runWriter struct {
+	ic      *instClient
+	pr      PullRequest
+	run     *CheckRun
+	final   string // external_id with the digest
+	pending string // external_id until the last request
+}
+
+// write creates the run (id 0) or updates run id, then sends the remaining
+// annotations in updates of at most 50. It returns the run's ID.
+func (w *runWriter) write(ctx context.Context, id int64) (int64, error) {
+	batches := slices.Collect(slices.Chunk(w.run.Annotations, maxAnnotationsBatch))
+	if len(batches) == 0 {
+		batches = [][]*github.CheckRunAnnotation{nil}
+	}
+	for i, batch := range batches {
+		ext := w.pending
+		if i == len(batches)-1 {
+			ext = w.final
+		}
+		var err error
+		if id == 0 {
+			id, err = w.create(ctx, batch, ext)
+		} else {
+			err = w.update(ctx, id, batch, ext)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("request %d of %d: %w", i+1, len(batches), err)
+		}
+	}
+	return id, nil
+}
+
+func (w *runWriter) output(batch []*github.CheckRunAnnotation) *github.CheckRunOutput {
+	// Text is sent even when empty: an update without it would keep the old
+	// text.
+	return &github.CheckRunOutput{Title: &w.run.Title, Summary: &w.run.Summary, Text: &w.run.Text, Annotations: batch}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (w *runWriter) create(ctx context.Context, batch []*github.CheckRunAnnotation, ext string) (int64, error) {
+	cr, _, err := w.ic.rest.Checks.CreateCheckRun(ctx, w.pr.Owner, w.pr.Repo, github.CreateCheckRunOptions{
+		Name: w.run.Name, HeadSHA: w.run.HeadSHA, Status: &w.run.Status, Conclusion: optional(w.run.Conclusion),
+		DetailsURL: optional(w.run.DetailsURL), ExternalID: &ext, Output: w.output(batch), Actions: w.run.Actions,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("creating: %w", err)
+	}
+	return cr.GetID(), nil
+}
+
+func (w *runWriter) update(ctx context.Context, id int64, batch []*github.CheckRunAnnotation, ext string) error {
+	_, _, err := w.ic.rest.Checks.UpdateCheckRun(ctx, w.pr.Owner, w.pr.Repo, id, github.UpdateCheckRunOptions{
+		Name: w.run.Name, Status: &w.run.Status, Conclusion: optional(w.run.Conclusion),
+		DetailsURL: optional(w.run.DetailsURL), ExternalID: &ext, Output: w.output(batch), Actions: w.run.Actions,
+	})
+	if err != nil {
+		return fmt.Errorf("updating run %d: %w", id, err)
+	}
+	return nil
+}
