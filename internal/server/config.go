@@ -122,14 +122,26 @@ func LoadConfig(path string) (*Config, error) {
 		cfg.GitHub.App.PrivateKey, cfg.GitHub.App.PrivateKeyFile = gh.App.PrivateKey, ""
 	}
 	cfg.setDefaults()
-	problems = append(problems, cfg.validate()...)
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	if err := problemsError(append(problems, cfg.validate()...)); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
 
-// decodeStrict decodes YAML, rejecting unknown keys with their lines.
+// Validate fills in defaults, reads the private key file into PrivateKey
+// and checks everything, for a Config built in code (the demo builds one).
+func (c *Config) Validate() error {
+	c.setDefaults()
+	return problemsError(c.validate())
+}
+
+func problemsError(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+}
+
 func decodeStrict(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

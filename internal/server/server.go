@@ -40,9 +40,6 @@ type Options struct {
 	// Now is the evaluation clock (the recovery drill's age). Default
 	// time.Now.
 	Now func() time.Time
-	// HTTPClient, when set, carries every request to GitHub (tests and the
-	// demo leave it nil).
-	Transport http.RoundTripper
 }
 
 // Server is the App. Create it with New, serve Handler, and call Shutdown
@@ -65,15 +62,11 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	clientOpts := []githubapp.ClientOption{
-		githubapp.WithClientUserAgent("launchgate/" + version.String()),
-		githubapp.WithClientTimeout(30 * time.Second),
-	}
-	if opts.Transport != nil {
-		clientOpts = append(clientOpts, githubapp.WithTransport(opts.Transport))
-	}
 	app := cfg.GitHub.App
-	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey), clientOpts...)
+	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey),
+		githubapp.WithClientUserAgent("launchgate/"+version.String()),
+		githubapp.WithClientTimeout(30*time.Second),
+	)
 	// Installation clients are cached so that every evaluation of an
 	// installation reuses its token (ghinstallation renews it) instead of
 	// asking GitHub for a new one.

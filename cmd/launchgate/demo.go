@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/server"
+	"github.com/launchgate/launchgate/internal/server/demo"
+)
+
+// demoAppID is the demo App's ID in the simulator.
+const demoAppID = 1
+
+// runDemo is `launchgate demo [--record FILE]`: the real App server and the
+// GitHub simulator in one process, playing a launch PR's life with no
+// GitHub account. Its last line is "conclusion: <the final run's>".
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
+	if err := fset.Parse(args); err != nil {
+		return 2
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: launchgate demo [--record FILE]")
+		return 2
+	}
+	d, err := startDemo(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
+		return 1
+	}
+	conclusion, err := d.play(stdout, demo.New(time.Now()))
+	if cerr := d.close(); err == nil {
+		err = cerr
+	}
+	if err == nil && *record != "" {
+		err = writeRecord(*record, d.sim.Requests())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "conclusion: %s\n", conclusion)
+	return 0
+}
+
+// demoRun is the simulator and the App wired together.
+type demoRun struct {
+	sim      *githubsim.Server
+	app      *server.Server
+	http     *http.Server
+	requests int // API requests shown so far
+}
+
+func startDemo(logOut io.Writer) (*demoRun, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: hex.EncodeToString(secret[:])})
+	if err != nil {
+		return nil, err
+	}
+	cfg := &server.Config{GitHub: server.GitHubConfig{
+		// Links in the check runs look like github.com's; the simulator
+		// serves only the API.
+		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
+		App: server.AppConfig{
+			IntegrationID: demoAppID, WebhookSecret: hex.EncodeToString(secret[:]),
+			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		},
+	}}
+	if err := cfg.Validate(); err != nil {
+		return nil, errors.Join(err, sim.Close())
+	}
+	app, err := server.New(server.Options{Config: cfg, Logger: zerolog.New(logOut).Level(zerolog.WarnLevel)})
+	if err != nil {
+		return nil, errors.Join(err, sim.Close())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, errors.Join(err, sim.Close())
+	}
+	hs := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	sim.SetWebhookURL("http://" + ln.Addr().String() + server.HookPath)
+	return &demoRun{sim: sim, app: app, http: hs}, nil
+}
+
+func (d *demoRun) close() error {
+	simErr := d.sim.Close() // waits for its deliveries to the App
+	httpErr := d.http.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(simErr, httpErr, d.app.Shutdown(ctx))
+}
+
+// settle waits until the App has handled every webhook, including those its
+// own writes caused.
+func (d *demoRun) settle() {
+	for {
+		n := len(d.sim.Deliveries())
+		d.sim.WaitForDeliveries()
+		d.app.Wait()
+		if len(d.sim.Deliveries()) == n {
+			return
+		}
+	}
+}
+
+// play runs the story and prints the check run after each step. It
+// returns the last run's conclusion.
+func (d *demoRun) play(w io.Writer, s demo.Story) (string, error) {
+	d.sim.AddInstallation(s.Owner)
+	d.sim.AddRepo(s.Owner, s.Repo, s.DefaultBranch, s.Main)
+	fmt.Fprintf(w, "launchgate demo: the App, and an in-memory GitHub holding %s/%s, in this process.\n", s.Owner, s.Repo)
+
+	d.sim.ResetRequests()
+	head := d.sim.Push(s.Owner, s.Repo, s.Branch, s.Opened)
+	n := d.sim.OpenPR(s.Owner, s.Repo, githubsim.PRSpec{Title: s.Title, Head: s.Branch, Labels: s.Labels})
+	d.settle()
+	step := fmt.Sprintf("%s/%s#%d opened: %q, labels %s, with a half-written launch kit", s.Owner, s.Repo, n, s.Title, strings.Join(s.Labels, ", "))
+	conclusion, err := d.show(w, s, step, head)
+	if err != nil {
+		return "", err
+	}
+	for i, p := range s.Pushes {
+		head = d.sim.Push(s.Owner, s.Repo, s.Branch, p.Files)
+		d.settle()
+		if conclusion, err = d.show(w, s, fmt.Sprintf("push %d of %d: %s", i+1, len(s.Pushes), p.Message), head); err != nil {
+			return "", err
+		}
+	}
+	return conclusion, nil
+}
+
+// show prints the Production readiness run on head.
+func (d *demoRun) show(w io.Writer, s demo.Story, step, head string) (string, error) {
+	var run *github.CheckRun
+	for _, r := range d.sim.CheckRuns(s.Owner, s.Repo, head) {
+		if r.GetName() == server.CheckName {
+			run = r // the latest is the one GitHub shows
+		}
+	}
+	if run == nil {
+		return "", fmt.Errorf("no %q check run on %s after %s", server.CheckName, head, step)
+	}
+	fmt.Fprintf(w, "\n== %s (head %.7s)\n", step, head)
+	fmt.Fprintf(w, "%s: %s — %s\n", server.CheckName, run.GetConclusion(), run.GetOutput().GetTitle())
+	for _, line := range strings.Split(strings.TrimSpace(run.GetOutput().GetSummary()), "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+	total := len(d.sim.Requests())
+	fmt.Fprintf(w, "    (%d annotations; %d GitHub API requests for this step)\n", len(run.GetOutput().Annotations), total-d.requests)
+	d.requests = total
+	return run.GetConclusion(), nil
+}
+
+// recorded is one line of --record: a request as the App sent it, the path
+// relative to the API root.
+type recorded struct {
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Query  string          `json:"query"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+func writeRecord(path string, reqs []githubsim.RecordedRequest) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetEscapeHTML(false)
+	for _, r := range reqs {
+		if err := enc.Encode(recorded{Method: r.Method, Path: r.Path, Query: r.Query, Body: r.Body}); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}

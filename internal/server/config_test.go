@@ -1,0 +1,194 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// testKey is one RSA key for the whole test binary: generating one takes a
+// noticeable fraction of a second.
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func pkcs1PEM() string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())}))
+}
+
+func pkcs8PEM(t *testing.T, key any) string {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+var configEnv = []string{"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID",
+	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET"}
+
+// clearEnv unsets the variables LoadConfig reads, for this test only.
+func clearEnv(t *testing.T) {
+	for _, k := range configEnv {
+		t.Setenv(k, "") // restores the old value after the test
+		os.Unsetenv(k)
+	}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadConfigFromFile(t *testing.T) {
+	clearEnv(t)
+	keyFile := writeFile(t, "app.pem", pkcs1PEM())
+	path := writeFile(t, "config.yml", `
+server:
+  address: 127.0.0.1:9000
+  public_url: https://launchgate.example.com
+  workers: 2
+github:
+  app:
+    integration_id: 12345
+    webhook_secret: s3cret-value
+    private_key_file: `+keyFile+`
+log:
+  level: debug
+`)
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Server: ServerConfig{Address: "127.0.0.1:9000", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2, QueueSize: 100},
+		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
+			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}},
+		Log: LogConfig{Level: "debug"},
+	}
+	if *cfg != want {
+		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
+	}
+}
+
+func TestLoadConfigEnvironmentWins(t *testing.T) {
+	clearEnv(t)
+	path := writeFile(t, "config.yml", `
+github:
+  web_url: https://ghes.example.com
+  app:
+    integration_id: 1
+    webhook_secret: from-file
+    private_key_file: /nonexistent/key.pem
+`)
+	t.Setenv("GITHUB_APP_INTEGRATION_ID", "777")
+	t.Setenv("GITHUB_APP_WEBHOOK_SECRET", "from-env")
+	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs8PEM(t, testKey()))
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := cfg.GitHub.App
+	if app.IntegrationID != 777 || app.WebhookSecret != "from-env" || !strings.Contains(app.PrivateKey, "BEGIN PRIVATE KEY") {
+		t.Errorf("environment did not win: %+v", app)
+	}
+	// GitHub Enterprise Server URLs follow from web_url.
+	if cfg.GitHub.V3APIURL != "https://ghes.example.com/api/v3/" || cfg.GitHub.V4APIURL != "https://ghes.example.com/api/graphql" {
+		t.Errorf("GHES URLs = %q, %q", cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL)
+	}
+}
+
+func TestLoadConfigWithoutFile(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("GITHUB_APP_INTEGRATION_ID", "5")
+	t.Setenv("GITHUB_APP_WEBHOOK_SECRET", "x")
+	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs1PEM())
+	t.Setenv("GITHUB_V3_API_URL", "http://127.0.0.1:1234/api/v3")
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GitHub.V3APIURL != "http://127.0.0.1:1234/api/v3/" {
+		t.Errorf("v3 URL %q lacks the trailing slash go-github needs", cfg.GitHub.V3APIURL)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "very-secret-webhook-value"
+	valid := func(extra string) string {
+		return "github:\n  app:\n    integration_id: 9\n    webhook_secret: " + secret + "\n" + extra
+	}
+	tests := []struct {
+		name   string
+		yaml   string
+		env    map[string]string
+		want   []string
+		keyPEM string // written to a file named by private_key_file
+	}{
+		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{"line 2", "adress"}},
+		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{"line 3", "secret"}},
+		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{"line 2", "many"}},
+		{name: "nothing set", yaml: "", want: []string{"integration_id is missing", "webhook_secret is missing", "private_key is missing"}},
+		{name: "not PEM", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": "hello"}, want: []string{"not PEM"}},
+		{name: "escaped newlines", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1PEM(), "\n", `\n`)},
+			want: []string{`literal \n`}},
+		{name: "corrupt PKCS#1", yaml: valid(""), keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte("garbage")})),
+			want: []string{"does not parse as PKCS#1"}},
+		{name: "EC key", yaml: valid(""), keyPEM: pkcs8PEM(t, ec), want: []string{"GitHub App key is RSA"}},
+		{name: "certificate, not a key", yaml: valid(""), keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}})),
+			want: []string{`"CERTIFICATE" is not a private key`}},
+		{name: "missing key file", yaml: valid("    private_key_file: /nonexistent/app.pem\n"), want: []string{"private_key_file", "no such file"}},
+		{name: "both key and file", yaml: valid("    private_key: x\n    private_key_file: /k.pem\n"), want: []string{"both set"}},
+		{name: "bad URL", yaml: valid("  v3_api_url: api.github.com\n"), keyPEM: pkcs1PEM(), want: []string{"github.v3_api_url", "absolute http(s) URL"}},
+		{name: "id not a number", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_APP_INTEGRATION_ID": "12a"}, want: []string{`GITHUB_APP_INTEGRATION_ID="12a" is not a number`}},
+		{name: "tiny body cap", yaml: valid("server:\n  max_body_bytes: 100\n"), keyPEM: pkcs1PEM(), want: []string{"max_body_bytes"}},
+		{name: "bad log level", yaml: valid("log:\n  level: loud\n"), keyPEM: pkcs1PEM(), want: []string{`log.level "loud"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			y := tt.yaml
+			if tt.keyPEM != "" {
+				y = strings.Replace(y, "    webhook_secret:", "    private_key_file: "+writeFile(t, "k.pem", tt.keyPEM)+"\n    webhook_secret:", 1)
+			}
+			_, err := LoadConfig(writeFile(t, "config.yml", y))
+			if err == nil {
+				t.Fatal("LoadConfig accepted a broken configuration")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			// Startup errors go to logs: they must never carry secrets.
+			for _, leak := range []string{secret, "MII", strings.Split(pkcs1PEM(), "\n")[1]} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error leaks a secret (%.10q…):\n%v", leak, err)
+				}
+			}
+		})
+	}
+}

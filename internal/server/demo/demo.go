@@ -1,0 +1,190 @@
+// Package demo is the repository `launchgate demo` plays a launch pull
+// request on: an orders service whose launch kit starts half written and is
+// completed push by push, until every automatic check passes and only the
+// people's sign-offs and approvals are left.
+//
+// The finished service under service/ is examples/ready-service, with the
+// recovery drill dated relative to the demo's clock so that it never ages
+// past the policy's 365 days.
+package demo
+
+import (
+	"embed"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/launchgate/launchgate/templates"
+)
+
+//go:embed all:service
+var service embed.FS
+
+// Push is one commit pushed to the pull request's branch.
+type Push struct {
+	Message string
+	Files   map[string]string
+}
+
+// Story is the demo's repository and pull request.
+type Story struct {
+	Owner, Repo   string
+	DefaultBranch string
+	// Main is the default branch: the service before its launch.
+	Main map[string]string
+	// Branch is the pull request's head branch; Opened its files (added to
+	// Main's) when the pull request opens.
+	Branch string
+	Opened map[string]string
+	Title  string
+	Labels []string
+	// Pushes fix the launch kit step by step.
+	Pushes []Push
+}
+
+// New returns the story. now dates the recovery drill (a month earlier).
+func New(now time.Time) Story {
+	final := finalFiles(now.AddDate(0, -1, 0))
+	pick := func(paths ...string) map[string]string {
+		m := map[string]string{}
+		for _, p := range paths {
+			m[p] = final[p]
+		}
+		return m
+	}
+	with := func(m map[string]string, more map[string]string) map[string]string {
+		for k, v := range more {
+			m[k] = v
+		}
+		return m
+	}
+	return Story{
+		Owner: "acme", Repo: "orders", DefaultBranch: "main",
+		Main: map[string]string{
+			"Dockerfile":                                     final["Dockerfile"],
+			"cmd/orders/main.go":                             mainGo,
+			".github/workflows/ci.yml":                       ciWithoutLoadTest,
+			"deploy/base/deployment.yaml":                    deploymentOneReplicaNoProbes,
+			"deploy/base/service.yaml":                       final["deploy/base/service.yaml"],
+			"deploy/base/kustomization.yaml":                 baseWithoutAlerts,
+			"deploy/overlays/production/kustomization.yaml":  productionWithoutAutoscaler,
+			"deploy/overlays/development/kustomization.yaml": final["deploy/overlays/development/kustomization.yaml"],
+		},
+		Branch: "launch-orders",
+		Title:  "Launch the orders service",
+		Labels: []string{"launch"},
+		// Deployment and security are written; monitoring and scaling are
+		// still the kit `launchgate init` writes; recovery is missing.
+		Opened: with(pick("launch/deployment.md", "launch/security-review.md"), map[string]string{
+			"launch/monitoring.md": kitTemplate("monitoring.md"),
+			"launch/scaling.md":    kitTemplate("scaling.md"),
+		}),
+		Pushes: []Push{
+			{"Add deployment config for uat, integration and ci", pick(
+				"deploy/overlays/uat/kustomization.yaml",
+				"deploy/overlays/integration/kustomization.yaml",
+				"deploy/overlays/ci/kustomization.yaml")},
+			{"Add health probes, an alert rule and the monitoring doc", with(pick(
+				"deploy/base/alerts.yaml", "deploy/base/kustomization.yaml", "launch/monitoring.md"),
+				map[string]string{"deploy/base/deployment.yaml": deploymentOneReplica})},
+			{"Run two replicas everywhere, load test in CI, write the scaling doc", pick(
+				"deploy/base/deployment.yaml", "deploy/overlays/production/kustomization.yaml",
+				"deploy/overlays/production/hpa.yaml", "loadtest/orders.k6.js",
+				".github/workflows/ci.yml", "launch/scaling.md")},
+			{"Write the backup and recovery doc, with last month's drill", pick("launch/recovery.md")},
+		},
+	}
+}
+
+// finalFiles reads the finished service, the drill dated drill.
+func finalFiles(drill time.Time) map[string]string {
+	files := map[string]string{}
+	err := fs.WalkDir(service, "service", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := service.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files[strings.TrimPrefix(path, "service/")] = strings.ReplaceAll(string(data), "DRILL_DATE", drill.Format(time.DateOnly))
+		return nil
+	})
+	if err != nil {
+		panic("demo: embedded service unreadable: " + err.Error()) // embedded at build time
+	}
+	return files
+}
+
+func kitTemplate(name string) string {
+	data, err := templates.Launch.ReadFile("launch/" + name)
+	if err != nil {
+		panic("demo: launch kit template " + name + " missing: " + err.Error()) // embedded at build time
+	}
+	return string(data)
+}
+
+const mainGo = `package main
+
+import (
+	"log"
+	"net/http"
+)
+
+func main() {
+	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	http.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	log.Fatal(http.ListenAndServe(":8080", nil))
+}
+`
+
+const ciWithoutLoadTest = `name: ci
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with: {go-version: '1.26'}
+      - run: go test ./...
+`
+
+const deploymentOneReplicaNoProbes = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+  labels: {app: orders}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: orders}
+  template:
+    metadata:
+      labels: {app: orders}
+    spec:
+      containers:
+        - name: orders
+          image: registry.example.com/orders:1.4.2
+          ports: [{containerPort: 8080}]
+`
+
+const deploymentOneReplica = deploymentOneReplicaNoProbes + `          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+          livenessProbe:
+            httpGet: {path: /healthz, port: 8080}
+`
+
+const baseWithoutAlerts = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - deployment.yaml
+  - service.yaml
+`
+
+const productionWithoutAutoscaler = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: orders-production
+resources:
+  - ../../base
+`

@@ -1,0 +1,262 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/server/demo"
+)
+
+const (
+	testAppID  = 4242
+	testSecret = "webhook-secret-for-tests"
+)
+
+// testNow is the evaluation clock of the end-to-end tests.
+var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// harness is the real App server behind an httptest server, with the
+// simulator as its GitHub, delivering signed webhooks to it.
+type harness struct {
+	t    *testing.T
+	sim  *githubsim.Server
+	srv  *Server
+	url  string // the App's base URL
+	logs *syncBuffer
+	inst int64
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	sim, err := githubsim.Start(githubsim.Options{AppID: testAppID, PrivateKey: testKey(), WebhookSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &Config{GitHub: GitHubConfig{
+		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
+		App: AppConfig{IntegrationID: testAppID, WebhookSecret: testSecret, PrivateKey: pkcs1PEM()},
+	}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv, err := New(Options{Config: cfg, Logger: zerolog.New(logs), Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	// Cleanups run last-registered first: the simulator finishes its
+	// deliveries before the App stops.
+	t.Cleanup(func() {
+		ts.Close()
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		if t.Failed() {
+			t.Logf("App logs:\n%s", logs.String())
+		}
+	})
+	t.Cleanup(func() { _ = sim.Close() })
+	sim.SetWebhookURL(ts.URL + HookPath)
+	h := &harness{t: t, sim: sim, srv: srv, url: ts.URL, logs: logs}
+	h.inst = sim.AddInstallation("acme")
+	return h
+}
+
+// settle waits until the App has handled every event the simulator
+// delivered, including those its own writes caused.
+func (h *harness) settle() {
+	for {
+		n := len(h.sim.Deliveries())
+		h.sim.WaitForDeliveries()
+		h.srv.Wait()
+		if len(h.sim.Deliveries()) == n {
+			return
+		}
+	}
+}
+
+// repo creates acme/orders with the demo's default branch plus extra files,
+// and returns the story and the default branch's head.
+func (h *harness) repo(extra map[string]string) (demo.Story, string) {
+	s := demo.New(testNow)
+	files := map[string]string{}
+	for k, v := range s.Main {
+		files[k] = v
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	r := h.sim.AddRepo(s.Owner, s.Repo, s.DefaultBranch, files)
+	return s, r.HeadSHA
+}
+
+// openPR pushes files to branch and opens a pull request from it.
+func (h *harness) openPR(branch string, files map[string]string, spec githubsim.PRSpec) (number int, head string) {
+	head = h.sim.Push("acme", "orders", branch, files)
+	spec.Head = branch
+	number = h.sim.OpenPR("acme", "orders", spec)
+	h.settle()
+	return number, head
+}
+
+// runs returns the Production readiness runs on sha, oldest first.
+func (h *harness) runs(sha string) []*github.CheckRun {
+	var ours []*github.CheckRun
+	for _, r := range h.sim.CheckRuns("acme", "orders", sha) {
+		if r.GetName() == CheckName {
+			ours = append(ours, r)
+		}
+	}
+	return ours
+}
+
+// run returns the one Production readiness run on sha: an evaluation that
+// created a second one would have duplicated it.
+func (h *harness) run(sha string) *github.CheckRun {
+	h.t.Helper()
+	ours := h.runs(sha)
+	if len(ours) != 1 {
+		h.t.Fatalf("%d %q runs on %s, want 1", len(ours), CheckName, sha)
+	}
+	return ours[0]
+}
+
+// latestRun is the run GitHub shows and branch protection uses. A run
+// whose annotations must change is superseded by a new one (githubapi's
+// PublishCheckRun: GitHub cannot remove annotations).
+func (h *harness) latestRun(sha string) *github.CheckRun {
+	h.t.Helper()
+	ours := h.runs(sha)
+	if len(ours) == 0 {
+		h.t.Fatalf("no %q run on %s", CheckName, sha)
+	}
+	return ours[len(ours)-1]
+}
+
+// writes lists the requests that changed something on GitHub.
+func writes(reqs []githubsim.RecordedRequest) []string {
+	var out []string
+	for _, r := range reqs {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !strings.HasSuffix(r.Path, "/access_tokens") && r.Path != "/graphql" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// post sends a webhook the way GitHub does, signed unless sign is false.
+func (h *harness) post(event string, body []byte, headers map[string]string) *http.Response {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.url+HookPath, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("test-%d", time.Now().UnixNano()))
+	req.Header.Set("X-Hub-Signature-256", "sha256="+signBody(testSecret, body))
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func signBody(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// fixture loads an octokit example payload and sets fields by dotted path
+// ("pull_request.head.sha") to the simulator's state.
+func fixture(t *testing.T, name string, set map[string]any) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for path, v := range set {
+		keys := strings.Split(path, ".")
+		obj := m
+		for _, k := range keys[:len(keys)-1] {
+			next, ok := obj[k].(map[string]any)
+			if !ok {
+				t.Fatalf("fixture %s has no object at %s", name, k)
+			}
+			obj = next
+		}
+		obj[keys[len(keys)-1]] = v
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// syncBuffer is a log sink the App's goroutines may write concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// lines decodes the JSON log lines.
+func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", l)
+		}
+		out = append(out, m)
+	}
+	return out
+}
