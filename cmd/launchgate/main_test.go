@@ -61,8 +61,14 @@ func TestCheckJSON(t *testing.T) {
 	var ids []string
 	for _, r := range rep.Requirements {
 		ids = append(ids, r.ID)
-		if r.Status != "pending" {
-			t.Errorf("requirement %s is %s, want pending", r.ID, r.Status)
+		// Deployment needs no people in the default policy; every other
+		// requirement waits for sign-offs and approvals locally.
+		want := "pending"
+		if r.ID == "deployment" {
+			want = "pass"
+		}
+		if r.Status != want {
+			t.Errorf("requirement %s is %s, want %s", r.ID, r.Status, want)
 		}
 		for _, c := range r.Checks {
 			if c.ID == "" || c.Kind == "" || c.Status == "" {

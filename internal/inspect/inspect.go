@@ -34,7 +34,16 @@ type Checker interface {
 // kinds lists the check kinds a policy may use, each with a constructor for
 // its zero configuration. Zero values of optional parameters mean "use the
 // documented default", so a policy only states what it changes.
-var kinds = map[string]func() Checker{}
+var kinds = map[string]func() Checker{
+	"files":        func() Checker { return &Files{} },
+	"document":     func() Checker { return &Document{} },
+	"environments": func() Checker { return &Environments{} },
+	"replicas":     func() Checker { return &Replicas{} },
+	"probes":       func() Checker { return &Probes{} },
+	"alerts":       func() Checker { return &Alerts{} },
+	"field":        func() Checker { return &Field{} },
+	"loadtest":     func() Checker { return &LoadTest{} },
+}
 
 // New returns the zero configuration of a check kind.
 func New(kind string) (Checker, bool) {

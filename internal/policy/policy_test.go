@@ -42,7 +42,7 @@ func TestParseErrors(t *testing.T) {
 		wantLine int
 		wantMsg  string
 	}{
-		{"syntax error", "version: 1\nrequirements: [\n", 3, "did not find expected"},
+		{"syntax error", "version: 1\nrequirements: [\n", 2, "did not find expected"},
 		{"unknown top-level key", "version: 1\nrequirement:\n  - id: a\n", 2, `unknown key "requirement"`},
 		{"wrong type", "version: one\nrequirements: []\n", 1, "cannot unmarshal"},
 		{"missing version", "requirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 0, "version must be 1"},

@@ -140,7 +140,7 @@ func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
 func signoff(s policy.Signoff, h *Human) Check {
 	c := Check{ID: s.ID, Kind: KindSignoff, Description: s.Text, Team: s.Team}
 	return human(c, h.signoff(s.ID), h.voided(s.ID),
-		fmt.Sprintf("waiting for a member of team %s to tick: %s", s.Team, s.Text))
+		fmt.Sprintf("waiting for a member of team %s to tick this item on the launch PR's checklist", s.Team))
 }
 
 func approval(team string, h *Human) Check {

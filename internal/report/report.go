@@ -99,20 +99,22 @@ func Markdown(w io.Writer, rep *readiness.Report, opts Options) error {
 	return execute(w, t, "markdown.tmpl", newView(rep, opts))
 }
 
-// linkFunc renders a finding's location as code, linked when link is set.
+// linkFunc renders a finding's location, escaped, linked when link is set.
+// Code spans would be shorter, but a path may hold a backtick, which ends
+// a span early and lets the rest of the path be read as markdown.
 func linkFunc(link func(path string, line int) string) func(inspect.Finding) string {
 	return func(f inspect.Finding) string {
 		if f.Path == "" {
 			return ""
 		}
-		loc := strings.ReplaceAll(f.Path, "`", "'")
+		loc := Escape(f.Path)
 		if f.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", loc, f.Line)
 		}
 		if link == nil {
-			return "`" + loc + "`: "
+			return loc + ": "
 		}
-		return "[`" + loc + "`](" + link(f.Path, f.Line) + "): "
+		return "[" + loc + "](" + link(f.Path, f.Line) + "): "
 	}
 }
 
@@ -135,25 +137,29 @@ func execute(w io.Writer, t *template.Template, name string, v view) error {
 }
 
 // Title says where the report stands in one line, e.g.
-// "3 of 5 ready - security review incomplete".
+// "3 of 5 ready - security review incomplete". It names the first failing
+// requirement, else the first one awaiting people.
 func Title(rep *readiness.Report) string {
 	ready := 0
-	var first *readiness.Requirement
+	var failing, pending *readiness.Requirement
 	for i, r := range rep.Requirements {
-		if r.Status == readiness.Pass {
+		switch {
+		case r.Status == readiness.Pass:
 			ready++
-		} else if first == nil {
-			first = &rep.Requirements[i]
+		case r.Status == readiness.Fail && failing == nil:
+			failing = &rep.Requirements[i]
+		case r.Status == readiness.Pending && pending == nil:
+			pending = &rep.Requirements[i]
 		}
 	}
 	t := fmt.Sprintf("%d of %d ready", ready, len(rep.Requirements))
 	switch {
-	case first == nil:
-		return t + " - ready to launch"
-	case first.Status == readiness.Pending:
-		return t + " - " + strings.ToLower(first.Title) + " awaiting sign-off"
+	case failing != nil:
+		return t + " - " + strings.ToLower(failing.Title) + " incomplete"
+	case pending != nil:
+		return t + " - " + strings.ToLower(pending.Title) + " awaiting sign-off"
 	default:
-		return t + " - " + strings.ToLower(first.Title) + " incomplete"
+		return t + " - ready to launch"
 	}
 }
 
