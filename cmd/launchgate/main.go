@@ -4,6 +4,8 @@
 //	launchgate init [DIR]
 //	launchgate policy lint FILE
 //	launchgate owners [--codeowners FILE] [--json] PATH...
+//	launchgate serve --config FILE
+//	launchgate demo [--record FILE]
 //	launchgate version
 package main
 
@@ -28,6 +30,10 @@ Usage:
       Validate a policy file; report each error with its line.
   launchgate owners [--codeowners FILE] [--json] PATH...
       Show which CODEOWNERS rule owns each path.
+  launchgate serve --config FILE
+      Run the GitHub App (webhooks in, check runs out).
+  launchgate demo [--record FILE]
+      Play a launch PR's life against an in-process GitHub simulator.
   launchgate version
       Print the version.
 `
@@ -56,6 +62,10 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return runLint(rest[1:], stdout, stderr)
 	case "owners":
 		return runOwners(rest, stdout, stderr)
+	case "serve":
+		return runServe(rest, stdout, stderr)
+	case "demo":
+		return runDemo(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "launchgate", version.String())
 		return 0
