@@ -217,3 +217,55 @@ func TestForkPullRequest(t *testing.T) {
 		t.Error("the fork PR's Re-run was not taken")
 	}
 }
+
+// TestLogs checks that every line the handlers and the evaluator write
+// about a pull request names the delivery, event, installation, repository
+// and pull request, and that no line carries a secret.
+func TestLogs(t *testing.T) {
+	h := newHarness(t)
+	s, _ := h.repo(nil)
+	_, head := h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+	h.sim.RerequestCheckRun(h.run(head).GetID(), "octocat")
+	h.settle()
+
+	evaluations := 0
+	for _, line := range h.logs.lines(t) {
+		if line["message"] == "evaluated" {
+			evaluations++
+		}
+		if _, aboutPR := line["github_pr_num"]; !aboutPR && line["message"] != "evaluated" {
+			continue
+		}
+		for _, key := range []string{"github_delivery_id", "github_event_type", "github_installation_id", "github_repository_owner", "github_repository_name", "github_pr_num"} {
+			if v, ok := line[key]; !ok || v == "" {
+				t.Errorf("log line lacks %s: %v", key, line)
+			}
+		}
+	}
+	if evaluations < 2 {
+		t.Errorf("%d evaluation lines; want the opened PR's and the Re-run's", evaluations)
+	}
+	logs := h.logs.String()
+	for _, secret := range []string{testSecret, "PRIVATE KEY", strings.Split(pkcs1PEM(), "\n")[1], "ghs_", "Bearer "} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs carry a secret (%.12q…)", secret)
+		}
+	}
+}
+
+// TestShutdownFinishesQueuedEvaluations stops the server right after a
+// delivery was accepted: the evaluation still completes.
+func TestShutdownFinishesQueuedEvaluations(t *testing.T) {
+	h := newHarness(t)
+	n, head, base := h.silentPR()
+	if resp := h.post("pull_request", h.openedFor(t, n, head, base), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if err := h.srv.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	assertEvaluated(t, h.run(head))
+	if resp := h.post("pull_request", h.openedFor(t, n, head, base), nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a delivery after shutdown answered %d, want 503", resp.StatusCode)
+	}
+}

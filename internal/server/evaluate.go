@@ -44,6 +44,7 @@ type evaluator struct {
 	now     func() time.Time
 	locks   keyedMutex
 	memo    *memo
+	metrics *metrics
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for
@@ -72,11 +73,11 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 		WebURL: e.webURL, Owner: pr.Owner, Repo: pr.Repo, HeadSHA: pr.HeadSHA, Version: e.version,
 	}
 	started := time.Now()
-	out, outcome, evalErr := e.run(ctx, pr, &opts)
+	out, decided, evalErr := e.run(ctx, pr, &opts)
 	if evalErr != nil {
 		log.Error().Err(evalErr).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
 		var err error
-		if out, err = report.ErrorCheckRun(outcome, opts); err != nil {
+		if out, err = report.ErrorCheckRun(decided, opts); err != nil {
 			return err
 		}
 	}
@@ -88,6 +89,11 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 		Annotations: out.Annotations, Actions: out.Actions,
 	}
 	id, changed, err := e.gh.PublishCheckRun(ctx, pr, run)
+	outcome := "ok"
+	if evalErr != nil || err != nil {
+		outcome = "error"
+	}
+	e.metrics.evaluations.WithLabelValues(out.Conclusion, outcome).Inc()
 	if err != nil {
 		return fmt.Errorf("publishing the check run: %w", err)
 	}
@@ -96,7 +102,7 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 		e.memo.remember(pr, inputs)
 	}
 	log.Info().Str("head_sha", pr.HeadSHA).Int64("check_run", id).Bool("written", changed).
-		Str("conclusion", out.Conclusion).Str("outcome", outcome).Str("title", out.Title).
+		Str("conclusion", out.Conclusion).Str("outcome", decided).Str("title", out.Title).
 		Dur("took", time.Since(started)).Msg("evaluated")
 	return nil
 }

@@ -245,3 +245,49 @@ func TestPublishedExamplePayloads(t *testing.T) {
 		})
 	}
 }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestMetricsAndReadiness(t *testing.T) {
+	h := newHarness(t)
+	s, _ := h.repo(nil)
+	h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+	h.post("pull_request", []byte(`{}`), map[string]string{"X-Hub-Signature-256": "sha256=00"})
+	code, body := get(t, h.url+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`launchgate_evaluations_total{conclusion="failure",outcome="ok"} 1`,
+		`launchgate_webhooks_total{event="pull_request",outcome="ok"} 1`,
+		`launchgate_webhooks_total{event="pull_request",outcome="rejected"} 1`,
+		`launchgate_github_requests_total{endpoint="POST /repos/{owner}/{repo}/check-runs",status="201"} 1`,
+		`launchgate_queue_capacity 100`,
+		`launchgate_queue_depth 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if code, _ := get(t, h.url+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz: %d before shutdown", code)
+	}
+	if err := h.srv.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, h.url+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz: %d while stopping, want 503", code)
+	}
+	if code, _ := get(t, h.url+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d while stopping; liveness must hold until exit", code)
+	}
+}

@@ -6,7 +6,9 @@
 // Routes:
 //
 //	POST /api/github/hook   webhooks (signed with X-Hub-Signature-256)
-//	GET  /healthz           200 while the server accepts events
+//	GET  /healthz           liveness: 200 while the process serves
+//	GET  /readyz            readiness: 200 while the server accepts events
+//	GET  /metrics           Prometheus metrics
 //
 // Webhooks are answered as soon as they are checked and queued; a pool of
 // workers evaluates them (see queue). Each event handler lives in a file
@@ -74,42 +76,49 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: client cache: %w", err)
 	}
+	q := newQueue(cfg.Server.Workers, cfg.Server.QueueSize)
+	m := newMetrics(q)
 	gh := githubapi.NewClient(cc, githubapi.Options{
-		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger,
+		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000)}
-	return newServer(cfg, opts.Logger, ev, pulls{cc}), nil
-}
-
-func newServer(cfg *Config, log zerolog.Logger, ev *evaluator, pg pullGetter) *Server {
-	appID := cfg.GitHub.App.IntegrationID
-	s := &Server{log: log, queue: newQueue(cfg.Server.Workers, cfg.Server.QueueSize)}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000), metrics: m}
+	pg := pulls{cc}
+	s := &Server{log: opts.Logger, queue: q}
 	dispatcher := githubapp.NewEventDispatcher([]githubapp.EventHandler{
 		pullRequestHandler{ev: ev},
-		checkRunHandler{ev: ev, pulls: pg, appID: appID},
-		checkSuiteHandler{ev: ev, pulls: pg, appID: appID},
-	}, cfg.GitHub.App.WebhookSecret,
-		githubapp.WithScheduler(s.queue),
+		checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
+		checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
+	}, app.WebhookSecret,
+		githubapp.WithScheduler(q),
 		githubapp.WithErrorCallback(dispatchError),
 		githubapp.WithResponseCallback(dispatchResponse),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("POST "+HookPath, webhookGate{secret: []byte(cfg.GitHub.App.WebhookSecret), max: cfg.Server.MaxBodyBytes, next: dispatcher})
-	mux.HandleFunc("GET /healthz", s.healthz)
-	s.handler = withLogger(log, mux)
-	return s
+	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, next: dispatcher}))
+	mux.HandleFunc("GET /healthz", ok)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", m.handler())
+	s.handler = withLogger(opts.Logger, mux)
+	return s, nil
 }
 
 // Handler serves the App's routes.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+// ok answers liveness probes: the process serves HTTP.
+func ok(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// readyz answers readiness probes: 503 once the server is stopping, so
+// that the load balancer stops sending deliveries before it exits.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.stopping.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
+	ok(w, r)
 }
 
 // Wait blocks until every accepted event has been handled. Tests and the

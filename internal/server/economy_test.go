@@ -1,0 +1,113 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/launchgate/launchgate/internal/githubsim"
+)
+
+// Request budgets, measured in the simulator: every request the App sends,
+// the installation token included when one is fetched. A change that
+// spends more fails here; README "API economy" quotes these figures.
+const (
+	// budgetLaunchCold: a launch PR as the first event of an installation:
+	// token, base-branch policy, head tree, blobs, run listing, create.
+	budgetLaunchCold = 6
+	// budgetNonLaunch: a non-launch PR on a warm installation. The default
+	// policy's launch/** path rule needs the changed files.
+	budgetNonLaunch = 3
+	// budgetRerun: Re-run of an unchanged commit (the pull request is read
+	// again; nothing is written).
+	budgetRerun = 2
+	// budgetPush: a push to a launch PR, which GitHub answers with two
+	// events (pull_request.synchronize and check_suite.requested) for one
+	// commit.
+	budgetPush = 4
+	// budgetUnrelatedLabel: a label that decides nothing.
+	budgetUnrelatedLabel = 1
+)
+
+// requestLog summarises recorded requests for failure messages and logs.
+func requestLog(reqs []githubsim.RecordedRequest) string {
+	var b strings.Builder
+	for _, r := range reqs {
+		fmt.Fprintf(&b, "  %d %s %s", r.Status, r.Method, r.Path)
+		if r.Query != "" {
+			fmt.Fprintf(&b, "?%s", r.Query)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestAPIEconomy measures what each kind of event costs. Run with -v to see
+// the requests.
+func TestAPIEconomy(t *testing.T) {
+	h := newHarness(t)
+	s, _ := h.repo(nil)
+	measure := func(name string, act func()) []githubsim.RecordedRequest {
+		h.settle()
+		h.sim.ResetRequests()
+		act()
+		h.settle()
+		reqs := h.sim.Requests()
+		t.Logf("%s: %d requests\n%s", name, len(reqs), requestLog(reqs))
+		return reqs
+	}
+
+	var n int
+	var head string
+	launch := measure("launch PR opened, first event of the installation", func() {
+		n, head = h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+	})
+	nonLaunch := measure("non-launch PR opened", func() {
+		h.openPR("docs", map[string]string{"docs/x.md": "b\n"}, githubsim.PRSpec{Title: "Docs"})
+	})
+	rerun := measure("Re-run of the unchanged launch PR", func() {
+		h.sim.RerequestCheckRun(h.run(head).GetID(), "octocat")
+	})
+	push := measure("push to the launch PR (synchronize + check_suite)", func() {
+		h.sim.Push("acme", "orders", s.Branch, s.Pushes[0].Files)
+	})
+	labeled := measure("unrelated label on the launch PR", func() {
+		h.sim.Label("acme", "orders", n, "octocat", "needs-review")
+	})
+	redelivered := measure("the same label event redelivered", func() {
+		deliveries := h.sim.Deliveries()
+		last := deliveries[len(deliveries)-1]
+		for i := len(deliveries) - 1; i >= 0; i-- {
+			if deliveries[i].GetEvent() == "pull_request" {
+				last = deliveries[i]
+				break
+			}
+		}
+		h.post("pull_request", *last.GetRequest().RawPayload, nil)
+	})
+
+	for _, b := range []struct {
+		name   string
+		reqs   []githubsim.RecordedRequest
+		budget int
+	}{
+		{"cold launch PR", launch, budgetLaunchCold},
+		{"non-launch PR", nonLaunch, budgetNonLaunch},
+		{"Re-run", rerun, budgetRerun},
+		{"push", push, budgetPush},
+		{"unrelated label", labeled, budgetUnrelatedLabel},
+		{"redelivery", redelivered, 0},
+	} {
+		if len(b.reqs) > b.budget {
+			t.Errorf("%s: %d requests, budget %d\n%s", b.name, len(b.reqs), b.budget, requestLog(b.reqs))
+		}
+	}
+	if len(rerun) >= len(launch) {
+		t.Errorf("re-evaluating an unchanged tree cost %d requests, the first evaluation %d: caches are not used", len(rerun), len(launch))
+	}
+	for name, reqs := range map[string][]githubsim.RecordedRequest{"Re-run": rerun, "unrelated label": labeled} {
+		if w := writes(reqs); len(w) != 0 {
+			t.Errorf("%s of an unchanged commit wrote %v", name, w)
+		}
+	}
+}
