@@ -284,6 +284,12 @@ func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, 
 	if haveCached {
 		req.Header.Set("If-None-Match", cached.etag)
 	}
+	// An HTTP cache in the client (githubapp.WithClientCaching without
+	// alwaysValidate) would otherwise answer from memory for GitHub's
+	// max-age of 60 seconds, and a listing that misses a run just created
+	// makes a duplicate. Measured with the simulator: one new run per
+	// evaluation.
+	req.Header.Set("Cache-Control", "no-cache")
 	var list github.ListCheckRunsResults
 	resp, err := ic.rest.Do(ctx, req, &list)
 	if haveCached && resp != nil && resp.StatusCode == http.StatusNotModified {

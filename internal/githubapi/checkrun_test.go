@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/gregjones/httpcache"
 	"github.com/palantir/go-githubapp/githubapp"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
@@ -330,5 +331,29 @@ func TestTruncateOutput(t *testing.T) {
 	}
 	if s := strings.Repeat("x", maxOutputChars); truncateOutput(s) != s {
 		t.Error("text at the limit was changed")
+	}
+}
+
+// TestClientCachingDoesNotDuplicate: with an HTTP cache in the
+// ClientCreator that trusts GitHub's max-age (60 s), a listing served from
+// memory missed the run just created, and every evaluation created another
+// (measured: five runs after five evaluations). The listing asks caches
+// not to answer it.
+func TestClientCachingDoesNotDuplicate(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	e.cc = githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, appKeyPEM(),
+		githubapp.WithClientCaching(false, func() httpcache.Cache { return httpcache.NewMemoryCache() }))
+	pr := e.repo("svc", map[string]string{"README.md": "r"}, kit)
+	c := e.client(Options{})
+	run := readinessRun(pr.HeadSHA)
+	for i := range 3 {
+		run.Summary = fmt.Sprintf("evaluation %d", i)
+		if _, _, err := c.PublishCheckRun(context.Background(), pr, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := e.sim.CheckRuns("acme", "svc", pr.HeadSHA)
+	if len(runs) != 1 || runs[0].GetOutput().GetSummary() != "evaluation 2" {
+		t.Errorf("%d runs, want 1 with the last summary", len(runs))
 	}
 }

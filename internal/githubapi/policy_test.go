@@ -85,6 +85,18 @@ func TestPolicyLookupOrder(t *testing.T) {
 			wantErrLine: 4,
 		},
 		{
+			name:        "a binary policy is a broken policy",
+			base:        map[string]string{PolicyPath: "version: 1\x00"},
+			wantSource:  "acme/svc@",
+			wantErrLine: 0,
+		},
+		{
+			name:        "an oversized policy is a broken policy, and is not fetched",
+			base:        map[string]string{PolicyPath: "# " + strings.Repeat("x", policy.MaxSize)},
+			wantSource:  "acme/svc@",
+			wantErrLine: 0,
+		},
+		{
 			name:        "a directory where the policy should be is a broken policy",
 			base:        map[string]string{PolicyPath + "/x": "y"},
 			wantSource:  "acme/svc@",
@@ -111,6 +123,11 @@ func TestPolicyLookupOrder(t *testing.T) {
 				}
 				if perrs[0].Line != tt.wantErrLine || !strings.HasPrefix(perrs[0].Source, tt.wantSource) {
 					t.Errorf("error %q: line %d source %q, want line %d source %s…", perrs[0].Msg, perrs[0].Line, perrs[0].Source, tt.wantErrLine, tt.wantSource)
+				}
+				// Binary policies are read over REST to be sure; nothing else
+				// is needed.
+				if reqs := e.apiRequests(); count(reqs, "POST /graphql") != 1 || len(reqs) > 2 {
+					t.Errorf("requests = %v", reqs)
 				}
 				return
 			}
