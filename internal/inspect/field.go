@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
 )
 
@@ -69,21 +70,24 @@ func (c *Field) globs() []string {
 // is rejected when it is loaded.
 func (c *Field) Validate() error {
 	if c.Files == "" && len(c.Paths) == 0 {
-		return errors.New("field: set files (a glob) or paths (a list of globs)")
+		return errors.New("set files (a glob) or paths (a list of globs)")
 	}
-	if err := validateGlobList("files", c.globs()); err != nil {
-		return fmt.Errorf("field: %w", err)
+	if c.Files != "" && !doublestar.ValidatePattern(c.Files) {
+		return fmt.Errorf("files: %q is not a valid glob", c.Files)
+	}
+	if err := validateGlobList("paths", c.Paths); err != nil {
+		return err
 	}
 	if c.Assert == "" {
-		return errors.New(`field: assert is required, e.g. assert: "backup.retention_days >= 30"`)
+		return errors.New(`assert is required, e.g. assert: "backup.retention_days >= 30"`)
 	}
 	if _, err := parseFieldExpr(c.Assert); err != nil {
-		return fmt.Errorf("field: assert %q: %w", c.Assert, err)
+		return fmt.Errorf("assert %q: %w", c.Assert, err)
 	}
 	switch c.Require {
 	case "", "all", "any":
 	default:
-		return fmt.Errorf("field: require is %q, want all or any", c.Require)
+		return fmt.Errorf("require is %q, want all or any", c.Require)
 	}
 	return nil
 }

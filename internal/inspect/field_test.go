@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +89,9 @@ func TestFieldValidate(t *testing.T) {
 		{"paths", Field{Paths: []string{"a.yaml", "b/**/*.json"}, Assert: "a exists", Require: "any"}, ""},
 		{"both", Field{Files: "x.yaml", Paths: []string{"y.yaml"}, Assert: "a exists", Require: "all"}, ""},
 		{"no files", Field{Assert: "a exists"}, "set files"},
-		{"bad glob", Field{Files: "a/[x", Assert: "a exists"}, `"a/[x" is not a valid glob`},
-		{"empty path glob", Field{Paths: []string{""}, Assert: "a exists"}, "files[0] is empty"},
+		{"bad glob", Field{Files: "a/[x", Assert: "a exists"}, `files: "a/[x" is not a valid glob`},
+		{"bad paths glob", Field{Files: "ok.yaml", Paths: []string{"ok.json", "{a"}, Assert: "a exists"}, `paths[1]: "{a" is not a valid glob`},
+		{"empty path glob", Field{Paths: []string{""}, Assert: "a exists"}, "paths[0] is empty"},
 		{"no assert", Field{Files: "a.yaml"}, "assert is required"},
 		{"bad assert", Field{Files: "a.yaml", Assert: "a >> 1"}, `assert "a >> 1": column 4: ">" is not a literal`},
 		{"bad require", Field{Files: "a.yaml", Assert: "a exists", Require: "most"}, `require is "most", want all or any`},
@@ -269,4 +271,35 @@ func TestFieldCheckListingError(t *testing.T) {
 	repo := NewRepo(unlistableFS{}, time.Time{}, nil)
 	got := (&Field{Files: "*.yaml", Assert: "a exists"}).Check(repo)
 	expectFindings(t, got, []expectedFinding{{"", 0, []string{"listing repository files"}}})
+}
+
+// TestFieldCheckManifests runs assertions over rendered Kubernetes
+// manifests on disk: a multi-document YAML file and a JSON file.
+func TestFieldCheckManifests(t *testing.T) {
+	repo := NewRepo(os.DirFS("testdata/field/k8s"), time.Time{}, nil)
+	for _, tc := range []struct {
+		assert string
+		want   []expectedFinding
+	}{
+		{`spec.template.spec.containers[*].image matches "^registry\\.example\\.com/"`,
+			[]expectedFinding{{"deploy/api.yaml", 30, []string{`spec.template.spec.containers[*].image is the string "docker.io/library/worker:latest", which does not match`, "; use the internal registry"}}}},
+		{"spec.replicas >= 2",
+			[]expectedFinding{{"deploy/api.yaml", 25, []string{"spec.replicas is 1; want spec.replicas >= 2; use the internal registry"}}}},
+		{`metadata.labels."app.kubernetes.io/name" exists`,
+			[]expectedFinding{{"deploy/api.yaml", 23, []string{`metadata.labels."app.kubernetes.io/name" is missing: metadata.labels has no key "app.kubernetes.io/name"`}}}},
+		{`spec.template.spec.containers[1].name == "proxy"`,
+			[]expectedFinding{
+				{"deploy/api.yaml", 29, []string{"spec.template.spec.containers has 1 elements, so no [1]"}},
+				{"deploy/db.json", 7, []string{"spec.template.spec.containers has 1 elements, so no [1]"}},
+			}},
+		{`kind != "Job"`, nil},
+	} {
+		t.Run(tc.assert, func(t *testing.T) {
+			c := &Field{Paths: []string{"deploy/*.yaml", "deploy/*.json"}, Assert: tc.assert, Message: "use the internal registry"}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			expectFindings(t, c.Check(repo), tc.want)
+		})
+	}
 }

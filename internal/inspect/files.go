@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,13 +24,13 @@ type Files struct {
 // Validate requires at least one glob and rejects malformed ones.
 func (c *Files) Validate() error {
 	if len(c.Any) == 0 && len(c.All) == 0 {
-		return fmt.Errorf("files: set any (at least one glob must match) or all (every glob must match), or both")
+		return errors.New("set any (at least one glob must match) or all (every glob must match), or both")
 	}
 	if err := validateGlobList("any", c.Any); err != nil {
-		return fmt.Errorf("files: %w", err)
+		return err
 	}
 	if err := validateGlobList("all", c.All); err != nil {
-		return fmt.Errorf("files: %w", err)
+		return err
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ import (
 // its prerequisites'), followed to loadTestMaxHops levels, for runner
 // files that match the CI globs (the App fetches nothing else). A Makefile
 // on its own runs nothing, so its targets count only when a pipeline
-// invokes them. Full-line comments are ignored.
+// invokes them. Comments (# and //) are ignored.
 type LoadTest struct {
 	// Paths are more globs of candidate load test files, confirmed by
 	// content like the defaults.
@@ -219,10 +219,10 @@ func (c *LoadTest) tools() []*loadTool {
 // Validate rejects malformed globs and unknown tools.
 func (c *LoadTest) Validate() error {
 	if err := validateGlobList("paths", c.Paths); err != nil {
-		return fmt.Errorf("loadtest: %w", err)
+		return err
 	}
 	if err := validateGlobList("ci", c.CI); err != nil {
-		return fmt.Errorf("loadtest: %w", err)
+		return err
 	}
 	for _, name := range c.Tools {
 		if loadToolNamed(name) == nil {
@@ -230,7 +230,7 @@ func (c *LoadTest) Validate() error {
 			for i, t := range loadTools {
 				names[i] = t.name
 			}
-			return fmt.Errorf("loadtest: unknown tool %q, want one of %s", name, strings.Join(names, ", "))
+			return fmt.Errorf("unknown tool %q, want one of %s", name, strings.Join(names, ", "))
 		}
 	}
 	return nil
@@ -324,10 +324,13 @@ func (c *LoadTest) noLoadTest(unconfirmed []string) Finding {
 // for candidates that could not be read or parsed.
 func (c *LoadTest) findLoadTests(repo *Repo) (found []*loadTestFound, unconfirmed []string, problems []Finding) {
 	tools := c.tools()
-	extra, err := repo.Match(c.Paths...)
-	if err != nil {
-		return nil, nil, []Finding{{Message: err.Error()}}
+	// Check listed the files without error, and Match fails only when
+	// listing does.
+	match := func(globs ...string) []string {
+		m, _ := repo.Match(globs...)
+		return m
 	}
+	extra := match(c.Paths...)
 	goEnabled := slices.ContainsFunc(tools, func(t *loadTool) bool { return t.name == "go" })
 	goFiles := map[string][]string{} // directory -> candidate Go files
 	// A file may match several tools' names (loadtest/vegeta.js): read it
@@ -356,11 +359,7 @@ func (c *LoadTest) findLoadTests(repo *Repo) (found []*loadTestFound, unconfirme
 		if t.name == "go" {
 			continue
 		}
-		matched, err := repo.Match(t.globs...)
-		if err != nil {
-			return nil, nil, []Finding{{Message: err.Error()}}
-		}
-		for _, name := range matched {
+		for _, name := range match(t.globs...) {
 			if strings.HasSuffix(name, ".go") || isFound(name) {
 				continue // Go code is the go tool's, whatever its name
 			}
@@ -375,8 +374,8 @@ func (c *LoadTest) findLoadTests(repo *Repo) (found []*loadTestFound, unconfirme
 			}
 		}
 	}
-	// Extra paths may hold any tool's test: each is confirmed by the
-	// content of whichever tool its extension suits.
+	// Extra paths may hold any tool's test: the first tool whose content
+	// a file has claims it.
 	for _, name := range extra {
 		if strings.HasSuffix(name, ".go") || isFound(name) {
 			continue
@@ -399,11 +398,7 @@ func (c *LoadTest) findLoadTests(repo *Repo) (found []*loadTestFound, unconfirme
 	}
 	if goEnabled {
 		goTool := loadToolNamed("go")
-		matched, err := repo.Match(goTool.globs...)
-		if err != nil {
-			return nil, nil, []Finding{{Message: err.Error()}}
-		}
-		for _, name := range append(matched, extra...) {
+		for _, name := range append(match(goTool.globs...), extra...) {
 			if strings.HasSuffix(name, ".go") && !slices.Contains(goFiles[path.Dir(name)], name) {
 				goFiles[path.Dir(name)] = append(goFiles[path.Dir(name)], name)
 			}
@@ -593,19 +588,14 @@ func ltRefersTo(word, cwd, p string) bool {
 func (lt *loadTestFound) goRunBy(seg ltSegment, cmd ciCommand, ci *loadTestCI) (bool, string) {
 	dir := path.Dir(lt.path)
 	if lt.program {
-		for _, pkg := range goRunPackages(seg) {
-			full := path.Join(seg.cwd, pkg)
-			if full == dir || full == lt.path || path.Dir(full) == dir && strings.HasSuffix(full, ".go") {
-				return true, ""
-			}
-		}
-		return false, ""
+		pkg := goRunPackage(seg)
+		return pkg == dir || path.Dir(pkg) == dir && strings.HasSuffix(pkg, ".go"), ""
 	}
 	gt := parseGoTest(seg)
 	if gt == nil || gt.noRun {
 		return false, ""
 	}
-	if !slices.ContainsFunc(gt.pkgs, func(p string) bool { return ci.goCovers(p, seg.cwd, lt.path) }) {
+	if !slices.ContainsFunc(gt.pkgs, func(p string) bool { return ci.goCovers(p, gt.cwd, lt.path) }) {
 		return false, ""
 	}
 	at := fmt.Sprintf("%s:%d", cmd.file, cmd.line)
@@ -630,6 +620,7 @@ func (lt *loadTestFound) goRunBy(seg ltSegment, cmd ciCommand, ci *loadTestCI) (
 
 // goTestCmd is what matters of a go test command line.
 type goTestCmd struct {
+	cwd                       string
 	pkgs                      []string
 	run, skip, bench          string
 	hasRun, hasSkip, hasBench bool
@@ -649,7 +640,7 @@ var goTestBoolFlags = map[string]bool{
 // command segment; nil when the segment runs neither.
 func parseGoTest(seg ltSegment) *goTestCmd {
 	w := seg.words
-	var args []string
+	cwd, args := seg.cwd, []string(nil)
 	switch i := slices.IndexFunc(w, func(s string) bool { return path.Base(s) == "gotestsum" }); {
 	case i >= 0:
 		if j := slices.Index(w[i:], "--"); j >= 0 {
@@ -658,13 +649,13 @@ func parseGoTest(seg ltSegment) *goTestCmd {
 			args = []string{"./..."}
 		}
 	default:
-		sub, rest := goSubcommand(w)
+		sub, dir, rest := goSubcommand(seg)
 		if sub != "test" {
 			return nil
 		}
-		args = rest
+		cwd, args = dir, rest
 	}
-	gt := &goTestCmd{}
+	gt := &goTestCmd{cwd: cwd}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") || a == "-" {
@@ -705,38 +696,44 @@ func parseGoTest(seg ltSegment) *goTestCmd {
 	return gt
 }
 
-// goSubcommand finds "go [-C dir] sub args..." in a segment.
-func goSubcommand(w []string) (sub string, args []string) {
+// goSubcommand finds "go [-C dir] sub args..." in a segment, with the
+// directory it runs in.
+func goSubcommand(seg ltSegment) (sub, dir string, args []string) {
+	w := seg.words
 	for i, s := range w {
 		if path.Base(s) != "go" {
 			continue
 		}
+		dir = seg.cwd
 		j := i + 1
-		for j < len(w) && strings.HasPrefix(w[j], "-") {
-			if w[j] == "-C" {
+		for ; j < len(w) && strings.HasPrefix(w[j], "-"); j++ {
+			if c, ok := strings.CutPrefix(w[j], "-C="); ok {
+				dir = path.Join(dir, c)
+			} else if w[j] == "-C" && j+1 < len(w) {
 				j++
+				dir = path.Join(dir, w[j])
 			}
-			j++
 		}
 		if j < len(w) {
-			return w[j], w[j+1:]
+			return w[j], dir, w[j+1:]
 		}
 	}
-	return "", nil
+	return "", "", nil
 }
 
-// goRunPackages is the package or files a "go run" segment runs.
-func goRunPackages(seg ltSegment) []string {
-	sub, args := goSubcommand(seg.words)
+// goRunPackage is the package or file a "go run" segment runs, joined
+// to its directory; "" when the segment runs none.
+func goRunPackage(seg ltSegment) string {
+	sub, dir, args := goSubcommand(seg)
 	if sub != "run" {
-		return nil
+		return ""
 	}
-	for i, a := range args {
+	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
-			return args[i : i+1]
+			return path.Join(dir, a)
 		}
 	}
-	return []string{"."}
+	return dir
 }
 
 // excludes says why go test does not run f, or "".
@@ -761,21 +758,18 @@ func (gt *goTestCmd) excludes(f goLoadFunc) string {
 // test name: go splits the pattern at unbracketed slashes and matches the
 // first element against the top-level name.
 func goTestPatternMatches(pattern, name string) bool {
-	depth := 0
 	first := pattern
+	depth := 0
+scan:
 	for i, r := range pattern {
-		switch r {
-		case '[', '(':
+		switch {
+		case r == '[' || r == '(':
 			depth++
-		case ']', ')':
+		case r == ']' || r == ')':
 			depth--
-		case '/':
-			if depth == 0 {
-				first = pattern[:i]
-			}
-		}
-		if first != pattern {
-			break
+		case r == '/' && depth == 0:
+			first = pattern[:i]
+			break scan
 		}
 	}
 	re, err := regexp.Compile(first)
@@ -966,7 +960,7 @@ func githubWorkflowCommands(file string, data []byte) ([]ciCommand, error) {
 				if run.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 					first++ // a block scalar's text starts on the next line
 				}
-				out = append(out, ciTextCommands(file, first, run.Value, path.Clean(dir))...)
+				out = append(out, ciTextCommands(file, first, run.Value, dir)...)
 			}
 			if with := get(step, "with"); with != nil && with.Kind == yaml.MappingNode {
 				for j := 1; j < len(with.Content); j += 2 {
@@ -990,10 +984,7 @@ type ltSegment struct {
 // ltSegments splits a command line into simple commands, following cd.
 func ltSegments(cmd ciCommand) []ltSegment {
 	var segs []ltSegment
-	cwd := path.Clean(cmd.cwd)
-	if cmd.cwd == "" {
-		cwd = "."
-	}
+	cwd := path.Clean(cmd.cwd) // "" is the repository root, "."
 	var cur []string
 	flush := func() {
 		if len(cur) == 0 {
@@ -1058,7 +1049,10 @@ func ltWords(line string) []string {
 			cur.WriteString(quoted)
 			inWord = true
 		case c == '$' && i+1 < len(line) && (line[i+1] == '(' || line[i+1] == '{'):
-			closer := map[byte]byte{'(': ')', '{': '}'}[line[i+1]]
+			closer := byte(')')
+			if line[i+1] == '{' {
+				closer = '}'
+			}
 			end := strings.IndexByte(line[i:], closer)
 			if end < 0 {
 				end = len(line) - i - 1
@@ -1218,7 +1212,7 @@ func (ci *loadTestCI) invokedTargets(cmd ciCommand, seen map[string]bool) []ciCo
 }
 
 func (ci *loadTestCI) hasFile(name string) bool {
-	files, _ := ci.repo.Files()
+	files, _ := ci.repo.Files() // listed without error by Check
 	_, ok := slices.BinarySearch(files, name)
 	return ok
 }
