@@ -602,7 +602,7 @@ func (e *fieldExpr) evaluate(root *yaml.Node) []fieldProblem {
 				return
 			}
 			if st.index >= len(n.Content) {
-				fail("%s has %d elements, so no [%d]", here, len(n.Content), st.index)
+				fail("%s has %s, so no [%d]", here, fieldCount(len(n.Content)), st.index)
 				return
 			}
 			walk(n.Content[st.index], depth+1)
@@ -723,7 +723,7 @@ func fieldDescribe(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
-		return fmt.Sprintf("a list of %d", len(n.Content))
+		return "a list of " + fieldCount(len(n.Content))
 	}
 	text := n.Value
 	if utf8.RuneCountInString(text) > 60 {
@@ -738,4 +738,11 @@ func fieldDescribe(n *yaml.Node) string {
 	default:
 		return text
 	}
+}
+
+func fieldCount(n int) string {
+	if n == 1 {
+		return "1 element"
+	}
+	return fmt.Sprintf("%d elements", n)
 }

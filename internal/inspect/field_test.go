@@ -191,7 +191,7 @@ func TestFieldCheck(t *testing.T) {
 		{"type mismatch: yes is not a boolean", map[string]string{"a.yaml": "on: yes\n"}, Field{Files: "a.yaml", Assert: "on == true"},
 			[]expectedFinding{{"a.yaml", 1, []string{`on is the string "yes", not a boolean`}}}, false},
 		{"type mismatch: list vs number", backup, Field{Files: "backup.yaml", Assert: "backup.targets == 2"},
-			[]expectedFinding{{"backup.yaml", 8, []string{"backup.targets is a list of 2, not a number"}}}, false},
+			[]expectedFinding{{"backup.yaml", 8, []string{"backup.targets is a list of 2 elements, not a number"}}}, false},
 		{"type mismatch: number vs string", backup, Field{Files: "backup.yaml", Assert: `backup.retention_days != "7"`},
 			[]expectedFinding{{"backup.yaml", 4, []string{"backup.retention_days is 7, not a string"}}}, false},
 		{"yaml number forms", map[string]string{"a.yaml": "hex: 0x1F\nexp: 1e3\n"}, Field{Files: "a.yaml", Assert: "hex == 31"}, nil, true},
@@ -289,8 +289,8 @@ func TestFieldCheckManifests(t *testing.T) {
 			[]expectedFinding{{"deploy/api.yaml", 23, []string{`metadata.labels."app.kubernetes.io/name" is missing: metadata.labels has no key "app.kubernetes.io/name"`}}}},
 		{`spec.template.spec.containers[1].name == "proxy"`,
 			[]expectedFinding{
-				{"deploy/api.yaml", 29, []string{"spec.template.spec.containers has 1 elements, so no [1]"}},
-				{"deploy/db.json", 7, []string{"spec.template.spec.containers has 1 elements, so no [1]"}},
+				{"deploy/api.yaml", 29, []string{"spec.template.spec.containers has 1 element, so no [1]"}},
+				{"deploy/db.json", 7, []string{"spec.template.spec.containers has 1 element, so no [1]"}},
 			}},
 		{`kind != "Job"`, nil},
 	} {
