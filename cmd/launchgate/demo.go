@@ -174,7 +174,7 @@ func (d *demoRun) show(w io.Writer, s demo.Story, step, head string) (string, er
 		fmt.Fprintf(w, "    %s\n", line)
 	}
 	total := len(d.sim.Requests())
-	fmt.Fprintf(w, "    (%d annotations; %d GitHub API requests for this step)\n", len(run.GetOutput().Annotations), total-d.requests)
+	fmt.Fprintf(w, "    [annotations: %d · GitHub API requests for this step: %d]\n", len(run.GetOutput().Annotations), total-d.requests)
 	d.requests = total
 	return run.GetConclusion(), nil
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDemo runs `launchgate demo --record FILE` as a user would.
+func TestDemo(t *testing.T) {
+	record := filepath.Join(t.TempDir(), "requests.jsonl")
+	var out, errOut bytes.Buffer
+	if code := runDemo([]string{"--record", record}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	t.Logf("demo output:\n%s", out.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; last != "conclusion: action_required" {
+		t.Errorf("last line %q, want %q (only sign-offs and approvals are left)", last, "conclusion: action_required")
+	}
+	text := out.String()
+	for _, want := range []string{"acme/orders#1 opened", "Production readiness: failure", "push 4 of 4", "| Requirement | Status | Checks |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("the demo logged warnings:\n%s", errOut.String())
+	}
+
+	f, err := os.Open(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	creates := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var r struct {
+			Method, Path, Query string
+			Body                json.RawMessage
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("record line is not JSON: %v\n%s", err, sc.Text())
+		}
+		if r.Method == "" || !strings.HasPrefix(r.Path, "/") || strings.Contains(r.Path, "/api/v3") {
+			t.Errorf("record line %s: method and a path relative to the API root expected", sc.Text())
+		}
+		if r.Method == "POST" && r.Path == "/repos/acme/orders/check-runs" {
+			creates++
+			var body struct {
+				Name    string `json:"name"`
+				HeadSHA string `json:"head_sha"`
+			}
+			if err := json.Unmarshal(r.Body, &body); err != nil || body.HeadSHA == "" || body.Name != "Production readiness" {
+				t.Errorf("check-run create body not recorded as sent: %.200s", r.Body)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if creates != 5 {
+		t.Errorf("%d check runs created; want one per commit (opened + 4 pushes)", creates)
+	}
+}
