@@ -68,10 +68,13 @@ type Result struct {
 // Each user's latest review that states an opinion (APPROVED,
 // CHANGES_REQUESTED or DISMISSED) is the one that counts: COMMENTED reviews
 // leave an earlier approval in place and PENDING ones are not submitted, as
-// on GitHub. Dismissing a review turns that review's own state into
-// DISMISSED, so a dismissed approval stops counting and an approval
-// submitted after it counts again. One approval serves every required team
-// its author is an active member of.
+// on GitHub, whose docs only imply it ("a writer's change request blocks
+// until that same person approves"; GITHUB-FACTS §7). Dismissing a review
+// changes that review's own state ("Dismissing a pull request review",
+// docs.github.com, seen 2026-11-25), so a dismissed approval stops
+// counting, even with an older approval of the same user before it, and an
+// approval submitted after it counts again. One approval serves every
+// required team its author is an active member of.
 func Evaluate(in Input) Result {
 	res := Result{Approvals: map[string]readiness.Done{}, Voided: map[string]string{}}
 	approvals := latestApprovals(in.Reviews)
