@@ -27,10 +27,11 @@ type payloadChecker interface {
 type queue struct {
 	work    chan queued
 	workers sync.WaitGroup
-	pending sync.WaitGroup // queued or running jobs, for Wait
 
-	mu     sync.Mutex
-	closed bool
+	mu      sync.Mutex
+	closed  bool
+	pending int        // queued or running jobs
+	idle    *sync.Cond // broadcast when pending drops to 0
 }
 
 type queued struct {
@@ -40,6 +41,7 @@ type queued struct {
 
 func newQueue(workers, size int) *queue {
 	q := &queue{work: make(chan queued, size)}
+	q.idle = sync.NewCond(&q.mu)
 	for range workers {
 		q.workers.Add(1)
 		go q.run()
@@ -64,12 +66,11 @@ func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	// The job runs after the request is answered, so it gets a context of
 	// its own that keeps the request's logger (delivery id and event).
 	job := queued{ctx: githubapp.DefaultContextDeriver(ctx), d: d}
-	q.pending.Add(1)
 	select {
 	case q.work <- job:
+		q.pending++
 		return nil
 	default:
-		q.pending.Done()
 		return githubapp.ErrCapacityExceeded
 	}
 }
@@ -84,7 +85,7 @@ func (q *queue) run() {
 }
 
 func (q *queue) execute(job queued) {
-	defer q.pending.Done()
+	defer q.done()
 	logger := zerolog.Ctx(job.ctx)
 	defer func() {
 		if r := recover(); r != nil {
@@ -98,8 +99,23 @@ func (q *queue) execute(job queued) {
 	}
 }
 
-// Wait blocks until every queued event has been handled.
-func (q *queue) Wait() { q.pending.Wait() }
+func (q *queue) done() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending--; q.pending == 0 {
+		q.idle.Broadcast()
+	}
+}
+
+// Wait blocks until every queued event has been handled. Unlike a
+// sync.WaitGroup it may be called while events keep arriving.
+func (q *queue) Wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.pending > 0 {
+		q.idle.Wait()
+	}
+}
 
 // Close stops accepting events and waits until the queued ones are handled
 // or ctx ends.
