@@ -34,6 +34,9 @@ func TestLaunchPRLifecycle(t *testing.T) {
 	annotated := map[string]bool{}
 	for _, a := range run.GetOutput().Annotations {
 		annotated[a.GetPath()] = true
+		if a.GetPath() == "launch/recovery.md" && a.GetStartLine() != 1 {
+			t.Errorf("the missing recovery doc is annotated on line %d, want 1", a.GetStartLine())
+		}
 		if a.GetAnnotationLevel() != "failure" || a.GetStartLine() < 1 || a.GetEndLine() != a.GetStartLine() {
 			t.Errorf("annotation %s:%d-%d level %s", a.GetPath(), a.GetStartLine(), a.GetEndLine(), a.GetAnnotationLevel())
 		}
