@@ -19,7 +19,7 @@ import (
 
 var testOpts = CheckRunOptions{
 	WebURL: "https://github.example.com/", Owner: "acme", Repo: "orders",
-	HeadSHA: "0123456789abcdef0123456789abcdef01234567",
+	HeadSHA:      "0123456789abcdef0123456789abcdef01234567",
 	PolicySource: "acme/orders:.github/launchgate.yml", PolicyDigest: "sha256:feedface", Version: "v9.8.7",
 }
 
@@ -119,7 +119,9 @@ func TestCheckRunLinksToTheHeadCommit(t *testing.T) {
 }
 
 func TestConclusion(t *testing.T) {
-	req := func(s readiness.Status) readiness.Requirement { return readiness.Requirement{ID: "r", Title: "R", Status: s} }
+	req := func(s readiness.Status) readiness.Requirement {
+		return readiness.Requirement{ID: "r", Title: "R", Status: s}
+	}
 	tests := []struct {
 		name string
 		reqs []readiness.Requirement

@@ -165,7 +165,7 @@ func TestPublishedExamplePayloads(t *testing.T) {
 				"number": n, "pull_request.number": n, "pull_request.state": "open",
 				"pull_request.head.sha": head, "pull_request.base.sha": base, "pull_request.base.ref": "main",
 				"pull_request.title": "Launch: orders",
-				"repository.name": "orders", "repository.owner.login": "acme", "installation.id": h.inst,
+				"repository.name":    "orders", "repository.owner.login": "acme", "installation.id": h.inst,
 			})
 			if resp := h.post("pull_request", body, nil); resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", resp.StatusCode)
@@ -199,7 +199,7 @@ func TestPublishedExamplePayloads(t *testing.T) {
 		body := fixture(t, "check_suite.requested.json", map[string]any{
 			"check_suite.head_sha": head, "check_suite.app.id": testAppID,
 			"check_suite.pull_requests": []any{map[string]any{"number": n, "head": map[string]any{"sha": head}, "base": map[string]any{"sha": base, "ref": "main"}}},
-			"repository.name": "orders", "repository.owner.login": "acme", "installation.id": h.inst,
+			"repository.name":           "orders", "repository.owner.login": "acme", "installation.id": h.inst,
 		})
 		if resp := h.post("check_suite", body, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", resp.StatusCode)
