@@ -17,8 +17,8 @@ import (
 	"github.com/launchgate/launchgate/templates"
 )
 
-// Check-run conclusions launchgate publishes (docs: "REST API endpoints for
-// check runs", seen 2025-06). It never publishes neutral or skipped:
+// Check-run conclusions launchgate publishes (GitHub's check runs REST
+// reference; shared GITHUB-FACTS §3). It never publishes neutral or skipped:
 // branch protection counts both as passing.
 const (
 	ConclusionSuccess        = "success"
@@ -26,8 +26,8 @@ const (
 	ConclusionActionRequired = "action_required"
 )
 
-// GitHub's limits on check-run output (docs: "REST API endpoints for check
-// runs", create a check run, seen 2025-06).
+// GitHub's limits on check-run output (check runs REST reference, "Create a
+// check run"; shared GITHUB-FACTS §3).
 const (
 	// MaxOutputChars caps output.summary and output.text. GitHub counts
 	// characters; launchgate counts bytes, which are never fewer, so what

@@ -10,9 +10,10 @@ import (
 // checkSuiteHandler evaluates the open pull requests of a commit when
 // GitHub asks for this App's checks on it: "requested" after a push,
 // "rerequested" when someone presses "Re-run all checks". The suite lists
-// only pull requests whose head branch is in the repository (docs:
-// "Webhook events and payloads", check_suite, seen 2025-06), so fork PRs
-// are reached through pull_request events and check_run re-runs instead.
+// only pull requests whose head branch is in the repository (the check
+// suite reference: when the head branch is in a fork, "the pull_requests
+// array will be empty"), so fork PRs are reached through pull_request
+// events and check_run re-runs instead.
 type checkSuiteHandler struct {
 	ev    *evaluator
 	pulls pullGetter

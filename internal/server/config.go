@@ -77,7 +77,7 @@ type LogConfig struct {
 }
 
 // DefaultMaxBodyBytes caps webhook bodies. GitHub sends payloads up to
-// 25 MB (docs: "Webhook events and payloads", payload cap, seen 2025-06),
+// 25 MB (GitHub docs, webhook best practices; shared GITHUB-FACTS §1),
 // but the events launchgate handles are a few tens of kilobytes: the
 // largest part is a pull request body of at most 65,536 characters, under
 // 400 KB even when every character is JSON-escaped. 5 MiB leaves ample room
@@ -188,8 +188,7 @@ func (c *Config) setDefaults() {
 		g.V3APIURL = "https://api.github.com/"
 		if !dotcom {
 			// GitHub Enterprise Server serves REST under /api/v3/ and
-			// GraphQL at /api/graphql (docs: "Using the REST API" and
-			// "Forming calls with GraphQL", GHES 3.x, seen 2025-06).
+			// GraphQL at /api/graphql (shared GITHUB-FACTS §10).
 			g.V3APIURL = g.WebURL + "/api/v3/"
 		}
 	}

@@ -17,7 +17,7 @@ import (
 // decodes every timestamp of an event strictly as RFC 3339, and GitHub's
 // own published examples carry others: the check_run.rerequested example
 // has "created_at": "2018-04-25 20:42:10" in check_run.app (octokit/webhooks
-// payload-examples, seen 2025-06), on which github.CheckRunEvent fails. A
+// payload-examples, read 2026-11), on which github.CheckRunEvent fails. A
 // timestamp launchgate never reads must not cost an evaluation, so those
 // fields are not decoded at all. What launchgate does read is checked, and
 // a payload without it is answered 400.

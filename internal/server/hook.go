@@ -13,8 +13,8 @@ import (
 )
 
 // webhookGate guards the event dispatcher. go-githubapp's dispatcher checks
-// the signature with go-github's ValidatePayload, which (v60, read
-// 2025-06) falls back to the SHA-1 X-Hub-Signature header when the SHA-256
+// the signature with go-github's ValidatePayload, which (v60 messages.go,
+// read 2026-11) falls back to the SHA-1 X-Hub-Signature header when the SHA-256
 // one is missing, and for form-encoded deliveries parses the form before
 // checking the signature. The gate therefore insists on what a GitHub App
 // sends (JSON, signed with HMAC-SHA256) and checks the signature over the

@@ -18,8 +18,7 @@ type payloadChecker interface {
 }
 
 // queue is the dispatcher's scheduler. GitHub gives a delivery 10 seconds
-// and never retries it (docs: "Handling failed webhook deliveries", seen
-// 2025-06), while an evaluation makes several API requests, so events are
+// and never retries it (shared GITHUB-FACTS §1), while an evaluation makes several API requests, so events are
 // answered as soon as they are queued and evaluated by a fixed pool of
 // workers. Unlike go-githubapp's QueueAsyncScheduler it checks each payload
 // first, so that a malformed one is answered 400 instead of being accepted
