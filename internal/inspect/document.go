@@ -1,0 +1,716 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	gtext "github.com/yuin/goldmark/text"
+
+	"github.com/launchgate/launchgate/templates"
+)
+
+// Document (kind "document") checks that a launch-kit markdown document
+// exists and that each required section holds content its authors wrote:
+// guidance in HTML comments and HTML blocks, text copied from the launch-kit
+// template and placeholders (TBD, TODO, FIXME, XXX, TBA, N/A, <...>,
+// [...], lorem ipsum) do not count, so a freshly scaffolded kit fails.
+type Document struct {
+	// Path is the document, relative to the repository root. Required.
+	Path string `yaml:"path,omitempty"`
+	// Template names a file in templates/launch whose text never counts
+	// as content. Default: the base name of Path, if there is such a
+	// template.
+	Template string `yaml:"template,omitempty"`
+	// MinWords is the number of words of its own each section needs.
+	// Default 10.
+	MinWords int `yaml:"min_words,omitempty"`
+	// Sections are the sections the document must have. At least one.
+	Sections []DocumentSection `yaml:"sections,omitempty"`
+}
+
+// DocumentSection is a section a Document must contain.
+type DocumentSection struct {
+	// Title is the heading. Headings match it case-insensitively, ignoring
+	// numbering ("1.", "2)", "A.", "Step 3:"), punctuation, spacing and
+	// markup; "×" counts as "x", so "## 3. 10× Plan" matches "10x plan".
+	Title string `yaml:"title,omitempty"`
+	// Aliases are other headings accepted for the section.
+	Aliases []string `yaml:"aliases,omitempty"`
+	// Hint says what to write; findings about the section repeat it.
+	Hint string `yaml:"hint,omitempty"`
+	// MaxAgeDays, when set, requires the section to name the date the
+	// event it records (a recovery drill) took place, as YYYY-MM-DD, no
+	// more than this many days before the evaluation and not after it.
+	MaxAgeDays int `yaml:"max_age_days,omitempty"`
+}
+
+const defaultMinWords = 10
+
+// goldmark (v1.8.7), like most markdown parsers, takes quadratic time on
+// some inputs: a 64 KiB line of ">" or "[a](" costs about 3 s of CPU, and
+// the GFM table extension pads every row to the header's width, so a
+// 16 KiB table with 2,000 columns costs 7 s. A PR must not be able to stall
+// the App that way, so documents are parsed only within these limits, at
+// which the worst inputs we tried parse in about 0.2 s. Real launch-kit
+// documents are a few thousand words of prose.
+const (
+	maxDocumentSize = 64 << 10
+	maxLineLength   = 4 << 10
+)
+
+// Validate reports parameters that cannot work.
+func (d *Document) Validate() error {
+	if d.Path == "" {
+		return errors.New("document: path is required")
+	}
+	if !fs.ValidPath(d.Path) || d.Path == "." {
+		return fmt.Errorf("document: path %q must be a file path relative to the repository root, without '..' or a leading '/'", d.Path)
+	}
+	// Inputs are globs; a path that is also a pattern would make the App
+	// fetch (and void sign-offs on) files other than this one.
+	if strings.ContainsAny(d.Path, `*?[]{}\`) {
+		return fmt.Errorf("document: path %q contains glob characters; name a single file", d.Path)
+	}
+	if d.Template != "" {
+		if strings.Contains(d.Template, "/") {
+			return fmt.Errorf("document: template %q must be a file name in templates/launch, such as %q", d.Template, "recovery.md")
+		}
+		if _, ok := launchTemplates()[d.Template]; !ok {
+			return fmt.Errorf("document: template %q is not a launch-kit template (have: %s)", d.Template, strings.Join(launchTemplateNames(), ", "))
+		}
+	}
+	if d.MinWords < 0 {
+		return fmt.Errorf("document: min_words is %d; it cannot be negative", d.MinWords)
+	}
+	if len(d.Sections) == 0 {
+		return fmt.Errorf("document %s: list at least one section; without sections an empty file would pass", d.Path)
+	}
+	owner := map[string]string{} // normalised heading -> the section claiming it
+	for i, s := range d.Sections {
+		if s.MaxAgeDays < 0 {
+			return fmt.Errorf("document %s: section %q: max_age_days is %d; it cannot be negative", d.Path, s.Title, s.MaxAgeDays)
+		}
+		for _, name := range append([]string{s.Title}, s.Aliases...) {
+			key := headingKey(name)
+			if key == "" {
+				return fmt.Errorf("document %s: section %d: title or alias %q has no letters or digits", d.Path, i+1, name)
+			}
+			// One heading must not satisfy two sections, or a single
+			// written section could stand in for two.
+			if other, ok := owner[key]; ok {
+				return fmt.Errorf("document %s: %q of section %q matches the same headings as section %q", d.Path, name, s.Title, other)
+			}
+			owner[key] = s.Title
+		}
+	}
+	return nil
+}
+
+// Inputs is the document itself. Templates are embedded in the binary, so
+// they are not repository inputs.
+func (d *Document) Inputs() []string { return []string{d.Path} }
+
+// Check reports a missing or unreadable document, missing sections,
+// sections without enough content of their own, and stale drill dates.
+func (d *Document) Check(repo *Repo) []Finding {
+	data, err := repo.ReadFile(d.Path)
+	if err != nil {
+		return []Finding{d.readFailure(err)}
+	}
+	if f, bad := d.unparseable(data); bad {
+		return []Finding{f}
+	}
+	doc := parseMarkdown(data)
+	tmpl := launchTemplates()[d.templateName()]
+	minWords := d.MinWords
+	if minWords == 0 {
+		minWords = defaultMinWords
+	}
+
+	var out []Finding
+	for _, s := range d.Sections {
+		h := doc.find(s)
+		if h < 0 {
+			out = append(out, Finding{Path: d.Path, Message: withHint(
+				fmt.Sprintf("add a section '## %s'%s", s.Title, aliasList(s.Aliases)), s.Hint)})
+			continue
+		}
+		line := doc.lines.line(doc.blocks[h].Pos())
+		c := doc.content(h, tmpl, s.MaxAgeDays > 0)
+		if c.words < minWords {
+			out = append(out, Finding{Path: d.Path, Line: line, Message: withHint(fmt.Sprintf(
+				"section '%s' has %d words of its own (template text, HTML comments and placeholders do not count); write at least %d",
+				s.Title, c.words, minWords), s.Hint)})
+		}
+		if s.MaxAgeDays > 0 {
+			if f, bad := checkDate(s, c.dates, line, repo.Now()); bad {
+				f.Path = d.Path
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func (d *Document) readFailure(err error) Finding {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		msg := fmt.Sprintf("create %s with the sections %s", d.Path, sectionList(d.Sections))
+		if d.templateName() != "" {
+			msg += " — `launchgate init` writes a template"
+		}
+		return Finding{Path: d.Path, Message: msg}
+	case errors.Is(err, ErrBinary):
+		return Finding{Path: d.Path, Message: fmt.Sprintf(
+			"%s is a binary file (it contains a NUL byte); the launch kit must be UTF-8 markdown", d.Path)}
+	default:
+		return Finding{Path: d.Path, Message: fmt.Sprintf(
+			"cannot read %s as a launch-kit document (%v); it must be a UTF-8 markdown file of at most %d bytes", d.Path, err, maxDocumentSize)}
+	}
+}
+
+// unparseable reports a document that is not UTF-8 or is too large to
+// parse safely.
+func (d *Document) unparseable(data []byte) (Finding, bool) {
+	if len(data) > maxDocumentSize {
+		return Finding{Path: d.Path, Message: fmt.Sprintf(
+			"%s is %d bytes; a launch-kit document may be at most %d bytes (64 KiB): move logs, dumps and generated material into linked files",
+			d.Path, len(data), maxDocumentSize)}, true
+	}
+	lines := newLineIndex(data)
+	if bad := invalidUTF8(data); bad >= 0 {
+		return Finding{Path: d.Path, Line: lines.line(bad), Message: fmt.Sprintf(
+			"%s is not valid UTF-8 (first invalid byte at offset %d); save it as UTF-8 markdown", d.Path, bad)}, true
+	}
+	for i, start := range lines {
+		end := len(data)
+		if i+1 < len(lines) {
+			end = lines[i+1]
+		}
+		if end-start > maxLineLength {
+			return Finding{Path: d.Path, Line: i + 1, Message: fmt.Sprintf(
+				"line %d of %s is %d bytes long; launchgate reads lines of at most %d bytes: wrap the text",
+				i+1, d.Path, end-start, maxLineLength)}, true
+		}
+	}
+	return Finding{}, false
+}
+
+// templateName is the launch-kit template whose text does not count, or ""
+// when there is none.
+func (d *Document) templateName() string {
+	if d.Template != "" {
+		return d.Template
+	}
+	if _, ok := launchTemplates()[path.Base(d.Path)]; ok {
+		return path.Base(d.Path)
+	}
+	return ""
+}
+
+func withHint(msg, hint string) string {
+	if hint == "" {
+		return msg
+	}
+	return msg + ": " + hint
+}
+
+func aliasList(aliases []string) string {
+	if len(aliases) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (aliases: '%s')", strings.Join(aliases, "', '"))
+}
+
+func sectionList(sections []DocumentSection) string {
+	titles := make([]string, len(sections))
+	for i, s := range sections {
+		titles[i] = "'" + s.Title + "'"
+	}
+	return strings.Join(titles, ", ")
+}
+
+// invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
+// or -1.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// The date check.
+
+// datedText is a YYYY-MM-DD string found in a section's own content.
+type datedText struct {
+	text string
+	line int
+}
+
+// checkDate picks the most recent valid date that is not in the future (a
+// section may also name the next drill) and reports when there is none or
+// it is too old.
+func checkDate(s DocumentSection, dates []datedText, headingLine int, now time.Time) (Finding, bool) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	// now is one instant but teams write dates in their own time zone,
+	// up to 14 hours ahead of UTC: tomorrow may already be today for them.
+	latestAllowed := today.AddDate(0, 0, 1)
+	var best, future, invalid *datedText
+	var bestDate time.Time
+	for i := range dates {
+		t, err := time.Parse(time.DateOnly, dates[i].text)
+		switch {
+		case err != nil:
+			if invalid == nil {
+				invalid = &dates[i]
+			}
+		case t.After(latestAllowed):
+			if future == nil {
+				future = &dates[i]
+			}
+		case best == nil || t.After(bestDate):
+			best, bestDate = &dates[i], t
+		}
+	}
+	when := fmt.Sprintf("at most %d days before %s", s.MaxAgeDays, today.Format(time.DateOnly))
+	switch {
+	case best != nil:
+		age := int(today.Sub(bestDate).Hours() / 24)
+		if age <= s.MaxAgeDays {
+			return Finding{}, false
+		}
+		return Finding{Line: best.line, Message: fmt.Sprintf(
+			"section '%s' records %s, %d days before %s; the limit is %d days: run it again and record the new date",
+			s.Title, best.text, age, today.Format(time.DateOnly), s.MaxAgeDays)}, true
+	case future != nil:
+		return Finding{Line: future.line, Message: fmt.Sprintf(
+			"section '%s' names %s, which is in the future; record the date it actually took place, %s",
+			s.Title, future.text, when)}, true
+	case invalid != nil:
+		return Finding{Line: invalid.line, Message: fmt.Sprintf(
+			"section '%s' names %s, which is not a valid date; write the date it took place as YYYY-MM-DD, %s",
+			s.Title, invalid.text, when)}, true
+	default:
+		return Finding{Line: headingLine, Message: withHint(fmt.Sprintf(
+			"section '%s' does not say when it took place; write the date as YYYY-MM-DD, %s",
+			s.Title, when), s.Hint)}, true
+	}
+}
+
+// Parsing and the shape of a document.
+
+// markdownParser is shared: goldmark parsers initialise once and keep each
+// parse's state in its own context. It is plain CommonMark: without the GFM
+// table extension (see maxLineLength for why) a table is a paragraph whose
+// rows are lines, so a table of real data still counts, row by row.
+var markdownParser = goldmark.New().Parser()
+
+// markdown is a parsed document. Sections are delimited by the headings
+// among the top-level blocks; a heading inside a list or quote is content.
+type markdown struct {
+	src    []byte
+	lines  lineIndex
+	blocks []ast.Node // top-level blocks in order
+	keys   []string   // headingKey of each block that is a heading, else ""
+}
+
+func parseMarkdown(src []byte) *markdown {
+	// A byte order mark would stop the first heading being a heading.
+	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+	root := markdownParser.Parse(gtext.NewReader(src))
+	m := &markdown{src: src, lines: newLineIndex(src)}
+	for n := root.FirstChild(); n != nil; n = n.NextSibling() {
+		key := ""
+		if h, ok := n.(*ast.Heading); ok {
+			key = headingKey(inlineText(h, src).String())
+		}
+		m.blocks = append(m.blocks, n)
+		m.keys = append(m.keys, key)
+	}
+	return m
+}
+
+// find returns the index in m.blocks of the section's heading, or -1.
+// When several headings match, the first one is the section: later
+// duplicates are ordinary content and cannot make up for a thin first one.
+func (m *markdown) find(s DocumentSection) int {
+	keys := map[string]bool{headingKey(s.Title): true}
+	for _, a := range s.Aliases {
+		keys[headingKey(a)] = true
+	}
+	for i, key := range m.keys {
+		if key != "" && keys[key] {
+			return i
+		}
+	}
+	return -1
+}
+
+// sectionContent is what a section holds once guidance, template text and
+// placeholders are set aside.
+type sectionContent struct {
+	words int
+	dates []datedText
+}
+
+// content measures the section whose heading is m.blocks[h]: every block up
+// to the next heading of the same or a higher level, so sub-sections count
+// towards their parent. It collects the section's dates when asked to.
+func (m *markdown) content(h int, tmpl map[string]bool, dates bool) sectionContent {
+	level := m.blocks[h].(*ast.Heading).Level
+	var c sectionContent
+	for _, b := range m.blocks[h+1:] {
+		if next, ok := b.(*ast.Heading); ok && next.Level <= level {
+			break
+		}
+		eachSentence(b, m.src, false, func(s sentence) {
+			if tmpl[s.key] {
+				return
+			}
+			for _, u := range s.lines {
+				if tmpl[u.key] {
+					continue
+				}
+				c.words += u.words
+				if !dates {
+					continue
+				}
+				for _, at := range findDates(u.text) {
+					c.dates = append(c.dates, datedText{text: u.text[at : at+len(dateLayout)], line: m.lines.line(u.offset(at))})
+				}
+			}
+		})
+	}
+	return c
+}
+
+// dateLayout is the shape of a date: 0 stands for any digit.
+const dateLayout = "0000-00-00"
+
+// findDates returns where s has the shape of a date, not counting digits
+// that are part of a longer number such as "12024-01-011". Whether the date
+// exists is checkDate's concern.
+func findDates(s string) []int {
+	var at []int
+	for i := 0; i+len(dateLayout) <= len(s); i++ {
+		end := i + len(dateLayout)
+		if hasDateShape(s[i:end]) && (i == 0 || !isDigit(s[i-1])) && (end == len(s) || !isDigit(s[end])) {
+			at = append(at, i)
+			i = end - 1
+		}
+	}
+	return at
+}
+
+func hasDateShape(s string) bool {
+	for k := range len(dateLayout) {
+		if dateLayout[k] == '0' && !isDigit(s[k]) || dateLayout[k] == '-' && s[k] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// Text extraction.
+
+// prose is the visible text of one leaf block (a paragraph, heading or line
+// of code), its lines separated by "\n", with each piece's position in the
+// source so that a date can be reported on its own line.
+type prose struct {
+	text  []byte
+	marks []mark
+}
+
+type mark struct{ at, src int }
+
+func (p *prose) add(b []byte, src int) {
+	p.marks = append(p.marks, mark{at: len(p.text), src: src})
+	p.text = append(p.text, b...)
+}
+
+// offset maps a byte of p.text back to the source.
+func (p *prose) offset(i int) int {
+	k := sort.Search(len(p.marks), func(k int) bool { return p.marks[k].at > i }) - 1
+	if k < 0 {
+		return 0
+	}
+	return p.marks[k].src
+}
+
+func (p *prose) String() string { return string(p.text) }
+
+// inlineText collects the text a reader sees in a block's inline content:
+// code spans and link labels count; link URLs and inline HTML (tags and
+// comments, including <placeholder> tags) do not.
+func inlineText(n ast.Node, src []byte) *prose {
+	p := &prose{}
+	var walk func(ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.Text:
+				p.add(c.Value(src), c.Segment.Start)
+				if c.SoftLineBreak() || c.HardLineBreak() {
+					p.text = append(p.text, '\n')
+				}
+			case *ast.String:
+				p.add(c.Value, max(n.Pos(), 0))
+			case *ast.RawHTML, *ast.AutoLink:
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return p
+}
+
+// sentence is one sentence of visible text and the lines it spans. Text
+// from the template is recognised at both grains, so that neither
+// re-wrapping a template paragraph nor keeping a line of it counts.
+type sentence struct {
+	key   string
+	lines []unit
+}
+
+// unit is the part of one line that lies in one sentence.
+type unit struct {
+	text  string
+	key   string // lower-case words joined by single spaces
+	words int    // words that are not placeholders
+	from  *prose // the block the unit came from,
+	at    int    // starting at this byte of from.text
+}
+
+// offset maps a byte of u.text back to the source.
+func (u unit) offset(i int) int { return u.from.offset(u.at + i) }
+
+var (
+	// Angle-bracket and square-bracket placeholders that goldmark leaves as
+	// text (those that look like HTML tags are RawHTML or HTML blocks).
+	// An opening "<" followed by a space is a comparison, not a
+	// placeholder.
+	bracketPlaceholder = regexp.MustCompile(`<[^\s<>][^<>]*>|\[[^\[\]]*\]`)
+	loremIpsum         = regexp.MustCompile(`(?i)lorem\s+ipsum`)
+	placeholderWords   = map[string]bool{"tbd": true, "tba": true, "todo": true, "fixme": true, "xxx": true, "n/a": true}
+)
+
+// eachSentence calls fn for each sentence of the visible text under block
+// n. Code counts line by line, since a restore command is content. HTML
+// blocks are guidance (comments) or markup whose text the author did not
+// write as prose, so they are skipped unless withHTML is set: a template's
+// guidance is template text too, and must not count when an author
+// uncomments it.
+func eachSentence(n ast.Node, src []byte, withHTML bool, fn func(sentence)) {
+	switch n := n.(type) {
+	case *ast.HTMLBlock:
+		if withHTML {
+			proseSentences(htmlText(n, src), fn)
+		}
+		return
+	case *ast.CodeBlock, *ast.FencedCodeBlock:
+		lines := n.Lines()
+		for i := 0; i < lines.Len(); i++ {
+			seg := lines.At(i)
+			p := &prose{}
+			p.add(seg.Value(src), seg.Start)
+			proseSentences(p, fn)
+		}
+		return
+	case *ast.Paragraph, *ast.TextBlock, *ast.Heading:
+		proseSentences(inlineText(n, src), fn)
+		return
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		eachSentence(c, src, withHTML, fn)
+	}
+}
+
+// htmlText is the text of an HTML block as markdown would read it with the
+// comment markers removed.
+func htmlText(n *ast.HTMLBlock, src []byte) *prose {
+	p := &prose{}
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		line := bytes.TrimSpace(seg.Value(src))
+		line = bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimPrefix(line, []byte("<!--")), []byte("-->")))
+		p.add(line, seg.Start)
+		p.text = append(p.text, '\n')
+	}
+	return p
+}
+
+// proseSentences masks placeholders and splits a leaf block into sentences
+// and lines. Masking overwrites with spaces rather than cutting, so offsets
+// still map back to the source.
+func proseSentences(p *prose, fn func(sentence)) {
+	// The cheap tests first: most blocks have neither, and regexps are
+	// most of the cost of a check.
+	if bytes.Contains(bytes.ToLower(p.text), []byte("ipsum")) && loremIpsum.Match(p.text) {
+		return // filler: the whole block is a placeholder
+	}
+	if bytes.ContainsAny(p.text, "<[") {
+		for _, loc := range bracketPlaceholder.FindAllIndex(p.text, -1) {
+			for i := loc[0]; i < loc[1]; i++ {
+				p.text[i] = ' '
+			}
+		}
+	}
+	text := string(p.text)
+	emit := func(start, end int) {
+		var s sentence
+		var keys []string
+		for start <= end {
+			lineEnd := strings.IndexByte(text[start:end], '\n')
+			if lineEnd < 0 {
+				lineEnd = end - start
+			}
+			if u := newUnit(text[start : start+lineEnd]); u.key != "" {
+				u.from, u.at = p, start
+				s.lines = append(s.lines, u)
+				keys = append(keys, u.key)
+			}
+			start += lineEnd + 1
+		}
+		// No word spans a line break, so the sentence's words are its
+		// lines' words.
+		if s.key = strings.Join(keys, " "); s.key != "" {
+			fn(s)
+		}
+	}
+	// A sentence ends at ".", "!" or "?" before white space.
+	start := 0
+	for i := 0; i+1 < len(text); i++ {
+		if strings.IndexByte(".!?", text[i]) >= 0 && strings.IndexByte(" \t\r\n", text[i+1]) >= 0 {
+			emit(start, i+1)
+			start = i + 1
+		}
+	}
+	emit(start, len(text))
+}
+
+func newUnit(text string) unit {
+	u := unit{text: text}
+	var key strings.Builder
+	for _, f := range strings.Fields(text) {
+		w := strings.ToLower(strings.TrimFunc(f, notAlnum))
+		if w == "" {
+			continue // punctuation alone, such as "-" or "|"
+		}
+		if key.Len() > 0 {
+			key.WriteByte(' ')
+		}
+		key.WriteString(w)
+		if !placeholderWords[w] {
+			u.words++
+		}
+	}
+	u.key = key.String()
+	return u
+}
+
+func notAlnum(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// Heading matching.
+
+// numbering is a leading section number: "3.5 ", "1. ", "2) ", "A. ",
+// "iv) ", "Step 3: ". Digits followed directly by a letter ("10x plan")
+// are not numbering.
+var numbering = regexp.MustCompile(`^(?:step\s*)?(?:\d+(?:\.\d+)*\s+|(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)[.):]\s*)`)
+
+// headingKey normalises a heading or a configured title for comparison:
+// lower case, numbering removed, "×" read as "x", and only letters and
+// digits kept, so "## 3. PHI / PII" and "PHI/PII" agree.
+func headingKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, "×", "x")
+	s = numbering.ReplaceAllString(s, "")
+	return strings.Map(func(r rune) rune {
+		if notAlnum(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// Templates.
+
+// launchTemplates maps each launch-kit template's file name to the keys of
+// its units: text that never counts as content. Templates are embedded, so
+// they are parsed once per process.
+var launchTemplates = sync.OnceValue(func() map[string]map[string]bool {
+	entries, err := fs.ReadDir(templates.Launch, "launch")
+	if err != nil {
+		panic(fmt.Sprintf("reading embedded launch templates: %v", err))
+	}
+	out := map[string]map[string]bool{}
+	for _, e := range entries {
+		data, err := fs.ReadFile(templates.Launch, "launch/"+e.Name())
+		if err != nil {
+			panic(fmt.Sprintf("reading embedded launch template %s: %v", e.Name(), err))
+		}
+		keys := map[string]bool{}
+		m := parseMarkdown(data)
+		for _, b := range m.blocks {
+			eachSentence(b, m.src, true, func(s sentence) {
+				keys[s.key] = true
+				for _, u := range s.lines {
+					keys[u.key] = true
+				}
+			})
+		}
+		out[e.Name()] = keys
+	}
+	return out
+})
+
+func launchTemplateNames() []string {
+	var names []string
+	for name := range launchTemplates() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lines.
+
+// lineIndex maps byte offsets to 1-based line numbers.
+type lineIndex []int // offset of the start of each line
+
+func newLineIndex(src []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, b := range src {
+		if b == '\n' {
+			idx = append(idx, i+1)
+		}
+	}
+	return idx
+}
+
+// line returns the 1-based line holding offset, or 0 for an unknown (negative) offset.
+func (idx lineIndex) line(offset int) int {
+	if offset < 0 {
+		return 0
+	}
+	return sort.Search(len(idx), func(i int) bool { return idx[i] > offset })
+}
