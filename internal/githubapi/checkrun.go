@@ -177,11 +177,12 @@ func annotationsOf(externalID string) (string, bool) {
 //     nothing;
 //   - a run with other content but the same annotations, or with no
 //     annotations yet: updates it;
-//   - a run whose annotations differ: creates a new run, which supersedes
-//     it. GitHub appends the annotations of every update and offers no way
-//     to remove one, so an update would leave stale annotations on the
-//     files; GitHub shows, and branch protection uses, the latest run of a
-//     name.
+//   - a run whose annotations differ: updates it, sending only the
+//     annotations it does not have yet. GitHub appends the annotations of
+//     every update and offers no way to remove one, so annotations of an
+//     earlier evaluation of the same commit stay on its files; the summary
+//     says what holds now. Creating a second run instead would show the
+//     same check twice on one commit.
 //
 // More than 50 annotations go in follow-up updates of 50. The digest is
 // written with the last request only, so a sequence cut short (a rate
@@ -236,19 +237,52 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	case existing.GetOutput().GetAnnotationsCount() == 0:
 		_, err = w.write(ctx, existing.GetID())
 	default:
-		id, err := w.write(ctx, 0)
-		if err != nil {
-			return 0, false, wrap(err)
+		var posted []*github.CheckRunAnnotation
+		if posted, err = c.annotations(ctx, ic, pr, existing.GetID()); err == nil {
+			w.run.Annotations = missingAnnotations(w.run.Annotations, posted)
+			_, err = w.write(ctx, existing.GetID())
 		}
-		c.log.Info().Str("repository", pr.fullName()).Str("head_sha", run.HeadSHA).
-			Int64("superseded", existing.GetID()).Int64("check_run", id).
-			Msg("annotations changed; created a new check run to replace the old one's")
-		return id, true, nil
 	}
 	if err != nil {
 		return 0, false, wrap(err)
 	}
 	return existing.GetID(), true, nil
+}
+
+// annotations lists the annotations a run has.
+func (c *Client) annotations(ctx context.Context, ic *instClient, pr PullRequest, id int64) ([]*github.CheckRunAnnotation, error) {
+	var all []*github.CheckRunAnnotation
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := ic.rest.Checks.ListCheckRunAnnotations(ctx, pr.Owner, pr.Repo, id, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the annotations of check run %d: %w", id, err)
+		}
+		all = append(all, page...)
+		if resp.NextPage == 0 {
+			return all, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// missingAnnotations returns the annotations of want that posted lacks.
+func missingAnnotations(want, posted []*github.CheckRunAnnotation) []*github.CheckRunAnnotation {
+	key := func(a *github.CheckRunAnnotation) string {
+		return fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s\x00%s", a.GetPath(), a.GetStartLine(), a.GetEndLine(),
+			a.GetAnnotationLevel(), a.GetTitle(), a.GetMessage())
+	}
+	have := make(map[string]bool, len(posted))
+	for _, a := range posted {
+		have[key(a)] = true
+	}
+	var out []*github.CheckRunAnnotation
+	for _, a := range want {
+		if !have[key(a)] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // runListCache is the last answer to a check-run listing, kept for its ETag.

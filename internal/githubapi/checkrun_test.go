@@ -105,20 +105,33 @@ func TestPublishCheckRun(t *testing.T) {
 		}
 	})
 
-	t.Run("changed annotations: a new run replaces the old one's", func(t *testing.T) {
-		run.Annotations = annotations(2, "still missing")
+	t.Run("changed annotations: the same run gets only the new ones", func(t *testing.T) {
+		// Two of the 120 stay, one is new: GitHub cannot remove annotations,
+		// so the run keeps the old ones and gains the new one, and no second
+		// run appears on the commit.
+		run.Annotations = append(annotations(2, "section missing"), &github.CheckRunAnnotation{
+			Path: github.String("launch/new.md"), StartLine: github.Int(1), EndLine: github.Int(1),
+			AnnotationLevel: github.String("failure"), Message: github.String("new finding"),
+		})
 		id2, changed, reqs := publish(run)
-		if id2 == id || !changed || len(reqs) != 2 || count(reqs, "POST /repos/acme/svc/check-runs") != 1 {
+		if id2 != id || !changed || count(reqs, "POST /repos/acme/svc/check-runs") != 0 ||
+			count(reqs, fmt.Sprintf("GET /repos/acme/svc/check-runs/%d/annotations", id)) != 2 || count(reqs, "PATCH") != 1 {
 			t.Errorf("id %d changed %t requests %v", id2, changed, reqs)
 		}
 		got := runs()
-		if len(got) != 2 || got[1].GetID() != id2 || len(got[1].Output.Annotations) != 2 {
-			t.Fatalf("runs = %d", len(got))
+		if len(got) != 1 {
+			t.Fatalf("runs = %d, want the one run updated in place", len(got))
 		}
-		// And the new run is the one later publishes work on.
-		id3, changed, _ := publish(run)
-		if id3 != id2 || changed {
-			t.Errorf("after superseding: id %d changed %t", id3, changed)
+		n := len(got[0].Output.Annotations)
+		if n != 121 {
+			t.Errorf("annotations = %d, want the 120 posted before plus the new one", n)
+		}
+		if last := got[0].Output.Annotations[n-1]; last.GetMessage() != "new finding" {
+			t.Errorf("last annotation = %q, want the new finding", last.GetMessage())
+		}
+		// Publishing the same again writes nothing.
+		if id3, changed, _ := publish(run); id3 != id || changed {
+			t.Errorf("again: id %d changed %t", id3, changed)
 		}
 	})
 }

@@ -53,11 +53,12 @@ const (
 	epListRuns     = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
 	epCreateRun    = "POST /repos/{owner}/{repo}/check-runs"
 	epUpdateRun    = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
+	epAnnotations  = "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
 	epGraphQL      = "POST /graphql"
 	graphqlAPIPath = "/graphql"
 )
 
-var routes = [...]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epGraphQL}
+var routes = [...]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epAnnotations, epGraphQL}
 
 // meter counts requests in an http.RoundTripper. It wraps the transport of
 // the installation clients the ClientCreator returns, outermost, which is
