@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -42,6 +44,9 @@ type Repo struct {
 	files    []string
 	filesErr error
 	listed   bool
+
+	// matched memoises Match per pattern.
+	matched map[string][]string
 
 	// rendered is filled on first use by Rendered (render.go).
 	rendered     []RenderedEnv
@@ -94,22 +99,67 @@ func (r *Repo) Files() ([]string, error) {
 }
 
 // Match returns the files matching any of the doublestar patterns, sorted
-// and without duplicates.
+// and without duplicates. Patterns are validated when the policy loads; an
+// invalid one matches nothing.
+//
+// Several checks match the same patterns against the same tree (and the
+// load-test check dozens of them), so each pattern's result is memoised,
+// and a pattern's literal directory prefix narrows the sorted file list by
+// binary search before doublestar runs.
 func (r *Repo) Match(patterns ...string) ([]string, error) {
 	files, err := r.Files()
 	if err != nil {
 		return nil, err
 	}
+	if r.matched == nil {
+		r.matched = map[string][]string{}
+	}
 	var out []string
-	for _, f := range files {
-		for _, p := range patterns {
-			if ok, _ := doublestar.Match(p, f); ok {
-				out = append(out, f)
-				break
-			}
+	for _, p := range patterns {
+		m, ok := r.matched[p]
+		if !ok {
+			m = matchSorted(files, p)
+			r.matched[p] = m
 		}
+		out = append(out, m...)
+	}
+	if len(patterns) > 1 {
+		sort.Strings(out)
+		out = slices.Compact(out)
 	}
 	return out, nil
+}
+
+// matchSorted matches one pattern against a sorted file list.
+func matchSorted(files []string, pattern string) []string {
+	// The literal directories before the first meta character bound the
+	// candidates: "deploy/overlays/*/kustomization.yaml" can only match
+	// files under "deploy/overlays/".
+	prefix := pattern[:strings.LastIndexByte(pattern[:metaIndex(pattern)], '/')+1]
+	// Likewise the literal text after the last meta character ends every
+	// match: "**/*.jmx" needs ".jmx", which rules out most files cheaply.
+	// A leading "/" is dropped, since "**/" also matches no directory.
+	suffix := strings.TrimPrefix(pattern[strings.LastIndexAny(pattern, `*?]}\`)+1:], "/")
+	lo, _ := slices.BinarySearch(files, prefix)
+	var out []string
+	for _, f := range files[lo:] {
+		if !strings.HasPrefix(f, prefix) {
+			break
+		}
+		if strings.HasSuffix(f, suffix) && doublestar.MatchUnvalidated(pattern, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// metaIndex is the index of the first doublestar meta character, or the
+// pattern's length when it has none.
+func metaIndex(pattern string) int {
+	if i := strings.IndexAny(pattern, `*?[{\`); i >= 0 {
+		return i
+	}
+	return len(pattern)
 }
 
 // Exists reports whether name is a regular file or a directory.
