@@ -24,6 +24,7 @@ import (
 	"github.com/launchgate/launchgate/internal/githubsim"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
+	"github.com/launchgate/launchgate/internal/signoff"
 )
 
 // demoAppID is the demo App's ID in the simulator.
@@ -77,7 +78,11 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 		return nil, err
 	}
 	var secret [16]byte
+	var signoffKey [32]byte // the checklist's records are signed with it
 	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(signoffKey[:]); err != nil {
 		return nil, err
 	}
 	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: hex.EncodeToString(secret[:])})
@@ -92,7 +97,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 			IntegrationID: demoAppID, WebhookSecret: hex.EncodeToString(secret[:]),
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
-	}}
+	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
@@ -136,6 +141,9 @@ func (d *demoRun) settle() {
 func (d *demoRun) play(w io.Writer, s demo.Story) (string, error) {
 	d.sim.AddInstallation(s.Owner)
 	d.sim.AddRepo(s.Owner, s.Repo, s.DefaultBranch, s.Main)
+	for _, t := range s.Teams {
+		d.sim.AddTeam(s.Owner, t.Slug, t.Members...)
+	}
 	fmt.Fprintf(w, "launchgate demo: the App, and an in-memory GitHub holding %s/%s, in this process.\n", s.Owner, s.Repo)
 
 	d.sim.ResetRequests()
@@ -143,35 +151,122 @@ func (d *demoRun) play(w io.Writer, s demo.Story) (string, error) {
 	n := d.sim.OpenPR(s.Owner, s.Repo, githubsim.PRSpec{Title: s.Title, Head: s.Branch, Labels: s.Labels})
 	d.settle()
 	step := fmt.Sprintf("%s/%s#%d opened: %q, labels %s, with a half-written launch kit", s.Owner, s.Repo, n, s.Title, strings.Join(s.Labels, ", "))
-	conclusion, err := d.show(w, s, step, head)
+	conclusion, err := d.show(w, s, step, head, true)
 	if err != nil {
 		return "", err
 	}
 	for i, p := range s.Pushes {
 		head = d.sim.Push(s.Owner, s.Repo, s.Branch, p.Files)
 		d.settle()
-		if conclusion, err = d.show(w, s, fmt.Sprintf("push %d of %d: %s", i+1, len(s.Pushes), p.Message), head); err != nil {
+		if conclusion, err = d.show(w, s, fmt.Sprintf("push %d of %d: %s", i+1, len(s.Pushes), p.Message), head, true); err != nil {
+			return "", err
+		}
+	}
+	for i, a := range s.Acts {
+		if err := d.act(s, n, a); err != nil {
+			return "", err
+		}
+		if conclusion, err = d.show(w, s, fmt.Sprintf("review %d of %d: %s", i+1, len(s.Acts), a.Message), head, false); err != nil {
+			return "", err
+		}
+		if err := d.showHuman(w, s, n, head); err != nil {
 			return "", err
 		}
 	}
 	return conclusion, nil
 }
 
-// show prints the Production readiness run on head.
-func (d *demoRun) show(w io.Writer, s demo.Story, step, head string) (string, error) {
+// act is a person approving the pull request or ticking boxes of its
+// checklist comment, as in GitHub's interface.
+func (d *demoRun) act(s demo.Story, n int, a demo.Act) error {
+	defer d.settle()
+	if a.Approve {
+		d.sim.SubmitReview(s.Owner, s.Repo, n, a.Login, "APPROVED")
+		return nil
+	}
+	cm, err := d.checklist(s, n)
+	if err != nil {
+		return err
+	}
+	body := cm.GetBody()
+	for _, item := range a.Tick {
+		var ok bool
+		if body, ok = demo.Tick(body, item); !ok {
+			return fmt.Errorf("the checklist has no unticked box for %s", item)
+		}
+	}
+	d.sim.EditComment(s.Owner, s.Repo, cm.GetID(), a.Login, body)
+	return nil
+}
+
+// checklist is the pull request's checklist comment.
+func (d *demoRun) checklist(s demo.Story, n int) (*github.IssueComment, error) {
+	for _, cm := range d.sim.Comments(s.Owner, s.Repo, n) {
+		if strings.HasPrefix(cm.GetBody(), signoff.Marker) {
+			return cm, nil
+		}
+	}
+	return nil, fmt.Errorf("no checklist comment on %s/%s#%d", s.Owner, s.Repo, n)
+}
+
+// showHuman prints the run's approval and sign-off lines and the
+// checklist's boxes with launchgate's notes.
+func (d *demoRun) showHuman(w io.Writer, s demo.Story, n int, head string) error {
+	run := d.latestRun(s, head)
+	cm, err := d.checklist(s, n)
+	if run == nil || err != nil {
+		return errors.Join(err, fmt.Errorf("no check run on %s", head))
+	}
+	// The markdown is escaped against mentions and formatting; a terminal
+	// shows it plain.
+	unescape := strings.NewReplacer("\u200d", "", `\`, "").Replace
+	// Each requirement lists the approvals it needs; show each team once,
+	// with what it waits for.
+	fmt.Fprintln(w, "    approvals:")
+	lines := strings.Split(unescape(run.GetOutput().GetText()), "\n")
+	shown := map[string]bool{}
+	for i, line := range lines {
+		if !strings.Contains(line, "**approval-") || shown[line] {
+			continue
+		}
+		shown[line] = true
+		fmt.Fprintf(w, "      %s\n", strings.TrimPrefix(line, "- "))
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  - ") {
+			fmt.Fprintf(w, "      %s\n", lines[i+1])
+		}
+	}
+	fmt.Fprintln(w, "    checklist:")
+	for _, line := range strings.Split(unescape(cm.GetBody()), "\n") {
+		if strings.HasPrefix(line, "- [") || strings.HasPrefix(line, "  - ⚠️") {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+	return nil
+}
+
+// latestRun is the Production readiness run GitHub shows on head.
+func (d *demoRun) latestRun(s demo.Story, head string) *github.CheckRun {
 	var run *github.CheckRun
 	for _, r := range d.sim.CheckRuns(s.Owner, s.Repo, head) {
 		if r.GetName() == server.CheckName {
-			run = r // the latest is the one GitHub shows
+			run = r
 		}
 	}
+	return run
+}
+
+// show prints the Production readiness run on head.
+func (d *demoRun) show(w io.Writer, s demo.Story, step, head string, summary bool) (string, error) {
+	run := d.latestRun(s, head)
 	if run == nil {
 		return "", fmt.Errorf("no %q check run on %s after %s", server.CheckName, head, step)
 	}
 	fmt.Fprintf(w, "\n== %s (head %.7s)\n", step, head)
 	fmt.Fprintf(w, "%s: %s — %s\n", server.CheckName, run.GetConclusion(), run.GetOutput().GetTitle())
-	for _, line := range strings.Split(strings.TrimSpace(run.GetOutput().GetSummary()), "\n") {
-		fmt.Fprintf(w, "    %s\n", line)
+	if summary {
+		for _, line := range strings.Split(strings.TrimSpace(run.GetOutput().GetSummary()), "\n") {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
 	}
 	total := len(d.sim.Requests())
 	fmt.Fprintf(w, "    [annotations: %d · GitHub API requests for this step: %d]\n", len(run.GetOutput().Annotations), total-d.requests)

@@ -19,11 +19,16 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("demo output:\n%s", out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if last := lines[len(lines)-1]; last != "conclusion: action_required" {
-		t.Errorf("last line %q, want %q (only sign-offs and approvals are left)", last, "conclusion: action_required")
+	if last := lines[len(lines)-1]; last != "conclusion: success" {
+		t.Errorf("last line %q, want %q (every approval and sign-off given)", last, "conclusion: success")
 	}
 	text := out.String()
-	for _, want := range []string{"acme/orders#1 opened", "Production readiness: failure", "push 4 of 4", "| Requirement | Status | Checks |"} {
+	for _, want := range []string{"acme/orders#1 opened", "Production readiness: failure", "push 4 of 4", "| Requirement | Status | Checks |",
+		"Production readiness: action_required", "review 6 of 6",
+		// The outsider's approval does not count, and the wrong team's tick is undone and explained.
+		"@mallory approved but is not an active member of team security",
+		"@ian ticked security-review-done, but only active members of team security may; the tick was undone.",
+		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -37,7 +42,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	creates := 0
+	creates, comments := 0, 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
@@ -50,6 +55,9 @@ func TestDemo(t *testing.T) {
 		}
 		if r.Method == "" || !strings.HasPrefix(r.Path, "/") || strings.Contains(r.Path, "/api/v3") {
 			t.Errorf("record line %s: method and a path relative to the API root expected", sc.Text())
+		}
+		if r.Method == "POST" && r.Path == "/repos/acme/orders/issues/1/comments" {
+			comments++
 		}
 		if r.Method == "POST" && r.Path == "/repos/acme/orders/check-runs" {
 			creates++
@@ -67,5 +75,8 @@ func TestDemo(t *testing.T) {
 	}
 	if creates != 5 {
 		t.Errorf("%d check runs created; want one per commit (opened + 4 pushes)", creates)
+	}
+	if comments != 1 {
+		t.Errorf("%d comments created; want the one checklist", comments)
 	}
 }

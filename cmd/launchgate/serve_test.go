@@ -67,6 +67,7 @@ func TestServeStartsAndStops(t *testing.T) {
 		Server: server.ServerConfig{Address: "127.0.0.1:0", PublicURL: "https://launchgate.example.com"},
 		GitHub: server.GitHubConfig{App: server.AppConfig{IntegrationID: 7, WebhookSecret: secret,
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
+		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -84,7 +84,10 @@ type Options struct {
 	// (0 when no response arrived), e.g. to feed a Prometheus counter.
 	OnRequest func(endpoint string, status int)
 	Logger    zerolog.Logger
-	// Now is the clock for OrgPolicyTTL. Default time.Now.
+	// MembershipTTL is how long an answer about a team membership is
+	// reused (ActiveMember). Default 1 minute.
+	MembershipTTL time.Duration
+	// Now is the clock for OrgPolicyTTL and MembershipTTL. Default time.Now.
 	Now func() time.Time
 }
 
@@ -112,6 +115,12 @@ type Client struct {
 	files     *lru[filesResult]   // "owner/repo#n@base..head"
 	orgPolicy *lru[*orgPolicy]    // org login, checked against OrgPolicyTTL
 	runs      *lru[*runListCache] // "owner/repo@headSHA:name": ETag and result of the last listing
+
+	members    *memberships
+	commentIDs *lru[int64]    // "owner/repo#n:marker" → comment ID (MarkedComment)
+	diffs      *lru[[]string] // "owner/repo@from..head" → ChangedSince
+	appMu      sync.Mutex
+	appLogin   string // AppLogin, once read
 }
 
 // NewClient returns a Client that makes its requests with installation
@@ -149,6 +158,10 @@ func NewClient(cc githubapp.ClientCreator, opts Options) *Client {
 		files:     newLRU(n, opts.CacheBytes, func(f filesResult) int64 { return int64(len(f.files)) * 64 }),
 		orgPolicy: newLRU(n, int64(n), unitCost[*orgPolicy]),
 		runs:      newLRU(n, int64(n), unitCost[*runListCache]),
+		// The human half of an evaluation (teams.go, comments.go, treediff.go).
+		members:    newMemberships(opts.MembershipTTL, opts.Now, n),
+		commentIDs: newLRU(n, int64(n), unitCost[int64]),
+		diffs:      newLRU(n, opts.CacheBytes, func(d []string) int64 { return int64(len(d))*64 + 64 }),
 	}
 }
 

@@ -58,7 +58,7 @@ const (
 	graphqlAPIPath = "/graphql"
 )
 
-var routes = [...]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epAnnotations, epGraphQL}
+var routes = append([]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epAnnotations, epGraphQL}, humanRoutes...)
 
 // meter counts requests in an http.RoundTripper. It wraps the transport of
 // the installation clients the ClientCreator returns, outermost, which is

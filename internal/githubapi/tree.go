@@ -138,16 +138,9 @@ func (c *Client) HeadTree(ctx context.Context, pr PullRequest, inputs []string) 
 	if err != nil {
 		return nil, err
 	}
-	key := pr.fullName() + "@" + pr.HeadSHA
-	t, ok := c.trees.get(key)
-	if !ok {
-		t = newTree()
-		w := treeWalk{ic: ic, pr: pr, tree: t}
-		if err := w.walk(ctx, pr.HeadSHA, ""); err != nil {
-			return nil, fmt.Errorf("githubapi: listing the tree of %s at %s: %w", pr.fullName(), pr.HeadSHA, err)
-		}
-		t.sort()
-		c.trees.add(key, t)
+	t, err := c.treeAt(ctx, ic, pr, pr.HeadSHA)
+	if err != nil {
+		return nil, err
 	}
 	fsys := &headFS{ctx: ctx, c: c, ic: ic, owner: pr.Owner, repo: pr.Repo, tree: t}
 	if err := fsys.prefetch(inputs); err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
@@ -25,6 +26,8 @@ type Config struct {
 	Server ServerConfig `yaml:"server"`
 	GitHub GitHubConfig `yaml:"github"`
 	Log    LogConfig    `yaml:"log"`
+	// Signoff configures the reviewer checklist (signoff.go).
+	Signoff SignoffConfig `yaml:"signoff"`
 }
 
 // ServerConfig is the HTTP side.
@@ -57,6 +60,9 @@ type GitHubConfig struct {
 	// https://api.github.com/graphql, or WebURL + /api/graphql for GHES.
 	V4APIURL string    `yaml:"v4_api_url"`
 	App      AppConfig `yaml:"app"`
+	// MembershipTTL is how long an answer about a team membership is
+	// reused. Default 1m; a membership event forgets it at once.
+	MembershipTTL time.Duration `yaml:"membership_ttl"`
 }
 
 // AppConfig identifies the GitHub App.
@@ -120,6 +126,9 @@ func LoadConfig(path string) (*Config, error) {
 	if _, fromEnv := os.LookupEnv("GITHUB_APP_PRIVATE_KEY"); fromEnv {
 		// The environment wins over the file, as for every other value.
 		cfg.GitHub.App.PrivateKey, cfg.GitHub.App.PrivateKeyFile = gh.App.PrivateKey, ""
+	}
+	if v, ok := os.LookupEnv(envSignoffKey); ok {
+		cfg.Signoff.Key, cfg.Signoff.KeyFile = v, ""
 	}
 	cfg.setDefaults()
 	if err := problemsError(append(problems, cfg.validate()...)); err != nil {
@@ -244,6 +253,12 @@ func (c *Config) validate() []string {
 	}
 	if p := app.resolveKey(); p != "" {
 		add("%s", p)
+	}
+	if p := c.Signoff.resolveKey(); p != "" {
+		add("%s", p)
+	}
+	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {
+		add("github.membership_ttl is %s; it must be between 0 (the default, 1m) and 1h", c.GitHub.MembershipTTL)
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
 		add("log.level %q is not one of trace, debug, info, warn, error", c.Log.Level)

@@ -37,7 +37,7 @@ func pkcs8PEM(t *testing.T, key any) string {
 }
 
 var configEnv = []string{"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID",
-	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET"}
+	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey}
 
 // clearEnv unsets the variables LoadConfig reads, for this test only.
 func clearEnv(t *testing.T) {
@@ -71,6 +71,8 @@ github:
     private_key_file: `+keyFile+`
 log:
   level: debug
+signoff:
+  key: `+testSignoffKey+`
 `)
 	cfg, err := LoadConfig(path)
 	if err != nil {
@@ -80,7 +82,8 @@ log:
 		Server: ServerConfig{Address: "127.0.0.1:9000", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2, QueueSize: 100},
 		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
 			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}},
-		Log: LogConfig{Level: "debug"},
+		Log:     LogConfig{Level: "debug"},
+		Signoff: SignoffConfig{Key: testSignoffKey},
 	}
 	if *cfg != want {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
@@ -100,6 +103,7 @@ github:
 	t.Setenv("GITHUB_APP_INTEGRATION_ID", "777")
 	t.Setenv("GITHUB_APP_WEBHOOK_SECRET", "from-env")
 	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs8PEM(t, testKey()))
+	t.Setenv(envSignoffKey, testSignoffKey)
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +124,7 @@ func TestLoadConfigWithoutFile(t *testing.T) {
 	t.Setenv("GITHUB_APP_WEBHOOK_SECRET", "x")
 	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs1PEM())
 	t.Setenv("GITHUB_V3_API_URL", "http://127.0.0.1:1234/api/v3")
+	t.Setenv(envSignoffKey, testSignoffKey)
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +153,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{"line 2", "adress"}},
 		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{"line 3", "secret"}},
 		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{"line 2", "many"}},
-		{name: "nothing set", yaml: "", want: []string{"integration_id is missing", "webhook_secret is missing", "private_key is missing"}},
+		{name: "nothing set", yaml: "", want: []string{"integration_id is missing", "webhook_secret is missing", "private_key is missing", "signoff.key is missing"}},
 		{name: "not PEM", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": "hello"}, want: []string{"not PEM"}},
 		{name: "escaped newlines", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1PEM(), "\n", `\n`)},
 			want: []string{`literal \n`}},

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,8 +25,9 @@ func TestLaunchPRLifecycle(t *testing.T) {
 	if title := run.GetOutput().GetTitle(); !strings.Contains(title, " ready - ") {
 		t.Errorf("title %q does not say where the PR stands", title)
 	}
-	if want := fmt.Sprintf("https://github.com/acme/orders/pull/%d", n); run.GetDetailsURL() != want {
-		t.Errorf("details_url = %q, want %q", run.GetDetailsURL(), want)
+	// details_url points at the reviewer checklist, where people act.
+	if cms := h.sim.Comments("acme", "orders", n); len(cms) != 1 || run.GetDetailsURL() != cms[0].GetHTMLURL() {
+		t.Errorf("details_url = %q, want the checklist comment's URL; comments: %d", run.GetDetailsURL(), len(cms))
 	}
 	// The missing recovery doc and the kit templates are annotated on
 	// their files; every annotation is a failure on a real line.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,8 @@ type evaluator struct {
 	locks   keyedMutex
 	memo    *memo
 	metrics *metrics
+	// human gathers approvals and the checklist of launch PRs (human.go).
+	human *humans
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for
@@ -55,6 +58,12 @@ type evaluator struct {
 // forever: a policy that does not parse and a read that fails publish a
 // failure saying so (fail closed), a PR that is not a launch PR a success.
 func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool) error {
+	return e.evaluateEdit(ctx, pr, force, nil)
+}
+
+// evaluateEdit is evaluate handling an edit of the checklist comment (nil
+// for any other event), whose sender the checklist's ticks are judged by.
+func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, force bool, edit *checklistEdit) error {
 	ctx, cancel := context.WithTimeout(ctx, evaluationTimeout)
 	defer cancel()
 	log := zerolog.Ctx(ctx)
@@ -73,7 +82,8 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 		WebURL: e.webURL, Owner: pr.Owner, Repo: pr.Repo, HeadSHA: pr.HeadSHA, Version: e.version,
 	}
 	started := time.Now()
-	out, decided, evalErr := e.run(ctx, pr, &opts)
+	hr := &humanRun{edit: edit}
+	out, decided, evalErr := e.run(ctx, pr, &opts, hr)
 	if evalErr != nil {
 		log.Error().Err(evalErr).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
 		var err error
@@ -84,7 +94,7 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 	run := githubapi.CheckRun{
 		Name: CheckName, HeadSHA: pr.HeadSHA, Status: "completed",
 		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
-		DetailsURL:  e.pullURL(pr),
+		DetailsURL:  cmp.Or(hr.detailsURL, e.pullURL(pr)),
 		ExternalID:  externalID(pr.Number, e.version, opts.PolicyDigest),
 		Annotations: out.Annotations, Actions: out.Actions,
 	}
@@ -109,7 +119,7 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 
 // run gathers and evaluates. On error, outcome says what failed ("reading
 // the head tree") for the failure run; otherwise it says what was decided.
-func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions) (out report.CheckRunOutput, outcome string, err error) {
+func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions, hr *humanRun) (out report.CheckRunOutput, outcome string, err error) {
 	pol, err := e.gh.Policy(ctx, pr)
 	var broken policy.Errors
 	switch {
@@ -139,8 +149,14 @@ func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *rep
 	if err != nil {
 		return out, "reading the head tree", err
 	}
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: fsys}, e.now())
+	hs, err := e.human.gather(ctx, pr, pol, fsys, hr.edit)
+	if err != nil {
+		return out, "reading reviews, team memberships and the checklist", err
+	}
+	hr.detailsURL = hs.detailsURL
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: fsys, Human: hs.human, ExtraApprovals: hs.extra}, e.now())
 	out, err = report.CheckRun(rep, *opts)
+	hs.decorate(&out)
 	return out, "launch PR: " + decision.Reason, err
 }
 
@@ -157,8 +173,8 @@ func checkInputs(p *policy.Policy) []string {
 	return slices.Compact(in)
 }
 
-// pullURL is where action_required sends people. Issue 4's checklist
-// comment will take its place.
+// pullURL is where a run sends people when there is no checklist comment
+// (not a launch PR, or the evaluation failed before finding it).
 func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
 }

@@ -28,6 +28,8 @@ import (
 const (
 	testAppID  = 4242
 	testSecret = "webhook-secret-for-tests"
+	// testSignoffKey signs the checklist's records in tests.
+	testSignoffKey = "signoff-key-for-tests-0123456789abcdef"
 )
 
 // testNow is the evaluation clock of the end-to-end tests.
@@ -50,15 +52,32 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := newApp(t, sim)
+	t.Cleanup(func() { _ = sim.Close() })
+	sim.SetWebhookURL(h.url + HookPath)
+	h.inst = sim.AddInstallation("acme")
+	return h
+}
+
+// newApp starts an App server that talks to sim; webhooks reach it once
+// sim's webhook URL names it. Two of them on one simulator are two
+// replicas. tune, if any, adjusts the configuration and options before the
+// server is built.
+func newApp(t *testing.T, sim *githubsim.Server, tune ...func(*Config, *Options)) *harness {
+	t.Helper()
 	cfg := &Config{GitHub: GitHubConfig{
 		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
 		App: AppConfig{IntegrationID: testAppID, WebhookSecret: testSecret, PrivateKey: pkcs1PEM()},
-	}}
+	}, Signoff: SignoffConfig{Key: testSignoffKey}}
+	logs := &syncBuffer{}
+	opts := Options{Config: cfg, Logger: zerolog.New(logs), Now: func() time.Time { return testNow }}
+	for _, f := range tune {
+		f(cfg, &opts)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	srv, err := New(Options{Config: cfg, Logger: zerolog.New(logs), Now: func() time.Time { return testNow }})
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +93,7 @@ func newHarness(t *testing.T) *harness {
 			t.Logf("App logs:\n%s", logs.String())
 		}
 	})
-	t.Cleanup(func() { _ = sim.Close() })
-	sim.SetWebhookURL(ts.URL + HookPath)
-	h := &harness{t: t, sim: sim, srv: srv, url: ts.URL, logs: logs}
-	h.inst = sim.AddInstallation("acme")
-	return h
+	return &harness{t: t, sim: sim, srv: srv, url: ts.URL, logs: logs}
 }
 
 // settle waits until the App has handled every event the simulator

@@ -26,6 +26,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/signoff"
 	"github.com/launchgate/launchgate/internal/version"
 )
 
@@ -60,6 +61,9 @@ func New(opts Options) (*Server, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("server: no configuration")
 	}
+	if err := signoff.CheckKey([]byte(cfg.Signoff.Key)); err != nil {
+		return nil, fmt.Errorf("server: signoff.key: %w", err)
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -80,14 +84,22 @@ func New(opts Options) (*Server, error) {
 	m := newMetrics(q)
 	gh := githubapi.NewClient(cc, githubapi.Options{
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
+		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000), metrics: m}
-	pg := pulls{cc}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000), metrics: m,
+		human: &humans{gh: gh, key: []byte(cfg.Signoff.Key), now: now}}
+	pg := gh
+	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q}
 	dispatcher := githubapp.NewEventDispatcher([]githubapp.EventHandler{
 		pullRequestHandler{ev: ev},
 		checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
 		checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
+		pullRequestReviewHandler{ev: ev},
+		issueCommentHandler{ev: ev, pulls: pg, app: gh},
+		membershipHandler{fanout: fo, members: gh},
+		teamHandler{fanout: fo, members: gh},
+		pushHandler{fanout: fo},
 	}, app.WebhookSecret,
 		githubapp.WithScheduler(q),
 		githubapp.WithErrorCallback(dispatchError),

@@ -1,7 +1,9 @@
 // Package demo is the repository `launchgate demo` plays a launch pull
 // request on: an orders service whose launch kit starts half written and is
 // completed push by push, until every automatic check passes and only the
-// people's sign-offs and approvals are left.
+// people's sign-offs and approvals are left; then people review and tick
+// the checklist, some of them without the right to, until the launch is
+// ready.
 //
 // The finished service under service/ is examples/ready-service, with the
 // recovery drill dated relative to the demo's clock so that it never ages
@@ -11,6 +13,7 @@ package demo
 import (
 	"embed"
 	"io/fs"
+	"maps"
 	"strings"
 	"time"
 
@@ -40,6 +43,48 @@ type Story struct {
 	Labels []string
 	// Pushes fix the launch kit step by step.
 	Pushes []Push
+	// Teams are the organisation's teams and their members.
+	Teams []Team
+	// Acts are what people do once the kit is complete.
+	Acts []Act
+}
+
+// Team is a team of the organisation.
+type Team struct {
+	Slug    string
+	Members []string
+}
+
+// Act is one person's review of the launch PR or one edit of its
+// checklist comment.
+type Act struct {
+	Message string
+	Login   string
+	// Approve submits an approving review; otherwise Tick lists the
+	// checklist items the person ticks in one edit.
+	Approve bool
+	Tick    []string
+}
+
+// Kit is the pull request's files once every push is in.
+func (s Story) Kit() map[string]string {
+	files := map[string]string{}
+	maps.Copy(files, s.Opened)
+	for _, p := range s.Pushes {
+		maps.Copy(files, p.Files)
+	}
+	return files
+}
+
+// Tick ticks item's box in a checklist comment body as GitHub's task list
+// does when a box is clicked ("- [ ]" becomes "- [x]"), and reports
+// whether the box was there unticked.
+func Tick(body, item string) (string, bool) {
+	box := "- [ ] `" + item + "`"
+	if !strings.Contains(body, box) {
+		return body, false
+	}
+	return strings.Replace(body, box, "- [x] `"+item+"`", 1), true
 }
 
 // New returns the story. now dates the recovery drill (a month earlier).
@@ -92,6 +137,16 @@ func New(now time.Time) Story {
 				"deploy/overlays/production/hpa.yaml", "loadtest/orders.k6.js",
 				".github/workflows/ci.yml", "launch/scaling.md")},
 			{"Write the backup and recovery doc, with last month's drill", pick("launch/recovery.md")},
+		},
+		Teams: []Team{{Slug: "security", Members: []string{"sam"}}, {Slug: "infra", Members: []string{"ian", "ivy"}}},
+		Acts: []Act{
+			{Message: "mallory, in neither team, approves", Login: "mallory", Approve: true},
+			{Message: "ian (infra) ticks the security team's item", Login: "ian", Tick: []string{"security-review-done"}},
+			{Message: "sam (security) approves", Login: "sam", Approve: true},
+			{Message: "ian (infra) approves", Login: "ian", Approve: true},
+			{Message: "sam (security) ticks the security review", Login: "sam", Tick: []string{"security-review-done"}},
+			{Message: "ivy (infra) ticks the alerts, the load test and the recovery drill", Login: "ivy",
+				Tick: []string{"alerts-fired", "load-test-results", "recovery-repeats"}},
 		},
 	}
 }

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/launchgate/launchgate/internal/signoff"
+)
+
+// RecheckCommand, alone on a pull request comment's first line, asks for
+// a new evaluation.
+const RecheckCommand = "/launchgate recheck"
+
+// appLoginer tells the App's bot login; *githubapi.Client implements it.
+type appLoginer interface {
+	AppLogin(ctx context.Context) (string, error)
+}
+
+// issueCommentHandler handles pull request comments (GitHub delivers them
+// as issue_comment with issue.pull_request set):
+//
+//   - "created" with RecheckCommand as its first line re-evaluates;
+//   - "edited" on the checklist comment judges the ticks the sender made;
+//   - "deleted" of the checklist comment re-evaluates, which writes a new
+//     one (its records are gone with it: the sign-offs are ticked again).
+//
+// Everything else costs no request: the checks below read only the
+// payload, and the App's login (read once) only for checklist edits. The
+// App's own edits of the checklist come back as "edited" events whose
+// sender is its bot; they are ignored, or every write would cause another.
+type issueCommentHandler struct {
+	ev    *evaluator
+	pulls pullGetter
+	app   appLoginer
+}
+
+type userPayload struct {
+	Login string `json:"login"`
+	Type  string `json:"type"` // "User", "Bot", "Organization"
+}
+
+type issueCommentPayload struct {
+	envelope
+	Issue *struct {
+		Number      int       `json:"number"`
+		PullRequest *struct{} `json:"pull_request"`
+	} `json:"issue"`
+	Comment *struct {
+		ID   int64       `json:"id"`
+		Body string      `json:"body"`
+		User userPayload `json:"user"`
+	} `json:"comment"`
+	Changes *struct {
+		Body *struct {
+			From string `json:"from"`
+		} `json:"body"`
+	} `json:"changes"`
+	Sender *userPayload `json:"sender"`
+}
+
+func (issueCommentHandler) Handles() []string { return []string{"issue_comment"} }
+
+func (issueCommentHandler) CheckPayload(payload []byte) error {
+	_, err := parseIssueComment(payload)
+	return err
+}
+
+func parseIssueComment(payload []byte) (*issueCommentPayload, error) {
+	var p issueCommentPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.Issue == nil || p.Issue.Number <= 0:
+		return nil, errors.New("issue.number is missing")
+	case p.Comment == nil || p.Comment.ID <= 0:
+		return nil, errors.New("comment.id is missing")
+	case p.Sender == nil || p.Sender.Login == "":
+		return nil, errors.New("sender.login is missing")
+	case p.Action == "edited" && (p.Changes == nil || p.Changes.Body == nil):
+		// A title-only change cannot happen to a comment; without the
+		// previous body a tick cannot be told from an old tick.
+		return nil, errors.New("changes.body.from is missing from an edited event")
+	}
+	return &p, nil
+}
+
+// firstLine is a body's first line without surrounding white space.
+func firstLine(body string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(body, "\ufeff"), "\n")
+	return strings.TrimSpace(first)
+}
+
+func (h issueCommentHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
+	p, err := parseIssueComment(payload)
+	if err != nil {
+		return err
+	}
+	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.Issue.Number)
+	if skip := p.skipReason(); skip != "" {
+		log.Debug().Str("action", p.Action).Msg("issue_comment ignored: " + skip)
+		return nil
+	}
+	var edit *checklistEdit
+	if p.Action != "created" {
+		// Only the App's own checklist counts, and only others' edits of it.
+		bot, err := h.app.AppLogin(ctx)
+		switch {
+		case err != nil:
+			return err
+		case !strings.EqualFold(p.Comment.User.Login, bot):
+			log.Debug().Msg("issue_comment ignored: a checklist-like comment not written by this App")
+			return nil
+		case strings.EqualFold(p.Sender.Login, bot):
+			log.Debug().Msg("issue_comment ignored: this App's own edit")
+			return nil
+		}
+		if p.Action == "edited" {
+			edit = &checklistEdit{commentID: p.Comment.ID,
+				Edit: signoff.Edit{From: p.Changes.Body.From, To: p.Comment.Body, Sender: p.Sender.Login}}
+		}
+	}
+	pr, err := h.pulls.PullRequest(ctx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, p.Issue.Number)
+	switch {
+	case errors.Is(err, errClosed):
+		log.Info().Msg("comment on a closed pull request; ignored")
+		return nil
+	case err != nil:
+		return err
+	}
+	log.Info().Str("action", p.Action).Str("sender", p.Sender.Login).Msg("re-evaluating after a comment")
+	return h.ev.evaluateEdit(ctx, pr, true, edit)
+}
+
+// skipReason says why a comment event cannot matter, from the payload
+// alone, or "".
+func (p *issueCommentPayload) skipReason() string {
+	switch {
+	case p.Issue.PullRequest == nil:
+		return "a comment on an issue, not a pull request"
+	case p.Action == "created":
+		if p.Sender.Type == "Bot" {
+			return "a comment by a bot"
+		}
+		if firstLine(p.Comment.Body) != RecheckCommand {
+			return "not a command"
+		}
+		return ""
+	case p.Action == "edited":
+		if firstLine(p.Comment.Body) != signoff.Marker && firstLine(p.Changes.Body.From) != signoff.Marker {
+			return "not the checklist"
+		}
+	case p.Action == "deleted":
+		if firstLine(p.Comment.Body) != signoff.Marker {
+			return "not the checklist"
+		}
+	default:
+		return "action not handled"
+	}
+	if p.Comment.User.Type != "Bot" {
+		return "a checklist-like comment written by a person"
+	}
+	return ""
+}

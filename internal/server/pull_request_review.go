@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"slices"
+
+	"github.com/palantir/go-githubapp/githubapp"
+)
+
+// pullRequestReviewHandler re-evaluates a pull request when a review is
+// submitted, edited or dismissed: an approval may now count, or stop
+// counting. The payload's pull_request has what an evaluation needs (the
+// same fields as a pull_request event's, but changed_files).
+type pullRequestReviewHandler struct{ ev *evaluator }
+
+var pullRequestReviewActions = []string{"submitted", "edited", "dismissed"}
+
+func (pullRequestReviewHandler) Handles() []string { return []string{"pull_request_review"} }
+
+func (pullRequestReviewHandler) CheckPayload(payload []byte) error {
+	_, err := parsePullRequest(payload)
+	return err
+}
+
+func (h pullRequestReviewHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
+	p, err := parsePullRequest(payload)
+	if err != nil {
+		return err
+	}
+	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
+	switch {
+	case !slices.Contains(pullRequestReviewActions, p.Action):
+		log.Debug().Str("action", p.Action).Msg("pull_request_review event ignored: action not handled")
+		return nil
+	case p.PullRequest.State != "open":
+		log.Debug().Msg("pull_request_review event ignored: pull request is not open")
+		return nil
+	}
+	// The review changed what people did, which the memo of pull request
+	// states does not see: always evaluate.
+	return h.ev.evaluate(ctx, p.pull(), true)
+}
