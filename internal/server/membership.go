@@ -60,19 +60,14 @@ func (f fanout) launchPRs(ctx context.Context, installationID int64, owner, repo
 	}
 	budget := f.maxPulls
 	var errs []error
-	for _, r := range repos {
-		if budget == 0 {
-			log.Warn().Int("max_pull_requests", f.maxPulls).Msg("too many pull requests to re-evaluate after a team change; the rest wait for their next event")
-			break
-		}
+	for i, r := range repos {
 		prs, more, err := f.gh.OpenPullRequests(ctx, installationID, r.Owner, r.Name, "", budget)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		budget -= len(prs)
-		if more {
-			budget = 0
+		if budget -= len(prs); budget == 0 && (more || i < len(repos)-1) {
+			log.Warn().Int("max_pull_requests", f.maxPulls).Msg("too many pull requests to re-evaluate after a team change; the rest wait for their next event")
 		}
 		for _, pr := range prs {
 			launch, err := f.isLaunch(ctx, pr)
@@ -82,6 +77,9 @@ func (f fanout) launchPRs(ctx context.Context, installationID int64, owner, repo
 			case launch:
 				errs = append(errs, f.evaluate(ctx, pr, true))
 			}
+		}
+		if budget == 0 {
+			break
 		}
 	}
 	return errors.Join(errs...)
