@@ -20,11 +20,6 @@ import (
 	"github.com/launchgate/launchgate/internal/version"
 )
 
-// shutdownGrace is how long a stopping server waits for webhook requests in
-// flight and for queued evaluations. Kubernetes' default grace period is 30
-// seconds; this leaves a margin before the SIGKILL.
-const shutdownGrace = 25 * time.Second
-
 // runServe is `launchgate serve --config FILE`: the GitHub App. It logs
 // JSON lines to stdout and stops gracefully on SIGTERM or SIGINT.
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -45,6 +40,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	go func() {
+		// After the first signal a second one kills the process, for an
+		// operator who will not wait for the graceful stop.
+		<-ctx.Done()
+		stop()
+	}()
 	if err := serve(ctx, cfg, stdout, nil); err != nil {
 		fmt.Fprintf(stderr, "launchgate serve: %v\n", err)
 		return 1
@@ -91,19 +92,33 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
+	// The reconciler: a pass at start-up, then every reconcile_interval.
+	go app.Run(ctx)
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info().Msg("stopping: finishing webhook requests and queued evaluations")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	// A graceful stop, within Kubernetes' grace period (30 s by default;
+	// shutdown_delay + shutdown_timeout is 30 s by default too, and the
+	// deployment allows 40): first /readyz answers 503 while deliveries are
+	// still taken, until the load balancer has noticed; then the listener
+	// closes, requests in flight finish, and the queued evaluations run
+	// until the deadline. What is left then is handed back: it is GitHub
+	// state (a run missing or older than its head) that the reconciler of
+	// a replica still running repairs, and deliveries refused meanwhile are
+	// failed deliveries it redelivers.
+	app.Drain()
+	log.Info().Dur("delay", cfg.Server.ShutdownDelay).Dur("timeout", cfg.Server.ShutdownTimeout).
+		Msg("stopping: readiness off; then finishing webhook requests and queued evaluations")
+	time.Sleep(cfg.Server.ShutdownDelay)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn().Err(err).Msg("webhook requests cut off")
 	}
 	if err := app.Shutdown(sctx); err != nil {
-		log.Warn().Err(err).Msg("queued evaluations abandoned; GitHub's redelivery or a Re-run repairs them")
+		log.Warn().Err(err).Msg("stopped with evaluations unfinished; the reconciler of a running replica repairs them")
 		return nil
 	}
 	log.Info().Msg("stopped")

@@ -50,6 +50,11 @@ type CheckRun struct {
 	// description of at most 40 and an identifier of at most 20. Breaking
 	// these limits is a programming error: PublishCheckRun returns an error.
 	Actions []*github.CheckRunAction
+	// Keep, when set, is shown the external_id of this App's complete run
+	// of the name on the SHA; true leaves that run as it is and writes
+	// nothing (the server keeps a run a newer launchgate version wrote, so
+	// that two versions side by side converge instead of taking turns).
+	Keep func(externalID string) bool
 }
 
 var conclusions = []string{"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
@@ -226,6 +231,9 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 		return id, true, nil
 	}
 	oldAnnotations, digested := annotationsOf(existing.GetExternalID())
+	if digested && run.Keep != nil && run.Keep(existing.GetExternalID()) {
+		return existing.GetID(), false, nil
+	}
 	switch {
 	case existing.GetExternalID() == w.final:
 		return existing.GetID(), false, nil

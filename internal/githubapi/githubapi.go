@@ -244,6 +244,10 @@ func checkSHA(what, sha string) error {
 // primary limit ("Rate limits for the REST API", seen 2025). ok is false for
 // other errors.
 func RetryAfter(err error, now time.Time) (wait time.Duration, ok bool) {
+	var paced *RateLimitedError
+	if errors.As(err, &paced) {
+		return max(paced.Until.Sub(now), 0), true
+	}
 	var secondary *github.AbuseRateLimitError
 	if errors.As(err, &secondary) {
 		if d := secondary.GetRetryAfter(); d > 0 {

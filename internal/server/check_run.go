@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/report"
 )
@@ -73,25 +74,13 @@ func (h checkRunHandler) Handle(ctx context.Context, _, _ string, payload []byte
 	}
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
 	run := p.CheckRun
-	switch {
-	case p.Action != "rerequested" && p.Action != "requested_action":
-		return nil // created, completed: our own writes echoed back
-	case run.App.ID != h.appID:
-		log.Debug().Int64("app_id", run.App.ID).Msg("check_run of another App; ignored")
-		return nil
-	case run.Name != CheckName:
-		log.Warn().Str("check_run_name", run.Name).Msg("check_run of this App with an unknown name; ignored")
-		return nil
-	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
-		log.Warn().Str("identifier", p.RequestedAction.Identifier).Msg("unknown check run action; ignored")
-		return nil
-	}
-	number := pullNumberOf(run.ExternalID)
-	if number == 0 && len(run.PullRequests) > 0 {
-		number = run.PullRequests[0].Number
-	}
+	number, why, level := h.target(p)
 	if number == 0 {
-		log.Warn().Str("head_sha", run.HeadSHA).Msg("re-run of a check run that names no pull request; ignored")
+		ev := log.WithLevel(level).Int64("app_id", run.App.ID).Str("check_run_name", run.Name).Str("head_sha", run.HeadSHA)
+		if p.RequestedAction != nil {
+			ev = ev.Str("identifier", p.RequestedAction.Identifier)
+		}
+		ev.Msg(why)
 		return nil
 	}
 	ctx, log = githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), number)
@@ -110,4 +99,29 @@ func (h checkRunHandler) Handle(ctx context.Context, _, _ string, payload []byte
 	}
 	log.Info().Str("action", p.Action).Msg("re-evaluation requested")
 	return h.ev.evaluate(ctx, pr, true)
+}
+
+// target is the pull request a check_run event asks to re-evaluate, or 0
+// with why not and how loudly to log it. The queue coalesces by it too
+// (coalesce.go), so it is the one place that decides.
+func (h checkRunHandler) target(p *checkRunPayload) (number int, why string, level zerolog.Level) {
+	run := p.CheckRun
+	switch {
+	case p.Action != "rerequested" && p.Action != "requested_action":
+		return 0, "", zerolog.Disabled // created, completed: our own writes echoed back
+	case run.App.ID != h.appID:
+		return 0, "check_run of another App; ignored", zerolog.DebugLevel
+	case run.Name != CheckName:
+		return 0, "check_run of this App with an unknown name; ignored", zerolog.WarnLevel
+	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
+		return 0, "unknown check run action; ignored", zerolog.WarnLevel
+	}
+	number = pullNumberOf(run.ExternalID)
+	if number == 0 && len(run.PullRequests) > 0 {
+		number = run.PullRequests[0].Number
+	}
+	if number == 0 {
+		return 0, "re-run of a check run that names no pull request; ignored", zerolog.WarnLevel
+	}
+	return number, "", zerolog.NoLevel
 }

@@ -62,24 +62,20 @@ func (h checkSuiteHandler) Handle(ctx context.Context, _, _ string, payload []by
 	}
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
 	suite := p.CheckSuite
-	switch {
-	case p.Action != "requested" && p.Action != "rerequested":
-		return nil
-	case suite.App != nil && suite.App.ID != h.appID:
-		log.Debug().Int64("app_id", suite.App.ID).Msg("check_suite of another App; ignored")
+	refs, why := h.targets(p)
+	if why != "" {
+		ev := log.Debug().Str("action", p.Action)
+		if suite.App != nil {
+			ev = ev.Int64("app_id", suite.App.ID)
+		}
+		ev.Msg(why)
 		return nil
 	}
 	// A person re-running all checks wants a fresh evaluation; a push's
 	// automatic request usually duplicates its pull_request.synchronize.
 	force := p.Action == "rerequested"
 	var errs []error
-	for _, ref := range suite.PullRequests {
-		if ref.Base.Repo.ID != 0 && p.Repository.ID != 0 && ref.Base.Repo.ID != p.Repository.ID {
-			// A pull request from this repository into another one: its
-			// number belongs to the other repository, whose own events
-			// cover it.
-			continue
-		}
+	for _, ref := range refs {
 		prCtx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), ref.Number)
 		if !force && h.ev.memo.seenCommit(ref.toPull(p.envelope)) {
 			log.Debug().Str("head_sha", suite.HeadSHA).Msg("commit already evaluated for this pull request; check_suite ignored")
@@ -98,4 +94,27 @@ func (h checkSuiteHandler) Handle(ctx context.Context, _, _ string, payload []by
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// targets are the pull requests a check_suite event evaluates, or why it
+// evaluates none. The queue coalesces by them too (coalesce.go), so it is
+// the one place that decides.
+func (h checkSuiteHandler) targets(p *checkSuitePayload) (refs []pullRef, why string) {
+	suite := p.CheckSuite
+	switch {
+	case p.Action != "requested" && p.Action != "rerequested":
+		return nil, "check_suite action not handled"
+	case suite.App != nil && suite.App.ID != h.appID:
+		return nil, "check_suite of another App; ignored"
+	}
+	for _, ref := range suite.PullRequests {
+		if ref.Base.Repo.ID != 0 && p.Repository.ID != 0 && ref.Base.Repo.ID != p.Repository.ID {
+			// A pull request from this repository into another one: its
+			// number belongs to the other repository, whose own events
+			// cover it.
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	return refs, ""
 }

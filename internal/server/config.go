@@ -43,9 +43,32 @@ type ServerConfig struct {
 	// Workers evaluate events concurrently. Default 4.
 	Workers int `yaml:"workers"`
 	// QueueSize is how many accepted events may wait for a worker; beyond
-	// it a delivery is answered 503 (GitHub shows it as failed, and an
-	// operator can redeliver it). Default 100.
+	// it a delivery is answered 503 (GitHub shows it as failed, and the
+	// reconciler redelivers it). Events for a pull request already waiting
+	// are merged into it and take no place. Default 1000.
 	QueueSize int `yaml:"queue_size"`
+	// QueueMaxBytes bounds the payload bytes of the waiting events, as
+	// QueueSize bounds their number. Default 64 MiB.
+	QueueMaxBytes int64 `yaml:"queue_max_bytes"`
+	// ShutdownDelay is how long a stopping server keeps serving with
+	// /readyz answering 503, so that the load balancer stops sending it
+	// deliveries before the listener closes. LoadConfig's default is 5s;
+	// zero (the zero Config) stops at once.
+	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
+	// ShutdownTimeout is how long, after that, webhook requests in flight
+	// and accepted evaluations get to finish. What is left is handed back:
+	// it is GitHub state the reconciler of a running replica repairs.
+	// Default 25s; with the delay, within Kubernetes' 30s grace period.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ReconcileInterval is how often the reconciler looks for pull requests
+	// whose check run is missing or out of date and for failed webhook
+	// deliveries, after a first pass at start-up. LoadConfig's default is
+	// 10m; zero disables it (the zero Config: tests and the demo run passes
+	// themselves).
+	ReconcileInterval time.Duration `yaml:"reconcile_interval"`
+	// ReconcileMaxPRs bounds the open pull requests one pass examines; the
+	// next pass continues where it stopped. Default 1000.
+	ReconcileMaxPRs int `yaml:"reconcile_max_prs"`
 }
 
 // GitHubConfig says which GitHub to talk to and as which App.
@@ -63,6 +86,13 @@ type GitHubConfig struct {
 	// MembershipTTL is how long an answer about a team membership is
 	// reused. Default 1m; a membership event forgets it at once.
 	MembershipTTL time.Duration `yaml:"membership_ttl"`
+	// MaxRetryTime bounds one GitHub request with its retries and its waits
+	// for rate limits (githubapi.RetryOptions.MaxTime). Default 90s.
+	MaxRetryTime time.Duration `yaml:"max_retry_time"`
+	// RateLimitReserve is the number of requests left in an installation's
+	// primary rate limit below which its requests are paced to last until
+	// the reset (githubapi.RetryOptions.Reserve). Default 500.
+	RateLimitReserve int `yaml:"rate_limit_reserve"`
 }
 
 // AppConfig identifies the GitHub App.
@@ -90,6 +120,12 @@ type LogConfig struct {
 // while keeping a flood of large bodies from costing much memory.
 const DefaultMaxBodyBytes = 5 << 20
 
+// Defaults LoadConfig sets for settings whose zero means "off".
+const (
+	defaultShutdownDelay     = 5 * time.Second
+	defaultReconcileInterval = 10 * time.Minute
+)
+
 // Environment variables launchgate reads besides go-githubapp's.
 const envIntegrationID = "GITHUB_APP_INTEGRATION_ID"
 
@@ -100,7 +136,9 @@ const envIntegrationID = "GITHUB_APP_INTEGRATION_ID"
 // file, fills in defaults and validates everything, the private key
 // included. Every problem found is reported, one per line.
 func LoadConfig(path string) (*Config, error) {
-	cfg := &Config{}
+	// Where zero means "off", the default is set before decoding, so that
+	// the file can still say 0.
+	cfg := &Config{Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval}}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -185,7 +223,22 @@ func (c *Config) setDefaults() {
 		s.Workers = 4
 	}
 	if s.QueueSize == 0 {
-		s.QueueSize = 100
+		s.QueueSize = 1000
+	}
+	if s.QueueMaxBytes == 0 {
+		s.QueueMaxBytes = 64 << 20
+	}
+	if s.ShutdownTimeout == 0 {
+		s.ShutdownTimeout = 25 * time.Second
+	}
+	if s.ReconcileMaxPRs == 0 {
+		s.ReconcileMaxPRs = 1000
+	}
+	if c.GitHub.MaxRetryTime == 0 {
+		c.GitHub.MaxRetryTime = 90 * time.Second
+	}
+	if c.GitHub.RateLimitReserve == 0 {
+		c.GitHub.RateLimitReserve = 500
 	}
 	g := &c.GitHub
 	if g.WebURL == "" {
@@ -230,6 +283,24 @@ func (c *Config) validate() []string {
 	}
 	if s.QueueSize < 1 {
 		add("server.queue_size is %d; it must be at least 1", s.QueueSize)
+	}
+	if s.QueueMaxBytes < s.MaxBodyBytes {
+		add("server.queue_max_bytes is %d; it must be at least server.max_body_bytes (%d), or the largest delivery could never be queued", s.QueueMaxBytes, s.MaxBodyBytes)
+	}
+	if s.ShutdownDelay < 0 || s.ShutdownTimeout < 0 {
+		add("server.shutdown_delay (%s) and server.shutdown_timeout (%s) cannot be negative", s.ShutdownDelay, s.ShutdownTimeout)
+	}
+	if s.ReconcileInterval != 0 && s.ReconcileInterval < time.Second {
+		add("server.reconcile_interval is %s; it must be 0 (off) or at least 1s", s.ReconcileInterval)
+	}
+	if s.ReconcileMaxPRs < 1 {
+		add("server.reconcile_max_prs is %d; it must be at least 1", s.ReconcileMaxPRs)
+	}
+	if g.MaxRetryTime < time.Second || g.MaxRetryTime > 10*time.Minute {
+		add("github.max_retry_time is %s; it must be between 1s and 10m", g.MaxRetryTime)
+	}
+	if g.RateLimitReserve < 1 {
+		add("github.rate_limit_reserve is %d; it must be at least 1", g.RateLimitReserve)
 	}
 	if s.PublicURL != "" {
 		if err := checkURL(s.PublicURL); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // testKey is one RSA key for the whole test binary: generating one takes a
@@ -79,9 +80,11 @@ signoff:
 		t.Fatal(err)
 	}
 	want := Config{
-		Server: ServerConfig{Address: "127.0.0.1:9000", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2, QueueSize: 100},
+		Server: ServerConfig{Address: "127.0.0.1:9000", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2,
+			QueueSize: 1000, QueueMaxBytes: 64 << 20, ShutdownDelay: 5 * time.Second, ShutdownTimeout: 25 * time.Second,
+			ReconcileInterval: 10 * time.Minute, ReconcileMaxPRs: 1000},
 		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
-			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}},
+			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}, MaxRetryTime: 90 * time.Second, RateLimitReserve: 500},
 		Log:     LogConfig{Level: "debug"},
 		Signoff: SignoffConfig{Key: testSignoffKey},
 	}

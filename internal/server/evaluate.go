@@ -96,6 +96,7 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
 		DetailsURL:  cmp.Or(hr.detailsURL, e.pullURL(pr)),
 		ExternalID:  externalID(pr.Number, e.version, opts.PolicyDigest),
+		Keep:        keepNewer(e.version, opts.PolicyDigest),
 		Annotations: out.Annotations, Actions: out.Actions,
 	}
 	id, changed, err := e.gh.PublishCheckRun(ctx, pr, run)
@@ -103,7 +104,7 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	if evalErr != nil || err != nil {
 		outcome = "error"
 	}
-	e.metrics.evaluations.WithLabelValues(out.Conclusion, outcome).Inc()
+	e.metrics.evaluated(out.Conclusion, outcome, time.Since(started))
 	if err != nil {
 		return fmt.Errorf("publishing the check run: %w", err)
 	}

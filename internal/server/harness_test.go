@@ -46,13 +46,14 @@ type harness struct {
 	inst int64
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness starts the simulator and an App (see newApp for tune).
+func newHarness(t *testing.T, tune ...func(*Config, *Options)) *harness {
 	t.Helper()
 	sim, err := githubsim.Start(githubsim.Options{AppID: testAppID, PrivateKey: testKey(), WebhookSecret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newApp(t, sim)
+	h := newApp(t, sim, tune...)
 	t.Cleanup(func() { _ = sim.Close() })
 	sim.SetWebhookURL(h.url + HookPath)
 	h.inst = sim.AddInstallation("acme")

@@ -3,42 +3,110 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are served on GET /metrics. The names are those the alert rules
-// in deploy/base/prometheusrule.yaml use.
+// Metric names, served on GET /metrics. The alert rules in
+// deploy/base/prometheusrule.yaml use them; metrics_test.go checks that
+// every name a rule uses is served.
+const (
+	metricWebhooks          = "launchgate_webhooks_total"
+	metricQueueDepth        = "launchgate_queue_depth"
+	metricQueueCapacity     = "launchgate_queue_capacity"
+	metricQueueBytes        = "launchgate_queue_bytes"
+	metricQueueOldest       = "launchgate_queue_oldest_age_seconds"
+	metricRunning           = "launchgate_evaluations_running"
+	metricCoalesced         = "launchgate_events_coalesced_total"
+	metricDeduplicated      = "launchgate_events_deduplicated_total"
+	metricEvaluations       = "launchgate_evaluations_total"
+	metricEvaluationSeconds = "launchgate_evaluation_duration_seconds"
+	metricRequests          = "launchgate_github_requests_total"
+	metricRetries           = "launchgate_github_retries_total"
+	metricRateLimit         = "launchgate_github_rate_limit_remaining"
+	metricRepairs           = "launchgate_reconciler_repairs_total"
+	metricRedeliveries      = "launchgate_reconciler_redeliveries_total"
+	metricPasses            = "launchgate_reconciler_passes_total"
+)
+
+// metrics are the App's Prometheus metrics, in a registry of its own (not
+// the global default), so that tests can run several servers in one
+// process.
 type metrics struct {
-	reg         *prometheus.Registry
-	webhooks    *prometheus.CounterVec // event, outcome: ok | rejected | error
-	evaluations *prometheus.CounterVec // conclusion, outcome: ok | error
-	requests    *prometheus.CounterVec // endpoint, status
+	reg          *prometheus.Registry
+	webhooks     *prometheus.CounterVec   // event, outcome: ok | rejected | error
+	evaluations  *prometheus.CounterVec   // conclusion, outcome: ok | error
+	evalDuration *prometheus.HistogramVec // outcome
+	requests     *prometheus.CounterVec   // endpoint, status
+	retries      *prometheus.CounterVec   // reason
+	rateLimit    *prometheus.GaugeVec     // installation, resource
+	repairs      prometheus.Counter
+	redeliveries prometheus.Counter
+	passes       *prometheus.CounterVec // outcome: ok | error
 }
 
 func newMetrics(q *queue) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "launchgate_webhooks_total",
+			Name: metricWebhooks,
 			Help: "Webhook deliveries by event and outcome: ok (2xx), rejected (4xx: bad signature, malformed, too large), error (5xx: queue full, shutting down).",
 		}, []string{"event", "outcome"}),
 		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "launchgate_evaluations_total",
+			Name: metricEvaluations,
 			Help: "Evaluations by published conclusion and outcome: ok, or error when gathering or publishing failed.",
 		}, []string{"conclusion", "outcome"}),
+		evalDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: metricEvaluationSeconds,
+			Help: "Time from gathering to the published check run, by outcome (ok, error).",
+			// A warm non-launch PR takes milliseconds; a cold launch PR a
+			// few requests; a rate-limited one waits up to minutes.
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "launchgate_github_requests_total",
-			Help: "GitHub API requests by endpoint template and HTTP status (0: no response).",
+			Name: metricRequests,
+			Help: "GitHub API requests of evaluations by endpoint template and final HTTP status (0: no response), after retries.",
 		}, []string{"endpoint", "status"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricRetries,
+			Help: "GitHub API requests sent again, by reason: server_error, timeout, connection, token, secondary_rate_limit, primary_rate_limit.",
+		}, []string{"reason"}),
+		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: metricRateLimit,
+			Help: "Requests left in GitHub's primary rate limit, as last reported, by installation (app: the App's own JWT requests) and resource (core, graphql).",
+		}, []string{"installation", "resource"}),
+		repairs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricRepairs,
+			Help: "Pull requests the reconciler queued for evaluation because their check run was missing, older than their head, incomplete or an evaluation error.",
+		}),
+		redeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricRedeliveries,
+			Help: "Failed webhook deliveries the reconciler asked GitHub to redeliver.",
+		}),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricPasses,
+			Help: "Reconciler passes by outcome: ok, or error when part of a pass failed.",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.webhooks, m.evaluations, m.requests,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "launchgate_queue_depth", Help: "Events waiting for a worker."},
-			func() float64 { return float64(len(q.work)) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "launchgate_queue_capacity", Help: "Events the queue holds before deliveries are refused."},
-			func() float64 { return float64(cap(q.work)) }),
+	gauge := func(name, help string, f func(queueStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
+	}
+	m.reg.MustRegister(m.webhooks, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
+		m.repairs, m.redeliveries, m.passes,
+		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
+		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
+		gauge(metricQueueBytes, "Payload bytes of the waiting events (bounded by server.queue_max_bytes).", func(s queueStats) float64 { return float64(s.bytes) }),
+		gauge(metricQueueOldest, "Age of the oldest waiting event; 0 when none waits.", func(s queueStats) float64 { return s.oldest.Seconds() }),
+		gauge(metricRunning, "Evaluations running now.", func(s queueStats) float64 { return float64(s.running) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: metricCoalesced,
+			Help: "Events merged into an evaluation of the same pull request that was already waiting."},
+			func() float64 { return float64(q.coalesced.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: metricDeduplicated,
+			Help: "Deliveries not evaluated because their X-GitHub-Delivery was accepted before."},
+			func() float64 { return float64(q.deduplicated.Load()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -71,8 +139,26 @@ func (m *metrics) countWebhooks(next http.Handler) http.Handler {
 	})
 }
 
+// evaluated records an evaluation: its published conclusion, whether it
+// failed, and how long it took.
+func (m *metrics) evaluated(conclusion, outcome string, took time.Duration) {
+	m.evaluations.WithLabelValues(conclusion, outcome).Inc()
+	m.evalDuration.WithLabelValues(outcome).Observe(took.Seconds())
+}
+
 func (m *metrics) githubRequest(endpoint string, status int) {
 	m.requests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()
+}
+
+func (m *metrics) githubRetry(reason string) { m.retries.WithLabelValues(reason).Inc() }
+
+// rateLimitLeft records what remains of an installation's primary limit.
+func (m *metrics) rateLimitLeft(installation int64, resource string, remaining int) {
+	inst := "app"
+	if installation != 0 {
+		inst = strconv.FormatInt(installation, 10)
+	}
+	m.rateLimit.WithLabelValues(inst, resource).Set(float64(remaining))
 }
 
 // knownEvent bounds the event label: the events launchgate handles and the

@@ -3,8 +3,13 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/hashicorp/golang-lru/simplelru"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 )
@@ -17,38 +22,172 @@ type payloadChecker interface {
 	CheckPayload(payload []byte) error
 }
 
-// queue is the dispatcher's scheduler. GitHub gives a delivery 10 seconds
-// and never retries it (shared GITHUB-FACTS §1), while an evaluation makes several API requests, so events are
-// answered as soon as they are queued and evaluated by a fixed pool of
-// workers. Unlike go-githubapp's QueueAsyncScheduler it checks each payload
-// first, so that a malformed one is answered 400 instead of being accepted
-// and failing later, and it can be drained on shutdown.
+// coalescer is implemented by handlers whose events each evaluate one pull
+// request. Events of such a handler are coalesced per pull request; events
+// of other handlers are queued one by one.
+type coalescer interface {
+	// Coalesce returns the pull request an event evaluates (prKey) and the
+	// rank of its evaluation, or ok false when the event evaluates none
+	// (an action the handler ignores) or several. It must apply the same
+	// filters as Handle: an event that Handle would ignore must not take
+	// the place of one it would evaluate.
+	Coalesce(payload []byte) (key string, r rank, ok bool)
+}
+
+// rank orders the evaluations of one pull request by how much of its state
+// they cover, for coalescing: a waiting evaluation is replaced by a later
+// one of the same or a higher rank, and absorbs a later one of a lower
+// rank.
+type rank int
+
+const (
+	// rankHint may find the commit evaluated already and do nothing
+	// (check_suite.requested, which accompanies every push's
+	// pull_request.synchronize).
+	rankHint rank = iota
+	// rankState carries the pull request's state at the event
+	// (pull_request): a later one carries newer state.
+	rankState
+	// rankFresh reads the pull request's current state when it runs and
+	// evaluates it whatever the memo says (Re-run, Re-check, the
+	// reconciler's repairs): it covers every event before and after it.
+	rankFresh
+)
+
+// prKey identifies a pull request for coalescing. GitHub's owner and
+// repository names are case-insensitive.
+func prKey(owner, repo string, number int) string {
+	return fmt.Sprintf("%s/%s#%d", strings.ToLower(owner), strings.ToLower(repo), number)
+}
+
+// queue is the webhook scheduler (githubapp.Scheduler) and the reconciler's
+// way to the workers. GitHub gives a delivery 10 seconds and never retries
+// it (shared GITHUB-FACTS §1), while an evaluation makes several API
+// requests, so an event is answered as soon as its signature (the gate)
+// and payload are checked and it is queued; a fixed pool of workers
+// evaluates.
+//
+//   - Coalescing: while an evaluation of a pull request is queued or
+//     running, further events for it cause at most one more: they merge
+//     into the one waiting evaluation (see rank). A pull request is never
+//     evaluated by two workers at once.
+//   - Deduplication: a delivery whose X-GitHub-Delivery GUID was accepted
+//     before is answered 200 and not evaluated again (GitHub keeps the GUID
+//     when it redelivers). A delivery whose evaluation failed is forgotten,
+//     so that redelivering it tries again.
+//   - Back-pressure: a delivery that finds the queue full is answered 503.
+//     GitHub records a failed delivery, which the reconciler redelivers
+//     (GET /app/hook/deliveries), so nothing is lost; it is not remembered
+//     as seen, so the redelivery is taken.
+//   - Shutdown: Close stops taking events (503: failed deliveries, which a
+//     replica that stays up redelivers) and waits for the accepted ones
+//     until its deadline; what is left then is handed back to GitHub's
+//     state, where the reconciler finds it (a run missing or older than
+//     its pull request's head).
+//
+// Memory is bounded under any burst: at most size events wait (each
+// holding its payload, all together at most maxBytes), the coalescing map
+// holds at most size+workers pull requests, and the delivery GUIDs
+// remembered are at most dedupeSize (about 100 bytes each). With the
+// defaults (1,000 events, 64 MiB of payloads, 10,000 GUIDs) that is
+// under 70 MiB whatever GitHub sends; a burst beyond it is answered 503
+// and recovered by the reconciler.
+//
+// go-githubapp's QueueAsyncScheduler is a fixed channel and worker pool:
+// it answers a full queue with 503 as well, but it neither coalesces nor
+// deduplicates, so a burst of N events for one pull request costs N
+// evaluations and N slots; it cannot be drained or closed, so shutdown
+// cannot finish or hand back its work; it accepts a malformed payload that
+// then fails in a worker; and it bounds events, not bytes.
 type queue struct {
-	work    chan queued
-	workers sync.WaitGroup
+	size     int
+	maxBytes int64
+	now      func() time.Time
 
 	mu      sync.Mutex
+	work    *sync.Cond // signalled when ready gains an item or the queue closes
+	idle    *sync.Cond // broadcast when nothing is queued or running
+	ready   []*item    // items a worker may take, oldest first
+	queued  int        // items not started: ready and parked behind a running job
+	bytes   int64      // payload bytes of the queued items
+	running int
+	slots   map[string]*slot // per pull request: running, and the one waiting item
+	seen    *simplelru.LRU   // delivery GUIDs accepted
 	closed  bool
-	pending int        // queued or running jobs
-	idle    *sync.Cond // broadcast when pending drops to 0
+	dropped bool          // the shutdown deadline passed: queued items are handed back
+	room    chan struct{} // closed (and replaced) whenever an item leaves the queue
+
+	base    context.Context // cancelled when the shutdown deadline passes, and jobs with it
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+
+	coalesced    atomic.Uint64
+	deduplicated atomic.Uint64
 }
 
-type queued struct {
-	ctx context.Context
-	d   githubapp.Dispatch
+// job is one evaluation to run.
+type job struct {
+	key   string // prKey, "" when not coalesced
+	rank  rank
+	guid  string // X-GitHub-Delivery, "" for the reconciler's jobs
+	event string
+	bytes int64
+	ctx   context.Context // carries the logger
+	run   func(ctx context.Context) error
 }
 
-func newQueue(workers, size int) *queue {
-	q := &queue{work: make(chan queued, size)}
-	q.idle = sync.NewCond(&q.mu)
-	for range workers {
+// item is a place in the queue. Coalescing replaces its job and keeps its
+// age.
+type item struct {
+	job    *job
+	queued time.Time
+}
+
+type slot struct {
+	running bool
+	waiting *item // in ready, or parked until the running job ends
+}
+
+// dedupeSize is the number of delivery GUIDs remembered. GitHub redelivers
+// a failed delivery within minutes (the reconciler) or days (a person), and
+// a replica takes a few events a second at most: 10,000 cover hours.
+const dedupeSize = 10_000
+
+// queueOptions size a queue; see the ServerConfig fields of the same names.
+type queueOptions struct {
+	workers, size int
+	maxBytes      int64
+	dedupeSize    int
+	now           func() time.Time
+}
+
+func newQueue(o queueOptions) *queue {
+	seen, err := simplelru.NewLRU(o.dedupeSize, nil)
+	if err != nil {
+		panic(err) // only for a size < 1, which the defaults rule out
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	q := &queue{size: o.size, maxBytes: o.maxBytes, now: o.now, slots: map[string]*slot{}, seen: seen, room: make(chan struct{})}
+	q.work, q.idle = sync.NewCond(&q.mu), sync.NewCond(&q.mu)
+	q.base, q.cancel = context.WithCancel(context.Background())
+	for range o.workers {
 		q.workers.Add(1)
-		go q.run()
+		go q.worker()
 	}
 	return q
 }
 
-// Schedule implements githubapp.Scheduler.
+var (
+	errShuttingDown = errors.New("server is shutting down")
+	// errQueueFull wraps go-githubapp's error so that its callbacks, and
+	// dispatchError, answer 503.
+	errQueueFull = fmt.Errorf("evaluation queue is full: %w", githubapp.ErrCapacityExceeded)
+)
+
+// Schedule implements githubapp.Scheduler: the dispatcher calls it once the
+// signature is checked.
 func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	if c, ok := d.Handler.(payloadChecker); ok {
 		if err := c.CheckPayload(d.Payload); err != nil {
@@ -57,53 +196,178 @@ func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 			return githubapp.ValidationError{EventType: d.EventType, DeliveryID: d.DeliveryID, Cause: err}
 		}
 	}
+	j := &job{guid: d.DeliveryID, event: d.EventType, bytes: int64(len(d.Payload)), ctx: q.jobContext(ctx), run: d.Execute}
+	if c, ok := d.Handler.(coalescer); ok {
+		if key, r, ok := c.Coalesce(d.Payload); ok {
+			j.key, j.rank = key, r
+		}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if j.guid != "" && q.seen.Contains(j.guid) {
+		q.deduplicated.Add(1)
+		zerolog.Ctx(ctx).Info().Msg("delivery seen before; not evaluated again")
+		return nil
+	}
+	if err := q.enqueueLocked(j); err != nil {
+		return err
+	}
+	if j.guid != "" {
+		q.seen.Add(j.guid, nil)
+	}
+	return nil
+}
+
+// jobContext is the context a job runs in: the request's logger (delivery
+// id and event), without the request's end: it ends when the delivery is
+// answered.
+func (q *queue) jobContext(ctx context.Context) context.Context {
+	return zerolog.Ctx(ctx).WithContext(githubapp.InitializeResponder(context.Background()))
+}
+
+// submitWait queues a job that is not a delivery (the reconciler's), once
+// fewer than fill (0..1) of the queue's places are taken: the reconciler
+// leaves the rest to webhooks, which cannot wait.
+func (q *queue) submitWait(ctx context.Context, j *job, fill float64) error {
+	limit := max(int(float64(q.size)*fill), 1)
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return errShuttingDown
+		}
+		if q.queued < limit {
+			err := q.enqueueLocked(j)
+			q.mu.Unlock()
+			return err
+		}
+		room := q.room
+		q.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// enqueueLocked queues j, merging it into a waiting evaluation of the same
+// pull request.
+func (q *queue) enqueueLocked(j *job) error {
 	if q.closed {
 		return errShuttingDown
 	}
-	// The job runs after the request is answered, so it gets a context of
-	// its own that keeps the request's logger (delivery id and event).
-	job := queued{ctx: githubapp.DefaultContextDeriver(ctx), d: d}
-	select {
-	case q.work <- job:
-		q.pending++
+	s := q.slots[j.key]
+	if j.key != "" && s != nil && s.waiting != nil {
+		w := s.waiting
+		if j.rank >= w.job.rank {
+			if q.bytes-w.job.bytes+j.bytes > q.maxBytes {
+				return errQueueFull
+			}
+			q.bytes += j.bytes - w.job.bytes
+			w.job = j
+		}
+		q.coalesced.Add(1)
 		return nil
-	default:
-		return githubapp.ErrCapacityExceeded
 	}
+	if q.queued >= q.size || q.bytes+j.bytes > q.maxBytes {
+		return errQueueFull
+	}
+	it := &item{job: j, queued: q.now()}
+	q.queued++
+	q.bytes += j.bytes
+	if j.key == "" {
+		q.pushLocked(it)
+		return nil
+	}
+	if s == nil {
+		s = &slot{}
+		q.slots[j.key] = s
+	}
+	s.waiting = it
+	if !s.running {
+		q.pushLocked(it)
+	}
+	return nil
 }
 
-var errShuttingDown = errors.New("server is shutting down")
+func (q *queue) pushLocked(it *item) {
+	q.ready = append(q.ready, it)
+	q.work.Signal()
+}
 
-func (q *queue) run() {
+func (q *queue) worker() {
 	defer q.workers.Done()
-	for job := range q.work {
-		q.execute(job)
+	for {
+		q.mu.Lock()
+		for len(q.ready) == 0 && !q.closed {
+			q.work.Wait()
+		}
+		if len(q.ready) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		it := q.ready[0]
+		q.ready[0] = nil
+		q.ready = q.ready[1:]
+		j := it.job
+		q.queued--
+		q.bytes -= j.bytes
+		if j.key != "" {
+			s := q.slots[j.key]
+			s.waiting, s.running = nil, true
+		}
+		q.running++
+		close(q.room)
+		q.room = make(chan struct{})
+		dropped := q.dropped
+		q.mu.Unlock()
+
+		var err error
+		if !dropped {
+			err = q.execute(j)
+		}
+
+		q.mu.Lock()
+		q.running--
+		if j.guid != "" && err != nil {
+			q.seen.Remove(j.guid)
+		}
+		if j.key != "" {
+			s := q.slots[j.key]
+			s.running = false
+			switch {
+			case s.waiting != nil:
+				q.pushLocked(s.waiting)
+			default:
+				delete(q.slots, j.key)
+			}
+		}
+		if q.queued == 0 && q.running == 0 {
+			q.idle.Broadcast()
+		}
+		q.mu.Unlock()
 	}
 }
 
-func (q *queue) execute(job queued) {
-	defer q.done()
-	logger := zerolog.Ctx(job.ctx)
+func (q *queue) execute(j *job) (err error) {
+	// The job's context also ends when the shutdown deadline passes.
+	ctx, cancel := context.WithCancel(j.ctx)
+	defer cancel()
+	defer context.AfterFunc(q.base, cancel)()
+	logger := zerolog.Ctx(ctx)
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug in one evaluation must not take the server down with
 			// every other queued event.
 			logger.Error().Interface("panic", r).Msg("event handler panicked")
+			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	if err := job.d.Execute(job.ctx); err != nil {
+	if err = j.run(ctx); err != nil {
 		logger.Error().Err(err).Msg("event handling failed")
 	}
-}
-
-func (q *queue) done() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.pending--; q.pending == 0 {
-		q.idle.Broadcast()
-	}
+	return err
 }
 
 // Wait blocks until every queued event has been handled. Unlike a
@@ -111,19 +375,22 @@ func (q *queue) done() {
 func (q *queue) Wait() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.pending > 0 {
+	for q.queued > 0 || q.running > 0 {
 		q.idle.Wait()
 	}
 }
 
-// Close stops accepting events and waits until the queued ones are handled
-// or ctx ends.
+// Close stops accepting events and waits until the accepted ones are
+// handled or ctx ends. Then it cancels the running evaluations, drops the
+// queued ones and returns an error that says how many were handed back:
+// each is a pull request whose run the reconciler will find missing or
+// out of date.
 func (q *queue) Close(ctx context.Context) error {
 	q.mu.Lock()
-	if !q.closed {
-		q.closed = true
-		close(q.work)
-	}
+	q.closed = true
+	q.work.Broadcast()
+	close(q.room) // wake submitWait
+	q.room = make(chan struct{})
 	q.mu.Unlock()
 	done := make(chan struct{})
 	go func() { q.workers.Wait(); close(done) }()
@@ -131,6 +398,48 @@ func (q *queue) Close(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	q.mu.Lock()
+	q.dropped = true
+	queued, running := q.queued, q.running
+	q.mu.Unlock()
+	q.cancel()
+	return fmt.Errorf("shutdown deadline passed with %d evaluations running and %d queued; handed back to the reconciler: %w", running, queued, ctx.Err())
+}
+
+// queueStats is the queue's state for metrics and readiness.
+type queueStats struct {
+	depth, capacity int
+	bytes, maxBytes int64
+	running         int
+	oldest          time.Duration // age of the oldest queued event
+}
+
+func (q *queue) stats() queueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	st := queueStats{depth: q.queued, capacity: q.size, bytes: q.bytes, maxBytes: q.maxBytes, running: q.running}
+	var oldest time.Time
+	note := func(it *item) {
+		if it != nil && (oldest.IsZero() || it.queued.Before(oldest)) {
+			oldest = it.queued
+		}
+	}
+	for _, it := range q.ready {
+		note(it)
+	}
+	for _, s := range q.slots {
+		note(s.waiting) // parked ones are not in ready
+	}
+	if !oldest.IsZero() {
+		st.oldest = q.now().Sub(oldest)
+	}
+	return st
+}
+
+// saturated reports a queue more than 90% full, by events or by bytes:
+// readiness fails so that the load balancer prefers other replicas before
+// deliveries are refused.
+func (s queueStats) saturated() bool {
+	return s.depth*10 > s.capacity*9 || s.bytes*10 > s.maxBytes*9
 }

@@ -7,7 +7,7 @@
 //
 //	POST /api/github/hook   webhooks (signed with X-Hub-Signature-256)
 //	GET  /healthz           liveness: 200 while the process serves
-//	GET  /readyz            readiness: 200 while the server accepts events
+//	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //
 // Webhooks are answered as soon as they are checked and queued; a pool of
@@ -16,11 +16,17 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/golang-jwt/jwt/v4"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
@@ -43,6 +49,10 @@ type Options struct {
 	// Now is the evaluation clock (the recovery drill's age). Default
 	// time.Now.
 	Now func() time.Time
+	// Version is the launchgate version the check runs record. Default
+	// version.String(); tests and the rolling-deploy drill run two
+	// versions side by side.
+	Version string
 }
 
 // Server is the App. Create it with New, serve Handler, and call Shutdown
@@ -52,6 +62,14 @@ type Server struct {
 	queue    *queue
 	handler  http.Handler
 	stopping atomic.Bool
+
+	appID int64
+	key   *rsa.PrivateKey // readiness signs an App JWT with it
+
+	reconciler        *reconciler
+	reconcileInterval time.Duration
+	draining          chan struct{} // closed by Drain
+	drainOnce         sync.Once
 }
 
 // New builds the App from its configuration: GitHub clients authenticated
@@ -68,9 +86,14 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	ver := cmp.Or(opts.Version, version.String())
 	app := cfg.GitHub.App
+	key, err := ParsePrivateKey([]byte(app.PrivateKey))
+	if err != nil {
+		return nil, fmt.Errorf("server: github.app private key: %w", err)
+	}
 	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey),
-		githubapp.WithClientUserAgent("launchgate/"+version.String()),
+		githubapp.WithClientUserAgent("launchgate/"+ver),
 		githubapp.WithClientTimeout(30*time.Second),
 	)
 	// Installation clients are cached so that every evaluation of an
@@ -80,18 +103,26 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: client cache: %w", err)
 	}
-	q := newQueue(cfg.Server.Workers, cfg.Server.QueueSize)
+	q := newQueue(queueOptions{workers: cfg.Server.Workers, size: cfg.Server.QueueSize, maxBytes: cfg.Server.QueueMaxBytes, dedupeSize: dedupeSize})
 	m := newMetrics(q)
+	// Every App and installation client retries GitHub's faults and paces
+	// requests as the rate limit runs low (githubapi.Retrier).
+	cc = githubapi.NewRetrier(githubapi.RetryOptions{
+		MaxTime: cfg.GitHub.MaxRetryTime, Reserve: cfg.GitHub.RateLimitReserve,
+		OnRateLimit: m.rateLimitLeft, OnRetry: m.githubRetry,
+	}).ClientCreator(cc)
 	gh := githubapi.NewClient(cc, githubapi.Options{
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: version.String(), now: now, memo: newMemo(10_000), metrics: m,
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, now: now, memo: newMemo(10_000), metrics: m,
 		human: &humans{gh: gh, key: []byte(cfg.Signoff.Key), now: now}}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
-	s := &Server{log: opts.Logger, queue: q}
-	dispatcher := githubapp.NewEventDispatcher([]githubapp.EventHandler{
+	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
+		reconcileInterval: cfg.Server.ReconcileInterval, draining: make(chan struct{})}
+	s.reconciler = newReconciler(gh, cc.NewAppClient, q, ev, m, opts.Logger, cfg.Server.ReconcileMaxPRs, time.Now)
+	handlers := []githubapp.EventHandler{
 		pullRequestHandler{ev: ev},
 		checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
 		checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
@@ -100,7 +131,9 @@ func New(opts Options) (*Server, error) {
 		membershipHandler{fanout: fo, members: gh},
 		teamHandler{fanout: fo, members: gh},
 		pushHandler{fanout: fo},
-	}, app.WebhookSecret,
+	}
+	s.reconciler.handlers = handlers
+	dispatcher := githubapp.NewEventDispatcher(handlers, app.WebhookSecret,
 		githubapp.WithScheduler(q),
 		githubapp.WithErrorCallback(dispatchError),
 		githubapp.WithResponseCallback(dispatchResponse),
@@ -123,25 +156,68 @@ func ok(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// readyz answers readiness probes: 503 once the server is stopping, so
-// that the load balancer stops sending deliveries before it exits.
+// readyz answers readiness probes. It answers 503, and the load balancer
+// sends deliveries to other replicas, while
+//   - the server is stopping (Drain), so that it receives nothing more
+//     before it exits;
+//   - the App's private key cannot sign a JWT (the configuration was loaded
+//     and the key parsed before the server existed; signing is what every
+//     installation token needs). It never asks GitHub: a GitHub outage must
+//     not take every replica out of the load balancer;
+//   - the queue is more than 90% full, by events or bytes, so that other
+//     replicas take the burst before this one refuses deliveries.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.stopping.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if err := s.signJWT(); err != nil {
+		http.Error(w, "the App's private key cannot sign a JWT: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if st := s.queue.stats(); st.saturated() {
+		http.Error(w, fmt.Sprintf("queue saturated: %d of %d events, %d of %d bytes", st.depth, st.capacity, st.bytes, st.maxBytes), http.StatusServiceUnavailable)
+		return
+	}
 	ok(w, r)
+}
+
+// signJWT signs an App JWT as ghinstallation does (RS256, issued 30
+// seconds back, 2 minutes valid) and discards it. It costs about a
+// millisecond, once per probe.
+func (s *Server) signJWT() error {
+	now := time.Now()
+	claims := jwt.RegisteredClaims{
+		Issuer:    strconv.FormatInt(s.appID, 10),
+		IssuedAt:  jwt.NewNumericDate(now.Add(-30 * time.Second)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(2 * time.Minute)),
+	}
+	_, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(s.key)
+	return err
 }
 
 // Wait blocks until every accepted event has been handled. Tests and the
 // demo use it; a deployment never needs to.
 func (s *Server) Wait() { s.queue.Wait() }
 
-// Shutdown stops accepting events and waits until the accepted ones are
-// handled or ctx ends. Call it after http.Server.Shutdown has returned, so
-// that no delivery is cut off while it is being queued.
+// Drain begins a graceful stop: /readyz answers 503, so that the load
+// balancer stops sending deliveries, and the reconciler stops. Deliveries
+// that still arrive are taken as before.
+func (s *Server) Drain() {
+	s.drainOnce.Do(func() {
+		s.stopping.Store(true)
+		close(s.draining)
+	})
+}
+
+// Shutdown drains, stops accepting events (they are answered 503: failed
+// deliveries that a running replica's reconciler redelivers) and waits
+// until the accepted ones are handled or ctx ends. At the deadline it
+// cancels the evaluations left and returns an error saying how many were
+// handed back to the reconciler. Call it after http.Server.Shutdown has
+// returned, so that no delivery is cut off while it is being queued.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.stopping.Store(true)
+	s.Drain()
 	return s.queue.Close(ctx)
 }
 

@@ -1,0 +1,562 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/hashicorp/golang-lru/simplelru"
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/report"
+)
+
+// The reconciler repairs what webhooks failed to bring about. GitHub never
+// retries a failed delivery, a replica killed mid-burst loses the events it
+// had queued, and a full queue refuses deliveries on purpose; the
+// reconciler finds all three from GitHub's own state, so launchgate keeps
+// none.
+//
+// Each pass, on start-up and every reconcile_interval:
+//
+//  1. For every installation (GET /app/installations, with the App JWT),
+//     repository (GET /installation/repositories) and open pull request
+//     (GET …/pulls?state=open), launch PR or not (a required check needs a
+//     run on every PR), it looks up this App's "Production readiness" run
+//     on the head commit. A PR is repaired, through the same queue as
+//     webhooks (so coalescing applies), when that run is missing (never
+//     evaluated, or the head moved since), incomplete (a publication cut
+//     short), or reports an evaluation error (retried once per commit: a
+//     permanent error, 404 or 422, is not retried forever). The lookup is
+//     a conditional request: for a PR whose runs did not change it costs
+//     no rate limit.
+//  2. It lists the App's webhook deliveries since the previous pass (GET
+//     /app/hook/deliveries; an hour back on start-up) and recovers each
+//     one that failed (status other than "OK") and has not succeeded since
+//     under the same GUID, up to three times per GUID. An event about one
+//     pull request (one the queue would coalesce: pull_request, Re-run,
+//     the check suite of a push) is recovered by reading its payload (GET
+//     /app/hook/deliveries/{id}) and evaluating that pull request's current
+//     state, like a repair. It is not redelivered: redeliveries arrive in
+//     any order, and a payload's state is the pull request's state when
+//     the event happened, so an old event redelivered after a newer one
+//     would publish a run for an outdated title or labels (the recovery
+//     drill caught exactly that). Any other event (a review, a comment, a
+//     team change, a push to the default branch) is redelivered (POST
+//     /app/hook/deliveries/{id}/attempts). Deliveries refused for their
+//     content (400, 413, 415, …) are left alone: they would be refused
+//     again.
+//
+// Work is bounded: a pass examines at most reconcile_max_prs pull requests
+// and continues where it stopped on the next pass; it sends its requests
+// one at a time (the Retrier paces them when the rate limit runs low); its
+// repairs take at most half of the queue, leaving the rest to webhooks.
+//
+// Every replica runs it, with no coordination. That is safe because an
+// evaluation is idempotent (a replica that finds the run already as it
+// would write it writes nothing), and redelivery is keyed by GUID: a
+// delivery that succeeded on redelivery is never redelivered again. Two
+// replicas whose passes overlap may both redeliver the same failed
+// delivery once; GitHub then sends it twice, both copies are evaluated,
+// and the second writes nothing (the two evaluations could at worst both
+// create the first run of a commit, which githubapi makes harmless: the
+// latest run is the one GitHub shows). Passes start after a random delay
+// and their interval is jittered by ±10%, so replicas started together
+// drift apart and such overlaps stay rare.
+//
+// What it cannot see: an event that a replica accepted and then lost
+// (killed before evaluating it) when that event changed no head commit,
+// such as a label or title edit of an already evaluated pull request. The
+// run stays as it was until the pull request's next event or a Re-run.
+// Graceful shutdown (SIGTERM) finishes such events first.
+type reconciler struct {
+	gh    reconcileGitHub
+	app   func() (*github.Client, error) // a client authenticated as the App (JWT)
+	queue *queue
+	ev    *evaluator
+	// handlers are the webhook handlers: a failed delivery that one of
+	// them would coalesce (it evaluates one pull request) is recovered by
+	// evaluating that pull request afresh rather than redelivered.
+	handlers []githubapp.EventHandler
+	m        *metrics
+	log      zerolog.Logger
+	maxPRs   int
+	now      func() time.Time
+
+	mu      sync.Mutex     // one pass at a time
+	cursor  cursor         // where the next pass starts
+	since   time.Time      // deliveries are listed back to here
+	retried *simplelru.LRU // "owner/repo#n@sha" of error runs retried once
+	// redelivered counts this replica's redeliveries per GUID: a delivery
+	// that keeps failing is listed with only its latest attempts.
+	redelivered *simplelru.LRU
+}
+
+// cursor is where a pass stopped: the position of a repository (installation
+// and name, in the order passes go through them) and the number of its
+// open pull requests, newest first, already examined.
+type cursor struct {
+	pos  string
+	skip int
+}
+
+// reconcileGitHub is what the reconciler reads through githubapi, metered
+// and retried; *githubapi.Client implements it.
+type reconcileGitHub interface {
+	InstallationRepos(ctx context.Context, installationID int64, max int) ([]githubapi.Repository, bool, error)
+	OpenPullRequests(ctx context.Context, installationID int64, owner, repo, base string, max int) ([]githubapi.PullRequest, bool, error)
+	LatestCheckRun(ctx context.Context, pr githubapi.PullRequest, name string) (*github.CheckRun, error)
+	PullRequest(ctx context.Context, installationID int64, owner, repo string, number int) (githubapi.PullRequest, error)
+}
+
+const (
+	// maxReposPerInstallation bounds the repositories listed per
+	// installation and pass: 100 requests of 100.
+	maxReposPerInstallation = 10_000
+	// deliveryLookback is how far back the first pass lists deliveries.
+	// Downtime longer than that is covered by step 1, which looks at the
+	// pull requests themselves.
+	deliveryLookback = time.Hour
+	// deliveryOverlap re-lists the end of the previous pass's window, for
+	// deliveries recorded while it ran.
+	deliveryOverlap = time.Minute
+	// maxDeliveryPages bounds one pass's delivery listing (100 a page).
+	// A window with more is finished by the next pass.
+	maxDeliveryPages = 200
+	// maxDeliveryAttempts is how many failed attempts a delivery gets
+	// before the reconciler stops recovering it.
+	maxDeliveryAttempts = 3
+	// reconcileQueueShare is the part of the queue repairs may fill.
+	reconcileQueueShare = 0.5
+	// startJitter bounds the random delay before the first pass.
+	startJitter = 5 * time.Second
+)
+
+// Stats is what one reconciler pass did.
+type Stats struct {
+	Installations int
+	Repositories  int
+	// PullRequests is the number of open pull requests examined.
+	PullRequests int
+	// Repairs is the number of pull requests queued for evaluation, by
+	// reason ("missing", "incomplete", "error").
+	Repairs  int
+	ByReason map[string]int
+	// Truncated is set when the pass stopped at reconcile_max_prs; the
+	// next pass continues from there.
+	Truncated bool
+	// Deliveries is the number of delivery attempts listed, Failed the
+	// GUIDs among them with no successful attempt, Redeliveries the ones
+	// redelivered; those recovered by evaluating their pull request count
+	// as Repairs (reason "failed delivery").
+	Deliveries, Failed, Redeliveries int
+	Took                             time.Duration
+}
+
+func newReconciler(gh reconcileGitHub, app func() (*github.Client, error), q *queue, ev *evaluator, m *metrics, log zerolog.Logger, maxPRs int, now func() time.Time) *reconciler {
+	retried, err := simplelru.NewLRU(10_000, nil)
+	if err != nil {
+		panic(err)
+	}
+	redelivered, err := simplelru.NewLRU(10_000, nil)
+	if err != nil {
+		panic(err)
+	}
+	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now, retried: retried, redelivered: redelivered}
+}
+
+// Reconcile runs one reconciler pass now and returns what it did. Passes
+// never overlap: a call made while one runs waits for it. Run calls it on
+// a schedule; tests and the recovery drill call it directly.
+func (s *Server) Reconcile(ctx context.Context) (Stats, error) { return s.reconciler.pass(ctx) }
+
+// Run runs the reconciler until ctx ends or Drain is called: a first pass
+// after a random delay of up to 5 seconds, then one every
+// reconcile_interval, ±10%. It returns at once when reconcile_interval is
+// 0. `launchgate serve` runs it.
+func (s *Server) Run(ctx context.Context) {
+	if s.reconcileInterval <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.draining:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	wait := rand.N(startJitter)
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		st, err := s.Reconcile(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		ev := s.log.Info()
+		if err != nil {
+			ev = s.log.Warn().Err(err)
+		}
+		ev.Int("pull_requests", st.PullRequests).Int("repairs", st.Repairs).Int("redeliveries", st.Redeliveries).
+			Bool("truncated", st.Truncated).Dur("took", st.Took).Msg("reconciler pass")
+		wait = s.reconcileInterval - s.reconcileInterval/10 + rand.N(s.reconcileInterval/5+1)
+	}
+}
+
+func (r *reconciler) pass(ctx context.Context) (Stats, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start := r.now()
+	st := Stats{ByReason: map[string]int{}}
+	err := r.passLocked(ctx, start, &st)
+	st.Took = r.now().Sub(start)
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	r.m.passes.WithLabelValues(outcome).Inc()
+	return st, err
+}
+
+func (r *reconciler) passLocked(ctx context.Context, start time.Time, st *Stats) error {
+	app, err := r.app()
+	if err != nil {
+		return fmt.Errorf("reconciler: App client: %w", err)
+	}
+	installations, err := listInstallations(ctx, app)
+	if err != nil {
+		return fmt.Errorf("reconciler: %w", err)
+	}
+	st.Installations = len(installations)
+	var errs []error
+	if err := r.repairPulls(ctx, installations, st); err != nil {
+		errs = append(errs, err)
+	}
+	if ctx.Err() == nil {
+		if err := r.redeliver(ctx, app, start, st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func listInstallations(ctx context.Context, app *github.Client) ([]int64, error) {
+	var ids []int64
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := app.Apps.ListInstallations(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the App's installations: %w", err)
+		}
+		for _, inst := range page {
+			ids = append(ids, inst.GetID())
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// repairPulls is step 1, from the cursor on.
+func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st *Stats) error {
+	resume := r.cursor
+	r.cursor = cursor{}
+	budget := r.maxPRs
+	var errs []error
+	for _, inst := range installations {
+		repos, more, err := r.gh.InstallationRepos(ctx, inst, maxReposPerInstallation)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if more {
+			r.log.Warn().Int64(githubapp.LogKeyInstallationID, inst).Int("max_repositories", maxReposPerInstallation).
+				Msg("reconciler: installation has more repositories than a pass lists; the rest are not reconciled")
+		}
+		slices.SortFunc(repos, func(a, b githubapi.Repository) int {
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Owner), strings.ToLower(b.Owner)), cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)))
+		})
+		for _, repo := range repos {
+			pos := fmt.Sprintf("%020d/%s", inst, strings.ToLower(repo.Owner+"/"+repo.Name))
+			if pos < resume.pos {
+				continue
+			}
+			skip := 0
+			if pos == resume.pos {
+				skip = resume.skip
+			}
+			if budget == 0 {
+				r.cursor, st.Truncated = cursor{pos: pos}, true
+				return errors.Join(errs...)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			st.Repositories++
+			prs, more, err := r.gh.OpenPullRequests(ctx, inst, repo.Owner, repo.Name, "", skip+budget)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			prs = prs[min(skip, len(prs)):]
+			if more && len(prs) == budget {
+				// The budget ends inside this repository: the next pass
+				// goes on with its older pull requests.
+				r.cursor, st.Truncated = cursor{pos: pos, skip: skip + budget}, true
+			}
+			for _, pr := range prs {
+				budget--
+				st.PullRequests++
+				if err := r.check(ctx, pr, st); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if st.Truncated {
+				return errors.Join(errs...)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// errorTitle is the title of the run an evaluation that could not finish
+// publishes (report.ErrorCheckRun).
+var errorTitle = sync.OnceValue(func() string {
+	out, err := report.ErrorCheckRun("reconciling", report.CheckRunOptions{})
+	if err != nil {
+		panic(err) // the embedded template is broken: every test fails
+	}
+	return out.Title
+})
+
+// check repairs pr when its run on the head commit needs it.
+func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *Stats) error {
+	run, err := r.gh.LatestCheckRun(ctx, pr, CheckName)
+	if err != nil {
+		return err
+	}
+	var reason string
+	switch {
+	case run == nil:
+		reason = "missing"
+	case githubapi.Incomplete(run):
+		reason = "incomplete"
+	case run.GetOutput().GetTitle() == errorTitle():
+		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
+		if r.retried.Contains(key) {
+			return nil // retried once already; its run says what failed
+		}
+		r.retried.Add(key, nil)
+		reason = "error"
+	default:
+		return nil
+	}
+	return r.repair(ctx, pr, reason, st)
+}
+
+// repair queues an evaluation of pr's current state, coalesced with any
+// other evaluation of it.
+func (r *reconciler) repair(ctx context.Context, pr githubapi.PullRequest, reason string, st *Stats) error {
+	repo := &github.Repository{Name: github.String(pr.Repo), Owner: &github.User{Login: github.String(pr.Owner)}}
+	jobCtx, log := githubapp.PreparePRContext(r.log.WithContext(context.Background()), pr.InstallationID, repo, pr.Number)
+	log.Info().Str("head_sha", pr.HeadSHA).Str("reason", reason).Msg("reconciler: pull request needs evaluating; queued")
+	j := &job{
+		key: prKey(pr.Owner, pr.Repo, pr.Number), rank: rankFresh, event: "reconcile", ctx: jobCtx,
+		run: func(ctx context.Context) error { return r.reevaluate(ctx, pr) },
+	}
+	if err := r.queue.submitWait(ctx, j, reconcileQueueShare); err != nil {
+		return fmt.Errorf("reconciler: queueing %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+	}
+	st.Repairs++
+	st.ByReason[reason]++
+	r.m.repairs.Inc()
+	return nil
+}
+
+// reevaluate evaluates a pull request's state when the repair runs, which
+// may be newer than the listing that found it.
+func (r *reconciler) reevaluate(ctx context.Context, listed githubapi.PullRequest) error {
+	pr, err := r.gh.PullRequest(ctx, listed.InstallationID, listed.Owner, listed.Repo, listed.Number)
+	switch {
+	case errors.Is(err, githubapi.ErrClosed):
+		return nil
+	case err != nil:
+		return err
+	}
+	return r.ev.evaluate(ctx, pr, true)
+}
+
+// guidState is what the listed attempts of one delivery GUID say.
+type guidState struct {
+	ok       bool
+	attempts int
+	newest   *github.HookDelivery // deliveries are listed newest first
+}
+
+// redeliver is step 2.
+func (r *reconciler) redeliver(ctx context.Context, app *github.Client, start time.Time, st *Stats) error {
+	since := r.since
+	if since.IsZero() {
+		since = start.Add(-deliveryLookback)
+	}
+	byGUID := map[string]*guidState{}
+	var order []string
+	opts := &github.ListCursorOptions{PerPage: 100}
+	complete := false
+	for page := 0; page < maxDeliveryPages && !complete; page++ {
+		ds, resp, err := app.Apps.ListHookDeliveries(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("reconciler: listing webhook deliveries: %w", err)
+		}
+		for _, d := range ds {
+			if d.GetDeliveredAt().Time.Before(since) {
+				complete = true
+				break
+			}
+			st.Deliveries++
+			g := byGUID[d.GetGUID()]
+			if g == nil {
+				g = &guidState{newest: d}
+				byGUID[d.GetGUID()] = g
+				order = append(order, d.GetGUID())
+			}
+			g.attempts++
+			g.ok = g.ok || d.GetStatus() == "OK"
+		}
+		if resp.Cursor == "" {
+			complete = true
+		}
+		opts.Cursor = resp.Cursor
+	}
+	var errs []error
+	recovered := map[string]bool{} // pull requests queued by this pass
+	budget := r.maxPRs             // deliveries read or redelivered by this pass
+	for _, guid := range order {
+		g := byGUID[guid]
+		if g.ok {
+			continue
+		}
+		if budget == 0 {
+			complete = false // the next pass lists this window again
+			break
+		}
+		st.Failed++
+		d := g.newest
+		log := r.log.With().Str(githubapp.LogKeyDeliveryID, guid).Str(githubapp.LogKeyEventType, d.GetEvent()).
+			Int("status_code", d.GetStatusCode()).Str("status", d.GetStatus()).Logger()
+		n, _ := r.redelivered.Get(guid)
+		made, _ := n.(int)
+		switch {
+		case g.attempts >= maxDeliveryAttempts || made >= maxDeliveryAttempts:
+			if made < maxDeliveryAttempts {
+				log.Warn().Int("attempts", g.attempts).Msg("reconciler: delivery failed every attempt; not recovered again")
+				r.redelivered.Add(guid, maxDeliveryAttempts)
+			}
+			continue
+		case refusedForContent(d.GetStatusCode()):
+			continue
+		}
+		budget--
+		pr, ok, err := r.pullOf(ctx, app, d)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		case ok:
+			// Once: the evaluation reads the pull request's state now.
+			r.redelivered.Add(guid, maxDeliveryAttempts)
+			key := prKey(pr.Owner, pr.Repo, pr.Number)
+			if recovered[key] {
+				continue
+			}
+			recovered[key] = true
+			if err := r.repair(ctx, pr, "failed delivery", st); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		var accepted *github.AcceptedError // 202: what GitHub answers
+		if _, _, err := app.Apps.RedeliverHookDelivery(ctx, d.GetID()); err != nil && !errors.As(err, &accepted) {
+			errs = append(errs, fmt.Errorf("reconciler: redelivering %s: %w", guid, err))
+			continue
+		}
+		r.redelivered.Add(guid, made+1)
+		log.Info().Msg("reconciler: failed delivery redelivered")
+		st.Redeliveries++
+		r.m.redeliveries.Inc()
+	}
+	if complete {
+		r.since = start.Add(-deliveryOverlap)
+	} else {
+		r.log.Warn().Int("max_pages", maxDeliveryPages).Int("max_deliveries", r.maxPRs).
+			Msg("reconciler: more deliveries than a pass handles; the next pass goes on")
+	}
+	return errors.Join(errs...)
+}
+
+// pullOf reads a failed delivery's payload and tells whether it is an
+// event about one pull request (its handler would coalesce it), and which.
+func (r *reconciler) pullOf(ctx context.Context, app *github.Client, d *github.HookDelivery) (githubapi.PullRequest, bool, error) {
+	var c coalescer
+	for _, h := range r.handlers {
+		if hc, ok := h.(coalescer); ok && slices.Contains(h.Handles(), d.GetEvent()) {
+			c = hc
+		}
+	}
+	if c == nil {
+		return githubapi.PullRequest{}, false, nil
+	}
+	full, _, err := app.Apps.GetHookDelivery(ctx, d.GetID())
+	if err != nil {
+		return githubapi.PullRequest{}, false, fmt.Errorf("reconciler: reading delivery %s: %w", d.GetGUID(), err)
+	}
+	payload := []byte(full.GetRequest().GetRawPayload())
+	key, _, ok := c.Coalesce(payload)
+	if !ok {
+		return githubapi.PullRequest{}, false, nil
+	}
+	var env envelope
+	if err := decode(payload, &env); err != nil || env.check() != nil {
+		return githubapi.PullRequest{}, false, nil // Coalesce accepted it, so this cannot happen
+	}
+	_, num, _ := strings.Cut(key, "#")
+	number, err := strconv.Atoi(num)
+	if err != nil {
+		return githubapi.PullRequest{}, false, nil
+	}
+	return githubapi.PullRequest{InstallationID: env.Installation.ID, Owner: env.Repository.Owner.Login, Repo: env.Repository.Name, Number: number}, true, nil
+}
+
+// refusedForContent reports a status the App gives a delivery for what it
+// is (malformed, too large, not JSON): a redelivery would be refused
+// again. 401 is not one: during a webhook secret rotation a redelivery
+// signed with the new secret succeeds.
+func refusedForContent(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/report"
+)
+
+func runningVersion(v string) func(*Config, *Options) {
+	return func(_ *Config, o *Options) { o.Version = v }
+}
+
+// recheck presses the run's Re-check button, delivered to the App of h:
+// an evaluation that ignores the memo.
+func (h *harness) recheck(t *testing.T, run *github.CheckRun) {
+	t.Helper()
+	body := fixture(t, "check_run.requested_action.json", map[string]any{
+		"check_run.head_sha": run.GetHeadSHA(), "check_run.name": CheckName, "check_run.app.id": testAppID,
+		"check_run.external_id": run.GetExternalID(), "check_run.pull_requests": []any{},
+		"requested_action.identifier": report.RecheckIdentifier,
+		"repository.name":             "orders", "repository.owner.login": "acme", "installation.id": h.inst,
+	})
+	if resp := h.post("check_run", body, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("Re-check answered %d", resp.StatusCode)
+	}
+	h.settle()
+}
+
+// TestTwoVersionsConverge runs two replicas of different versions on one
+// GitHub, as a rolling deploy does, and has both evaluate the same pull
+// requests again and again: the runs end as the newer version writes them,
+// and once there, neither replica writes anything.
+func TestTwoVersionsConverge(t *testing.T) {
+	for _, newerFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("newer first=%v", newerFirst), func(t *testing.T) {
+			older := newHarness(t, runningVersion("v1.4.2"))
+			newer := newApp(t, older.sim, runningVersion("v1.10.0"))
+			newer.inst = older.inst
+			if newerFirst {
+				older.sim.SetWebhookURL(newer.url + HookPath)
+			}
+			s, _ := older.repo(nil)
+			_, launch := older.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+			_, docs := older.openPR("docs", map[string]string{"README.md": "orders\n"}, githubsim.PRSpec{Title: "Docs"})
+			newer.settle()
+			for round := range 3 {
+				for _, head := range []string{launch, docs} {
+					older.recheck(t, older.latestRun(head))
+					newer.recheck(t, older.latestRun(head))
+					older.recheck(t, older.latestRun(head))
+				}
+				if round == 0 {
+					older.sim.ResetRequests() // converged: from here on nothing is written
+				}
+			}
+			if n := checkRunWrites(older); n != 0 {
+				t.Errorf("%d check-run writes after convergence: %v", n, writes(older.sim.Requests()))
+			}
+			if w := writes(older.sim.Requests()); len(w) != 0 {
+				t.Errorf("writes after convergence: %v", w)
+			}
+			for _, head := range []string{launch, docs} {
+				if ext := older.latestRun(head).GetExternalID(); !strings.Contains(ext, " v/v1.10.0 ") {
+					t.Errorf("run on %.7s has external_id %q; want the newer version's", head, ext)
+				}
+			}
+		})
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"v1.10.0", "v1.4.2", 1},
+		{"v1.4.2", "v1.4.2", 0},
+		{"dev", "v0.0.1", -1},
+		{"v0.0.1", "dev", 1},
+		{"dev", "dev", 0},
+		{"", "v1.0.0", -1},
+		{"v0.0.0-20261125120000-abcdef123456", "v0.1.0", -1}, // a Go pseudo-version is a pre-release
+		{"v2.0.0-rc.1", "v2.0.0", -1},
+	}
+	for _, tt := range tests {
+		if got := compareVersions(tt.a, tt.b); got != tt.want {
+			t.Errorf("compareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestKeepNewer(t *testing.T) {
+	const digest = "sha256:0123456789abcdef0123"
+	ext := func(v, d string) string { return "v1:aaaa.bbbb:" + externalID(7, v, d) }
+	keep := keepNewer("v1.4.2", digest)
+	tests := []struct {
+		existing string
+		want     bool
+	}{
+		{ext("v1.10.0", digest), true},
+		{ext("v1.4.2", digest), false},
+		{ext("v1.4.1", digest), false},
+		{ext("dev", digest), false},
+		{ext("v1.10.0", "sha256:ffffffffffffffffffff"), false}, // another policy: the caller's evaluation is as good
+		{"v1:aaaa.bbbb", false},
+	}
+	for _, tt := range tests {
+		if got := keep(tt.existing); got != tt.want {
+			t.Errorf("keep(%q) = %v, want %v", tt.existing, got, tt.want)
+		}
+	}
+}
