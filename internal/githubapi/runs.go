@@ -2,7 +2,10 @@ package githubapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -34,4 +37,40 @@ func (c *Client) LatestCheckRun(ctx context.Context, pr PullRequest, name string
 func Incomplete(run *github.CheckRun) bool {
 	_, digested := annotationsOf(run.GetExternalID())
 	return run.GetStatus() != "completed" || !digested
+}
+
+// ErrNotModified is returned by OpenPullRequestsPage when the listing is
+// unchanged since the ETag given.
+var ErrNotModified = errors.New("not modified")
+
+// OpenPullRequestsPage lists the first 100 open pull requests of
+// owner/repo, newest first, like OpenPullRequests, as a conditional request:
+// given the ETag of an earlier listing, it returns ErrNotModified, and costs
+// no rate limit, when no open pull request changed since. more says that
+// there are more than 100.
+func (c *Client) OpenPullRequestsPage(ctx context.Context, installationID int64, owner, repo, etag string) (prs []PullRequest, newETag string, more bool, err error) {
+	ic, err := c.installation(installationID)
+	if err != nil {
+		return nil, "", false, err
+	}
+	u := fmt.Sprintf("repos/%s/%s/pulls?state=open&per_page=100", url.PathEscape(owner), url.PathEscape(repo))
+	req, err := ic.rest.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	var page []*github.PullRequest
+	resp, err := ic.rest.Do(ctx, req, &page)
+	if etag != "" && resp != nil && resp.StatusCode == http.StatusNotModified {
+		return nil, etag, false, ErrNotModified
+	}
+	if err != nil {
+		return nil, "", false, fmt.Errorf("githubapi: listing the open pull requests of %s/%s: %w", owner, repo, err)
+	}
+	for _, pr := range page {
+		prs = append(prs, fromREST(installationID, owner, repo, pr))
+	}
+	return prs, resp.Header.Get("ETag"), resp.NextPage != 0, nil
 }

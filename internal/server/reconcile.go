@@ -32,9 +32,10 @@ import (
 //
 //  1. For every installation (GET /app/installations, with the App JWT),
 //     repository (GET /installation/repositories) and open pull request
-//     (GET …/pulls?state=open), launch PR or not (a required check needs a
-//     run on every PR), it looks up this App's "Production readiness" run
-//     on the head commit. A PR is repaired, through the same queue as
+//     (GET …/pulls?state=open, a conditional request: free for a repository
+//     whose open pull requests did not change), launch PR or not (a
+//     required check needs a run on every PR), it looks up this App's
+//     "Production readiness" run on the head commit. A PR is repaired, through the same queue as
 //     webhooks (so coalescing applies), when that run is missing (never
 //     evaluated, or the head moved since), incomplete (a publication cut
 //     short), or reports an evaluation error (retried once per commit: a
@@ -101,7 +102,23 @@ type reconciler struct {
 	// redelivered counts this replica's redeliveries per GUID: a delivery
 	// that keeps failing is listed with only its latest attempts.
 	redelivered *simplelru.LRU
+	// pulls holds each repository's last open pull request listing with
+	// its ETag ("installation/owner/repo" -> *pullsPage): a repository
+	// whose open pull requests did not change since costs no rate limit.
+	// At most maxListings repositories, of at most 100 pull requests.
+	pulls *simplelru.LRU
 }
+
+// pullsPage is a conditional listing's answer.
+type pullsPage struct {
+	etag string
+	prs  []githubapi.PullRequest
+	more bool
+}
+
+// maxListings bounds the listings the reconciler keeps: about 250 bytes a
+// pull request, so under 25 MiB even if every repository had 100 open.
+const maxListings = 1000
 
 // cursor is where a pass stopped: the position of a repository (installation
 // and name, in the order passes go through them) and the number of its
@@ -116,6 +133,7 @@ type cursor struct {
 type reconcileGitHub interface {
 	InstallationRepos(ctx context.Context, installationID int64, max int) ([]githubapi.Repository, bool, error)
 	OpenPullRequests(ctx context.Context, installationID int64, owner, repo, base string, max int) ([]githubapi.PullRequest, bool, error)
+	OpenPullRequestsPage(ctx context.Context, installationID int64, owner, repo, etag string) ([]githubapi.PullRequest, string, bool, error)
 	LatestCheckRun(ctx context.Context, pr githubapi.PullRequest, name string) (*github.CheckRun, error)
 	PullRequest(ctx context.Context, installationID int64, owner, repo string, number int) (githubapi.PullRequest, error)
 }
@@ -173,7 +191,12 @@ func newReconciler(gh reconcileGitHub, app func() (*github.Client, error), q *qu
 	if err != nil {
 		panic(err)
 	}
-	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now, retried: retried, redelivered: redelivered}
+	pulls, err := simplelru.NewLRU(maxListings, nil)
+	if err != nil {
+		panic(err)
+	}
+	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now,
+		retried: retried, redelivered: redelivered, pulls: pulls}
 }
 
 // Reconcile runs one reconciler pass now and returns what it did. Passes
@@ -314,7 +337,7 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 				return err
 			}
 			st.Repositories++
-			prs, more, err := r.gh.OpenPullRequests(ctx, inst, repo.Owner, repo.Name, "", skip+budget)
+			prs, more, err := r.openPulls(ctx, inst, repo, skip+budget)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -338,6 +361,34 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// openPulls lists up to max open pull requests of repo, newest first, and
+// whether there are more. The first page is a conditional request.
+func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.Repository, max int) ([]githubapi.PullRequest, bool, error) {
+	key := fmt.Sprintf("%d/%s/%s", inst, repo.Owner, repo.Name)
+	var cached *pullsPage
+	etag := ""
+	if v, ok := r.pulls.Get(key); ok {
+		cached = v.(*pullsPage)
+		etag = cached.etag
+	}
+	prs, newETag, more, err := r.gh.OpenPullRequestsPage(ctx, inst, repo.Owner, repo.Name, etag)
+	switch {
+	case errors.Is(err, githubapi.ErrNotModified):
+		prs, more = cached.prs, cached.more
+	case err != nil:
+		return nil, false, err
+	case newETag != "":
+		r.pulls.Add(key, &pullsPage{etag: newETag, prs: prs, more: more})
+	}
+	switch {
+	case more && max > len(prs):
+		return r.gh.OpenPullRequests(ctx, inst, repo.Owner, repo.Name, "", max)
+	case len(prs) > max:
+		return prs[:max], true, nil
+	}
+	return prs, more, nil
 }
 
 // errorTitle is the title of the run an evaluation that could not finish

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -264,5 +266,49 @@ func TestReconcilersOnTwoReplicas(t *testing.T) {
 	assertEvaluated(t, h.latestRun(head))
 	if r := h.latestRun(lostHead); r.GetConclusion() != report.ConclusionSuccess {
 		t.Errorf("the lost PR's run is %q", r.GetConclusion())
+	}
+}
+
+// TestReconcilerPassCost measures what a pass costs when nothing needs
+// repair: the listings, one request per repository and per open pull
+// request, where each repository's listing of open pull requests and each
+// check-run lookup is a conditional request answered 304, which costs no
+// rate limit. README "Reconciler" quotes the formula.
+func TestReconcilerPassCost(t *testing.T) {
+	const repos, perRepo = 3, 4
+	h := newHarness(t)
+	for r := range repos {
+		name := fmt.Sprintf("svc%d", r)
+		h.sim.AddRepo("acme", name, "main", map[string]string{"README.md": "svc\n"})
+		for p := range perRepo {
+			branch := fmt.Sprintf("b%d", p)
+			h.sim.Push("acme", name, branch, map[string]string{branch + ".md": "x\n"})
+			h.sim.OpenPR("acme", name, githubsim.PRSpec{Title: "Docs " + branch, Head: branch})
+		}
+	}
+	h.settle()
+	h.reconcile() // warms the listings' ETags
+	h.sim.ResetRequests()
+	st := h.reconcile()
+	reqs := h.sim.Requests()
+	t.Logf("pass over %d pull requests in %d repositories: %d requests\n%s", st.PullRequests, st.Repositories, len(reqs), requestLog(reqs))
+	if st.PullRequests != repos*perRepo || st.Repairs != 0 {
+		t.Fatalf("pass: %+v", st)
+	}
+	notModified := 0
+	for _, r := range reqs {
+		if r.Status == http.StatusNotModified {
+			notModified++
+		}
+	}
+	// GET /app/installations, GET /installation/repositories, one pull
+	// request listing per repository, one check-run lookup per pull
+	// request, GET /app/hook/deliveries; the listings of pull requests and
+	// the lookups are answered 304.
+	if want := 1 + 1 + repos + repos*perRepo + 1; len(reqs) > want {
+		t.Errorf("%d requests, want at most %d", len(reqs), want)
+	}
+	if want := repos + repos*perRepo; notModified != want {
+		t.Errorf("%d requests answered 304, want %d (every pull request listing and check-run lookup)", notModified, want)
 	}
 }
