@@ -61,7 +61,7 @@ type Server struct {
 	srv      *http.Server
 	base     string // http://127.0.0.1:PORT
 	hookHTTP *http.Client
-	pending  sync.WaitGroup // asynchronous webhook deliveries
+	pending  inflight       // asynchronous webhook deliveries
 
 	mu        sync.Mutex // guards everything below
 	nextID    int64
@@ -356,9 +356,44 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, kind authKind, re
 	if len(out) > 0 {
 		hdr.Set("Content-Type", "application/json; charset=utf-8")
 	}
+	// The deliveries are registered before the response is written, so
+	// that a caller who has its response and then calls WaitForDeliveries
+	// waits for them too.
+	s.deliverAsync(events)
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(out)
-	s.deliverAsync(events)
+}
+
+// inflight counts work in progress. Unlike a sync.WaitGroup, work may be
+// added while another goroutine waits, which is the normal case here: the
+// App keeps calling the simulator while a test waits for deliveries.
+type inflight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (f *inflight) Add(delta int) {
+	f.mu.Lock()
+	f.n += delta
+	if f.n == 0 && f.cond != nil {
+		f.cond.Broadcast()
+	}
+	f.mu.Unlock()
+}
+
+func (f *inflight) Done() { f.Add(-1) }
+
+// Wait blocks until no work is in progress.
+func (f *inflight) Wait() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cond == nil {
+		f.cond = sync.NewCond(&f.mu)
+	}
+	for f.n > 0 {
+		f.cond.Wait()
+	}
 }
 
 func (s *Server) dispatch(c *call, kind authKind, resource string, h handler) reply {
