@@ -6,6 +6,8 @@
 //	launchgate owners [--codeowners FILE] [--json] PATH...
 //	launchgate serve --config FILE
 //	launchgate demo [--record FILE]
+//	launchgate loadtest [flags]
+//	launchgate drill [flags]
 //	launchgate version
 package main
 
@@ -34,6 +36,12 @@ Usage:
       Run the GitHub App (webhooks in, check runs out).
   launchgate demo [--record FILE]
       Play a launch PR's life against an in-process GitHub simulator.
+  launchgate loadtest [flags]
+      Load-test the real server against the simulator at 10x the expected
+      peak and write a report (see --help).
+  launchgate drill [flags]
+      Recovery drill: SIGKILL a server mid-burst, start a new one, and
+      measure how long the reconciler takes to repair every check run.
   launchgate version
       Print the version.
 `
@@ -66,6 +74,10 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return runServe(rest, stdout, stderr)
 	case "demo":
 		return runDemo(rest, stdout, stderr)
+	case "loadtest":
+		return runLoadtest(rest, stdout, stderr)
+	case "drill":
+		return runDrill(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "launchgate", version.String())
 		return 0
