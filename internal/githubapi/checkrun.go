@@ -225,10 +225,28 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	w := runWriter{ic: ic, pr: pr, run: &run, final: externalID(d.String(), run.ExternalID), pending: externalID(pendingDigest, run.ExternalID)}
 	if existing == nil {
 		id, err := w.write(ctx, 0)
-		if err != nil {
+		if err == nil {
+			return id, true, nil
+		}
+		if !serverError(err) {
 			return 0, false, wrap(err)
 		}
-		return id, true, nil
+		// A 5xx on create leaves it unknown whether GitHub made the run,
+		// so the create is not simply repeated (the retry transport does
+		// not repeat POSTs): list again, and create once more only if
+		// there is no run; a run GitHub did make is finished below like
+		// any other. Without this the commit waited for the next
+		// reconciler pass (seen in the recovery drill under 20% injected
+		// 500s, 2026-11-25).
+		if existing, err = c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA); err != nil {
+			return 0, false, wrap(err)
+		}
+		if existing == nil {
+			if id, err = w.write(ctx, 0); err != nil {
+				return 0, false, wrap(err)
+			}
+			return id, true, nil
+		}
 	}
 	oldAnnotations, digested := annotationsOf(existing.GetExternalID())
 	if digested && run.Keep != nil && run.Keep(existing.GetExternalID()) {
@@ -255,6 +273,12 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 		return 0, false, wrap(err)
 	}
 	return existing.GetID(), true, nil
+}
+
+// serverError reports whether GitHub answered err's request with a 5xx.
+func serverError(err error) bool {
+	var ge *github.ErrorResponse
+	return errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode >= 500
 }
 
 // annotations lists the annotations a run has.
