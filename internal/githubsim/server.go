@@ -61,7 +61,7 @@ type Server struct {
 	srv      *http.Server
 	base     string // http://127.0.0.1:PORT
 	hookHTTP *http.Client
-	pending  inflight       // asynchronous webhook deliveries
+	pending  inflight // asynchronous webhook deliveries
 
 	mu        sync.Mutex // guards everything below
 	nextID    int64
