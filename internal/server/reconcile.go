@@ -38,8 +38,9 @@ import (
 //     "Production readiness" run on the head commit. A PR is repaired, through the same queue as
 //     webhooks (so coalescing applies), when that run is missing (never
 //     evaluated, or the head moved since), incomplete (a publication cut
-//     short), or reports an evaluation error (retried once per commit: a
-//     permanent error, 404 or 422, is not retried forever). The lookup is
+//     short), or reports an evaluation error (retried by up to
+//     maxErrorRetries passes per commit: a permanent error, 404 or 422, is
+//     not retried forever). The lookup is
 //     a conditional request: for a PR whose runs did not change it costs
 //     no rate limit.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
@@ -98,7 +99,7 @@ type reconciler struct {
 	mu      sync.Mutex     // one pass at a time
 	cursor  cursor         // where the next pass starts
 	since   time.Time      // deliveries are listed back to here
-	retried *simplelru.LRU // "owner/repo#n@sha" of error runs retried once
+	retried *simplelru.LRU // "owner/repo#n@sha" of error runs -> passes that retried it
 	// redelivered counts this replica's redeliveries per GUID: a delivery
 	// that keeps failing is listed with only its latest attempts.
 	redelivered *simplelru.LRU
@@ -401,6 +402,13 @@ var errorTitle = sync.OnceValue(func() string {
 	return out.Title
 })
 
+// maxErrorRetries bounds how many passes re-evaluate a commit whose run is
+// an evaluation error. One was too few: under a sustained 20% of 500s a
+// retry can fail again (the recovery drill's fifth full run, 2026-11-25);
+// a bound still keeps a permanent error (404, 422) from being retried
+// forever.
+const maxErrorRetries = 5
+
 // check repairs pr when its run on the head commit needs it.
 func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *Stats) error {
 	run, err := r.gh.LatestCheckRun(ctx, pr, CheckName)
@@ -415,10 +423,12 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 		reason = "incomplete"
 	case run.GetOutput().GetTitle() == errorTitle():
 		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
-		if r.retried.Contains(key) {
-			return nil // retried once already; its run says what failed
+		tries, _ := r.retried.Get(key)
+		n, _ := tries.(int)
+		if n >= maxErrorRetries {
+			return nil // retried enough; its run says what failed
 		}
-		r.retried.Add(key, nil)
+		r.retried.Add(key, n+1)
 		reason = "error"
 	default:
 		return nil

@@ -186,10 +186,10 @@ func TestReconcilerRecoversFailedDeliveries(t *testing.T) {
 	}
 }
 
-// TestReconcilerRetriesAnErrorRunOnce: a run that reports an evaluation
-// error is evaluated again by the next pass, once per commit; an error that
-// persists is not retried forever.
-func TestReconcilerRetriesAnErrorRunOnce(t *testing.T) {
+// TestReconcilerRetriesAnErrorRun: a run that reports an evaluation error
+// is evaluated again by the next passes, up to maxErrorRetries per commit;
+// an error that persists is not retried forever.
+func TestReconcilerRetriesAnErrorRun(t *testing.T) {
 	h := newHarness(t)
 	s, _ := h.repo(nil)
 	// GraphQL's limit runs out: reading the policy fails, and the run says
@@ -199,7 +199,11 @@ func TestReconcilerRetriesAnErrorRunOnce(t *testing.T) {
 	if title := h.run(head).GetOutput().GetTitle(); title != errorTitle() {
 		t.Fatalf("run title %q; the test needs an evaluation error", title)
 	}
-	for pass, want := range []int{1, 0, 0} {
+	wants := make([]int, maxErrorRetries+2)
+	for i := range maxErrorRetries {
+		wants[i] = 1
+	}
+	for pass, want := range wants {
 		st := h.reconcile()
 		if st.Repairs != want || st.ByReason["error"] != want {
 			t.Errorf("pass %d: %+v; want %d error repairs", pass+1, st, want)
