@@ -323,14 +323,5 @@ func (r *DrillReport) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "peak memory of the second server: %s\n", r.PeakMemory)
-	if len(r.Problems) == 0 {
-		fmt.Fprintf(&b, "result: PASS in %.0f s\n", r.Seconds)
-	} else {
-		fmt.Fprintf(&b, "result: FAIL in %.0f s\n", r.Seconds)
-		for _, p := range r.Problems {
-			fmt.Fprintf(&b, "  - %s\n", p)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeResult(w, &b, r.Problems, r.Seconds)
 }

@@ -129,16 +129,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "\npeak memory: %s\n", r.PeakMemory)
-	if len(r.Problems) == 0 {
-		fmt.Fprintf(&b, "result: PASS in %.0f s\n", r.Seconds)
-	} else {
-		fmt.Fprintf(&b, "result: FAIL in %.0f s\n", r.Seconds)
-		for _, p := range r.Problems {
-			fmt.Fprintf(&b, "  - %s\n", p)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeResult(w, &b, r.Problems, r.Seconds)
 }
 
 func ratio(a, b int) float64 {
@@ -149,3 +140,18 @@ func ratio(a, b int) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// writeResult ends a text report, the load test's and the drill's alike,
+// with its verdict and problems, and writes it out.
+func writeResult(w io.Writer, b *strings.Builder, problems []string, seconds float64) error {
+	if len(problems) == 0 {
+		fmt.Fprintf(b, "result: PASS in %.0f s\n", seconds)
+	} else {
+		fmt.Fprintf(b, "result: FAIL in %.0f s\n", seconds)
+		for _, p := range problems {
+			fmt.Fprintf(b, "  - %s\n", p)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
