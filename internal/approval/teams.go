@@ -63,21 +63,6 @@ func RequiredTeams(pol *policy.Policy, owners *codeowners.File, org string, chan
 	return append(teams, extra...), extra
 }
 
-// RequirementInputs returns the globs of the files a requirement's
-// automatic checks read, in order and without duplicates: what a sign-off
-// of the requirement attests and what its approving teams guard.
-func RequirementInputs(r policy.Requirement) []string {
-	var globs []string
-	for _, c := range r.Checks {
-		for _, g := range c.Checker.Inputs() {
-			if !slices.Contains(globs, g) {
-				globs = append(globs, g)
-			}
-		}
-	}
-	return globs
-}
-
 // Guards returns the function Input.Guards expects: team guards path when
 // owners names the team as an owner of path, or when path matches the
 // inputs of a requirement that needs the team's approval. A push that
@@ -89,7 +74,7 @@ func RequirementInputs(r policy.Requirement) []string {
 func Guards(pol *policy.Policy, owners *codeowners.File, org string) func(team, path string) bool {
 	globs := map[string][]string{} // lower-cased team → requirement inputs
 	for _, r := range pol.Requirements {
-		inputs := RequirementInputs(r)
+		inputs := r.Inputs()
 		for _, t := range r.Approvals {
 			t = strings.ToLower(t)
 			globs[t] = append(globs[t], inputs...)

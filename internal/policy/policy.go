@@ -6,6 +6,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,6 +89,32 @@ func (p *Policy) Requirement(id string) *Requirement {
 		}
 	}
 	return nil
+}
+
+// Inputs returns the globs of the files the requirement's automatic checks
+// read, in check order and without duplicates: what a sign-off of the
+// requirement attests and what its approving teams guard.
+func (r Requirement) Inputs() []string {
+	var globs []string
+	for _, c := range r.Checks {
+		for _, g := range c.Checker.Inputs() {
+			if !slices.Contains(globs, g) {
+				globs = append(globs, g)
+			}
+		}
+	}
+	return globs
+}
+
+// Inputs is the union of every requirement's inputs, sorted: the files an
+// evaluation reads, so that the App fetches those blobs and no others.
+func (p *Policy) Inputs() []string {
+	var in []string
+	for _, r := range p.Requirements {
+		in = append(in, r.Inputs()...)
+	}
+	slices.Sort(in)
+	return slices.Compact(in)
 }
 
 // Teams lists every team the policy names (approvals and sign-offs),

@@ -146,7 +146,7 @@ func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *rep
 		out, err := report.NotLaunchCheckRun(decision.Reason, *opts)
 		return out, "not a launch PR: " + decision.Reason, err
 	}
-	fsys, err := e.gh.HeadTree(ctx, pr, checkInputs(pol))
+	fsys, err := e.gh.HeadTree(ctx, pr, pol.Inputs())
 	if err != nil {
 		return out, "reading the head tree", err
 	}
@@ -159,19 +159,6 @@ func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *rep
 	out, err = report.CheckRun(rep, *opts)
 	hs.decorate(&out)
 	return out, "launch PR: " + decision.Reason, err
-}
-
-// checkInputs is the union of the files the policy's checks read, so that
-// the head tree fetches those blobs and no others.
-func checkInputs(p *policy.Policy) []string {
-	var in []string
-	for _, r := range p.Requirements {
-		for _, c := range r.Checks {
-			in = append(in, c.Checker.Inputs()...)
-		}
-	}
-	slices.Sort(in)
-	return slices.Compact(in)
 }
 
 // pullURL is where a run sends people when there is no checklist comment

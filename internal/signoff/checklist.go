@@ -24,7 +24,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/report"
 )
@@ -65,7 +64,7 @@ type Item struct {
 func Items(pol *policy.Policy) []Item {
 	var items []Item
 	for _, r := range pol.Requirements {
-		globs := approval.RequirementInputs(r)
+		globs := r.Inputs()
 		for _, s := range r.Signoffs {
 			items = append(items, Item{
 				ID: s.ID, Requirement: r.ID, Title: r.Title, Text: s.Text, Team: s.Team, Globs: globs,
