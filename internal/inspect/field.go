@@ -13,6 +13,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // Field (kind "field") asserts something about a field of YAML or JSON
@@ -141,10 +143,10 @@ func (c *Field) checkFile(name string, data []byte, expr *fieldExpr) (findings [
 			break
 		}
 		if err != nil {
-			findings = append(findings, Finding{Path: name, Line: yamlSyntaxLine(err), Message: c.explain(fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err))})
+			findings = append(findings, Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: c.explain(fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err))})
 			break
 		}
-		root := fieldResolve(&doc)
+		root := yamlnode.Resolve(&doc)
 		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 			continue // an empty document, such as the one after a trailing "---"
 		}
@@ -168,66 +170,6 @@ func (c *Field) explain(problem string) string {
 		return problem
 	}
 	return problem + "; " + c.Message
-}
-
-var yamlSyntaxLinePattern = regexp.MustCompile(`\bline (\d+)\b`)
-
-// yamlSyntaxLine extracts the line yaml.v3 puts in its error text ("yaml:
-// line 3: ..."); it has no structured position for syntax errors. 0 when
-// the error names no line. yaml.v3 (v3.0.1, and go.yaml.in/yaml/v3 v3.0.5)
-// numbers parser errors, unlike scanner errors, by the 0-based line of
-// their context, so those point one line above the construct; the error
-// text itself says what is wrong.
-func yamlSyntaxLine(err error) int {
-	m := yamlSyntaxLinePattern.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
-
-// fieldResolve follows aliases and unwraps documents, so that the rest of
-// the evaluation sees only mappings, sequences and scalars.
-func fieldResolve(n *yaml.Node) *yaml.Node {
-	for {
-		switch {
-		case n.Kind == yaml.AliasNode && n.Alias != nil:
-			n = n.Alias
-		case n.Kind == yaml.DocumentNode && len(n.Content) == 1:
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-}
-
-// fieldLookup finds key in a mapping. Explicit keys win over keys merged
-// in with "<<", as in YAML's merge-key semantics.
-func fieldLookup(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := fieldResolve(m.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
-			return m.Content[i+1]
-		}
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].ShortTag() != "!!merge" {
-			continue
-		}
-		src := fieldResolve(m.Content[i+1])
-		sources := []*yaml.Node{src}
-		if src.Kind == yaml.SequenceNode {
-			sources = src.Content
-		}
-		for _, s := range sources {
-			if s = fieldResolve(s); s.Kind == yaml.MappingNode {
-				if v := fieldLookup(s, key); v != nil {
-					return v
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // fieldExpr is a parsed assertion.
@@ -564,7 +506,7 @@ func (e *fieldExpr) evaluate(root *yaml.Node) []fieldProblem {
 	visited := 0
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
-		n = fieldResolve(n)
+		n = yamlnode.Resolve(n)
 		if visited++; visited > fieldMaxValues {
 			if visited == fieldMaxValues+1 {
 				problems = append(problems, fieldProblem{root.Line, fmt.Sprintf("%s reaches more than %d values; narrow the path", fieldPathString(e.path), fieldMaxValues)})
@@ -590,7 +532,7 @@ func (e *fieldExpr) evaluate(root *yaml.Node) []fieldProblem {
 				fail("%s is %s, not a mapping with key %q", here, fieldDescribe(n), st.key)
 				return
 			}
-			v := fieldLookup(n, st.key)
+			v := yamlnode.Lookup(n, st.key)
 			if v == nil {
 				fail("%s has no key %q", here, st.key)
 				return

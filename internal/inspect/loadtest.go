@@ -17,6 +17,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // LoadTest (kind "loadtest") checks that a load test exists and that the
@@ -842,7 +844,7 @@ func (ci *loadTestCI) commands() []ciCommand {
 		if ok, _ := doublestar.Match(".github/workflows/*", name); ok {
 			wf, err := githubWorkflowCommands(name, data)
 			if err != nil {
-				ci.problems = append(ci.problems, Finding{Path: name, Line: yamlSyntaxLine(err), Message: fmt.Sprintf("cannot tell whether this workflow runs the load test: it does not parse: %v", err)})
+				ci.problems = append(ci.problems, Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("cannot tell whether this workflow runs the load test: it does not parse: %v", err)})
 				continue
 			}
 			cmds = append(cmds, wf...)
@@ -911,21 +913,21 @@ func githubWorkflowCommands(file string, data []byte) ([]ciCommand, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	root := fieldResolve(&doc)
+	root := yamlnode.Resolve(&doc)
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: a workflow must be a mapping", root.Line)
 	}
 	get := func(n *yaml.Node, keys ...string) *yaml.Node {
 		for _, k := range keys {
-			if n == nil || fieldResolve(n).Kind != yaml.MappingNode {
+			if n == nil || yamlnode.Resolve(n).Kind != yaml.MappingNode {
 				return nil
 			}
-			n = fieldLookup(fieldResolve(n), k)
+			n = yamlnode.Lookup(yamlnode.Resolve(n), k)
 		}
 		if n == nil {
 			return nil
 		}
-		return fieldResolve(n)
+		return yamlnode.Resolve(n)
 	}
 	scalar := func(n *yaml.Node) string {
 		if n != nil && n.Kind == yaml.ScalarNode {
@@ -940,7 +942,7 @@ func githubWorkflowCommands(file string, data []byte) ([]ciCommand, error) {
 		return nil, nil
 	}
 	for i := 1; i < len(jobs.Content); i += 2 {
-		job := fieldResolve(jobs.Content[i])
+		job := yamlnode.Resolve(jobs.Content[i])
 		jobDir := scalar(get(job, "defaults", "run", "working-directory"))
 		if jobDir == "" {
 			jobDir = topDir
@@ -950,7 +952,7 @@ func githubWorkflowCommands(file string, data []byte) ([]ciCommand, error) {
 			continue
 		}
 		for _, step := range steps.Content {
-			step = fieldResolve(step)
+			step = yamlnode.Resolve(step)
 			dir := scalar(get(step, "working-directory"))
 			if dir == "" {
 				dir = jobDir
@@ -964,7 +966,7 @@ func githubWorkflowCommands(file string, data []byte) ([]ciCommand, error) {
 			}
 			if with := get(step, "with"); with != nil && with.Kind == yaml.MappingNode {
 				for j := 1; j < len(with.Content); j += 2 {
-					if v := fieldResolve(with.Content[j]); v.Kind == yaml.ScalarNode {
+					if v := yamlnode.Resolve(with.Content[j]); v.Kind == yaml.ScalarNode {
 						out = append(out, ciTextCommands(file, v.Line, v.Value, "")...)
 					}
 				}
@@ -1236,7 +1238,7 @@ func (ci *loadTestCI) runner(kind, file string) *taskRunner {
 		tr = parseRecipes(file, data, kind == "make")
 	}
 	if err != nil {
-		ci.problems = append(ci.problems, Finding{Path: file, Line: yamlSyntaxLine(err), Message: fmt.Sprintf("cannot tell whether this Taskfile runs the load test: it does not parse: %v", err)})
+		ci.problems = append(ci.problems, Finding{Path: file, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("cannot tell whether this Taskfile runs the load test: it does not parse: %v", err)})
 		return nil
 	}
 	ci.runners[file] = tr
@@ -1402,19 +1404,19 @@ func parseTaskfile(file string, data []byte) (*taskRunner, error) {
 		return nil, err
 	}
 	tr := &taskRunner{targets: map[string]*taskTarget{}, first: "default"}
-	if len(doc.Content) == 0 || fieldResolve(&doc).Kind != yaml.MappingNode {
+	if len(doc.Content) == 0 || yamlnode.Resolve(&doc).Kind != yaml.MappingNode {
 		return tr, nil
 	}
-	tasks := fieldLookup(fieldResolve(&doc), "tasks")
-	if tasks == nil || fieldResolve(tasks).Kind != yaml.MappingNode {
+	tasks := yamlnode.Lookup(yamlnode.Resolve(&doc), "tasks")
+	if tasks == nil || yamlnode.Resolve(tasks).Kind != yaml.MappingNode {
 		return tr, nil
 	}
-	tasks = fieldResolve(tasks)
+	tasks = yamlnode.Resolve(tasks)
 	for i := 0; i+1 < len(tasks.Content); i += 2 {
 		t := &taskTarget{}
 		tr.targets[tasks.Content[i].Value] = t
 		dir := path.Dir(file)
-		v := fieldResolve(tasks.Content[i+1])
+		v := yamlnode.Resolve(tasks.Content[i+1])
 		var cmds, deps []*yaml.Node
 		switch v.Kind {
 		case yaml.ScalarNode:
@@ -1422,25 +1424,25 @@ func parseTaskfile(file string, data []byte) (*taskRunner, error) {
 		case yaml.SequenceNode:
 			cmds = v.Content
 		case yaml.MappingNode:
-			if d := fieldLookup(v, "dir"); d != nil {
-				dir = path.Join(dir, fieldResolve(d).Value)
+			if d := yamlnode.Lookup(v, "dir"); d != nil {
+				dir = path.Join(dir, yamlnode.Resolve(d).Value)
 			}
-			if c := fieldLookup(v, "cmds"); c != nil && fieldResolve(c).Kind == yaml.SequenceNode {
-				cmds = fieldResolve(c).Content
+			if c := yamlnode.Lookup(v, "cmds"); c != nil && yamlnode.Resolve(c).Kind == yaml.SequenceNode {
+				cmds = yamlnode.Resolve(c).Content
 			}
-			if d := fieldLookup(v, "deps"); d != nil && fieldResolve(d).Kind == yaml.SequenceNode {
-				deps = fieldResolve(d).Content
+			if d := yamlnode.Lookup(v, "deps"); d != nil && yamlnode.Resolve(d).Kind == yaml.SequenceNode {
+				deps = yamlnode.Resolve(d).Content
 			}
 		}
 		for _, c := range cmds {
-			c = fieldResolve(c)
+			c = yamlnode.Resolve(c)
 			if c.Kind == yaml.MappingNode {
-				if task := fieldLookup(c, "task"); task != nil {
+				if task := yamlnode.Lookup(c, "task"); task != nil {
 					deps = append(deps, task)
 					continue
 				}
-				if cmd := fieldLookup(c, "cmd"); cmd != nil {
-					c = fieldResolve(cmd)
+				if cmd := yamlnode.Lookup(c, "cmd"); cmd != nil {
+					c = yamlnode.Resolve(cmd)
 				}
 			}
 			if c.Kind == yaml.ScalarNode {
@@ -1448,10 +1450,10 @@ func parseTaskfile(file string, data []byte) (*taskRunner, error) {
 			}
 		}
 		for _, d := range deps {
-			d = fieldResolve(d)
+			d = yamlnode.Resolve(d)
 			if d.Kind == yaml.MappingNode {
-				if task := fieldLookup(d, "task"); task != nil {
-					d = fieldResolve(task)
+				if task := yamlnode.Lookup(d, "task"); task != nil {
+					d = yamlnode.Resolve(task)
 				}
 			}
 			if d.Kind == yaml.ScalarNode {

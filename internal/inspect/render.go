@@ -18,6 +18,8 @@ import (
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // RenderedEnv is one required environment as it would be deployed.
@@ -330,7 +332,7 @@ func (rd *renderer) buildError(kfile, dir string, err error) Finding {
 			continue // generator inputs (.env, .properties) need not be YAML
 		}
 		if _, perr := parseYAMLDocs(data); perr != nil {
-			return Finding{Path: f, Line: yamlSyntaxLine(perr), Message: fmt.Sprintf(
+			return Finding{Path: f, Line: yamlnode.SyntaxLine(perr), Message: fmt.Sprintf(
 				"kustomize build %s failed: %s does not parse as YAML: %v", dir, f, perr)}
 		}
 	}
@@ -397,7 +399,7 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 	// that the screen sees exactly what kustomize will load.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return []Finding{{Path: kfile, Line: yamlSyntaxLine(err), Message: fmt.Sprintf(
+		return []Finding{{Path: kfile, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
 			"kustomization does not parse as YAML: %v", err)}}
 	}
 	var k types.Kustomization
@@ -596,7 +598,7 @@ func (rd *renderer) manifests(env Environment, dir string, files []string) Rende
 		}
 		docs, err := parseYAMLDocs(data)
 		if err != nil {
-			out.Errors = append(out.Errors, Finding{Path: f, Line: yamlSyntaxLine(err), Message: fmt.Sprintf(
+			out.Errors = append(out.Errors, Finding{Path: f, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
 				"manifest of environment %s does not parse as YAML: %v", env.Name, err)})
 			continue
 		}
@@ -924,7 +926,7 @@ func (rd *renderer) decodeYAMLFile(name string, v any) *Finding {
 		return &Finding{Path: name, Message: fmt.Sprintf("cannot read: %v", err)}
 	}
 	if err := yaml.Unmarshal(data, v); err != nil {
-		return &Finding{Path: name, Line: yamlSyntaxLine(err), Message: fmt.Sprintf("does not parse as YAML: %v", err)}
+		return &Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("does not parse as YAML: %v", err)}
 	}
 	return nil
 }

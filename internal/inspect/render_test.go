@@ -278,7 +278,7 @@ func TestRenderedFailures(t *testing.T) {
 		{"base resource does not parse", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\nmetadata:\n  name: [web\n"}),
 			// yaml.v3 numbers this parser error by its context, a line above
-			// the bad flow sequence (see yamlSyntaxLine).
+			// the bad flow sequence (see yamlnode.SyntaxLine).
 			"deploy/base/web.yaml", 2, "does not parse as YAML"},
 		{"base resource is binary", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\x00"}),
