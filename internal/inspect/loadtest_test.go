@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -456,25 +455,6 @@ func TestLoadTestInputs(t *testing.T) {
 	} {
 		if got := matchesAnyGlob(tc.inputs, tc.file); got != tc.want {
 			t.Errorf("Inputs match %s = %v, want %v", tc.file, got, tc.want)
-		}
-	}
-}
-
-func TestLtWords(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want []string
-	}{
-		{"- run: make loadtest", []string{"-", "run:", "make", "loadtest"}},
-		{"sh 'cd perf && k6 run a.js'", []string{"sh", ";", "cd", "perf", ";", "k6", "run", "a.js"}},
-		{`go test -run '^(TestA|TestB)$' ./...`, []string{"go", "test", "-run", "^(TestA|TestB)$", "./..."}},
-		{"k6 run --out=json=\"out.json\" a.js # the smoke test", []string{"k6", "run", "--out=json=out.json", "a.js"}},
-		{"$(MAKE) -C ${DIR} load 2>&1 | tee log", []string{"$(MAKE)", "-C", "${DIR}", "load", "2", ";", "1", ";", "tee", "log"}},
-		{"k6 run - <loadtest/a.js", []string{"k6", "run", "-", "loadtest/a.js"}},
-		{"curl http://x/#frag", []string{"curl", "http://x/#frag"}},
-	} {
-		if got := ltWords(tc.line); !slices.Equal(got, tc.want) {
-			t.Errorf("ltWords(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }
