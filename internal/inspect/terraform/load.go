@@ -224,6 +224,10 @@ func (r *reader) hclDiag(p string, line int, what string, diags hcl.Diagnostics)
 		if d.Detail != "" {
 			msg += ": " + d.Detail
 		}
+		if d.Subject != nil && d.Subject.Start.Byte >= len(r.sources[d.Subject.Filename]) {
+			// HCL reports an unclosed bracket where the file ends.
+			msg += " (the parser reached the end of the file: look above for an unclosed bracket, brace or parenthesis)"
+		}
 		r.diag(at, atLine, msg)
 		return
 	}
