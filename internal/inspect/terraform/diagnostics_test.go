@@ -74,8 +74,8 @@ resource "aws_ecs_service" "api" {
   desired_count = var.tasks
 }
 `, "tf/prod.tfvars": "other = 1\n"},
-			src:     Source{Dir: "tf", VarFiles: []string{"tf/prod.tfvars"}},
-			path:    "tf/main.tf", line: 1,
+			src:  Source{Dir: "tf", VarFiles: []string{"tf/prod.tfvars"}},
+			path: "tf/main.tf", line: 1,
 			message: []string{"var.tasks", "no value in this environment and no default"},
 		},
 		{
@@ -156,8 +156,8 @@ resource "aws_lb_target_group" "api" {
 				"main.tf":     "variable \"tasks\" {}\nresource \"aws_ecs_service\" \"api\" {\n  desired_count = var.tasks\n}\n",
 				"prod.tfvars": "# prod\ntasks = [\n",
 			},
-			src:     Source{Dir: ".", VarFiles: []string{"prod.tfvars"}},
-			path:    "prod.tfvars", line: 3,
+			src:  Source{Dir: ".", VarFiles: []string{"prod.tfvars"}},
+			path: "prod.tfvars", line: 3,
 			message: []string{"cannot parse prod.tfvars", "end of the file", "unclosed bracket"},
 		},
 		{
@@ -210,6 +210,16 @@ resource "aws_lb_target_group" "api" {
 			},
 			path: "a/b/main.tf", line: 1,
 			message: []string{"module.a.module.b.module.a", "a module cycle"},
+		},
+		{
+			name: "nested counts past the instance budget",
+			files: map[string]string{
+				"main.tf":     "module \"a\" {\n  source = \"./a\"\n  count  = 200\n}\n",
+				"a/main.tf":   "module \"b\" {\n  source = \"./b\"\n  count  = 200\n}\n",
+				"a/b/main.tf": "resource \"aws_ecs_service\" \"api\" {\n  desired_count = 2\n}\n",
+			},
+			path: "a/main.tf", line: 3,
+			message: []string{"more than 20000 module and resource instances"},
 		},
 		{
 			name: "for_each over a list",

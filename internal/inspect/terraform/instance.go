@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"path"
@@ -18,6 +19,10 @@ const maxModuleDepth = 10
 // maxInstances bounds the instances of one count or for_each, so that a
 // count of a billion is a Diagnostic rather than a billion workloads.
 const maxInstances = 1000
+
+// maxExpanded bounds the module and resource instances of one Read: nested
+// module calls with count multiply.
+const maxExpanded = 20000
 
 // instance is one instance of a module: the root module, or a module call
 // (one per count index or for_each key). Values are evaluated per instance,
@@ -192,12 +197,35 @@ func (in *instance) calledFrom(dir string) bool {
 	return false
 }
 
-// repetitions evaluates count or for_each of a resource or module call in
-// in: no instance for count = 0, one per index or key otherwise. False when
-// they cannot be evaluated (a Diagnostic is recorded).
+// repetitions are the instances of a resource or module call in in, within
+// the budget of maxExpanded. False when they cannot be evaluated or exceed
+// the budget (a Diagnostic is recorded).
+func (r *reader) repetitions(in *instance, count, forEach *hcl.Attribute, what string) ([]repetition, bool) {
+	if r.expanded > maxExpanded {
+		return nil, false
+	}
+	reps, ok := r.instanceKeys(in, count, forEach, what)
+	if !ok {
+		return nil, false
+	}
+	r.expanded += len(reps)
+	if r.expanded > maxExpanded {
+		at := in.mod.dir
+		line := 0
+		if a := cmp.Or(count, forEach); a != nil {
+			at, line = a.Range.Filename, a.Range.Start.Line
+		}
+		r.diag(at, line, fmt.Sprintf("%s: this environment expands to more than %d module and resource instances; launchgate stops reading there", joinAddr(in.addr, what), maxExpanded))
+		return nil, false
+	}
+	return reps, true
+}
+
+// instanceKeys evaluates count or for_each: no instance for count = 0, one
+// per index or key otherwise.
 // https://developer.hashicorp.com/terraform/language/meta-arguments/count
 // https://developer.hashicorp.com/terraform/language/meta-arguments/for_each
-func (r *reader) repetitions(in *instance, count, forEach *hcl.Attribute, what string) ([]repetition, bool) {
+func (r *reader) instanceKeys(in *instance, count, forEach *hcl.Attribute, what string) ([]repetition, bool) {
 	switch {
 	case count != nil:
 		v, ok := r.eval(in, repetition{}, count.Expr, "count of "+joinAddr(in.addr, what))

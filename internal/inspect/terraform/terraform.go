@@ -171,8 +171,10 @@ type reader struct {
 	// sources holds the bytes of every parsed file, to quote expressions.
 	sources   map[string][]byte
 	instances []*instance
-	funcs     map[string]function.Function
-	env       Env
+	// expanded counts module and resource instances, see maxExpanded.
+	expanded int
+	funcs    map[string]function.Function
+	env      Env
 }
 
 func newReader(fsys fs.FS, rootDir string) *reader {
