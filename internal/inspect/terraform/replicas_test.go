@@ -63,6 +63,8 @@ resource "aws_ecs_service" "web" {
 		path      string
 		line      int
 		fromParts []string
+		// others are the replicas of other workloads, which must not change.
+		others map[string]int
 	}{
 		{
 			name:     "ECS desired_count literal",
@@ -225,6 +227,66 @@ resource "aws_appautoscaling_target" "api" {
 			fromParts: []string{"default is 1"},
 		},
 		{
+			name: "horizontal pod autoscaler by reference overrides spec.replicas",
+			files: map[string]string{"main.tf": `resource "kubernetes_deployment_v1" "api" {
+  metadata {
+    name = "api"
+  }
+  spec {
+    replicas = 3
+  }
+}
+resource "kubernetes_horizontal_pod_autoscaler_v2" "api" {
+  spec {
+    min_replicas = 1
+    max_replicas = 10
+    scale_target_ref {
+      kind = "Deployment"
+      name = kubernetes_deployment_v1.api.metadata[0].name
+    }
+  }
+}
+`},
+			src:      Source{Dir: "."},
+			addr:     "kubernetes_deployment_v1.api",
+			replicas: 1, path: "main.tf", line: 11,
+			fromParts: []string{"kubernetes_horizontal_pod_autoscaler_v2.api scales it from spec.min_replicas"},
+		},
+		{
+			name: "horizontal pod autoscaler by name, min_replicas defaulting to 1",
+			files: map[string]string{"main.tf": `resource "kubernetes_stateful_set_v1" "db" {
+  metadata {
+    name = "db"
+  }
+  spec {
+    replicas = 3
+  }
+}
+resource "kubernetes_deployment_v1" "db" {
+  metadata {
+    name = "db"
+  }
+  spec {
+    replicas = 4
+  }
+}
+resource "kubernetes_horizontal_pod_autoscaler" "db" {
+  spec {
+    max_replicas = 10
+    scale_target_ref {
+      kind = "StatefulSet"
+      name = "db"
+    }
+  }
+}
+`},
+			src:      Source{Dir: "."},
+			addr:     "kubernetes_stateful_set_v1.db",
+			replicas: 1, path: "main.tf", line: 17,
+			fromParts: []string{"spec.min_replicas is not set, and its default is 1"},
+			others:    map[string]int{"kubernetes_deployment_v1.db": 4},
+		},
+		{
 			name: "count.index is in scope for each instance",
 			files: map[string]string{"main.tf": `resource "aws_ecs_service" "api" {
   count         = 2
@@ -288,6 +350,11 @@ resource "aws_appautoscaling_target" "api" {
 			for _, part := range tt.fromParts {
 				if !strings.Contains(w.ReplicasFrom, part) {
 					t.Errorf("ReplicasFrom %q lacks %q", w.ReplicasFrom, part)
+				}
+			}
+			for addr, want := range tt.others {
+				if got := workload(t, env, addr); got.Replicas != want {
+					t.Errorf("%s has %d replicas (%s), want %d", addr, got.Replicas, got.ReplicasFrom, want)
 				}
 			}
 		})

@@ -2,10 +2,8 @@ package terraform
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // kubernetesWorkloadTypes are the Kubernetes provider resources that run
@@ -17,23 +15,23 @@ var kubernetesWorkloadTypes = map[string]bool{
 	"kubernetes_stateful_set": true, "kubernetes_stateful_set_v1": true,
 }
 
-// ecsService is an aws_ecs_service instance while autoscaling targets are
-// matched to it.
-type ecsService struct {
+// scalable is an ECS service or Kubernetes workload instance, which an
+// autoscaler may target, while autoscalers are matched to it.
+type scalable struct {
 	w   Workload
 	ref resourceRef
 	rep repetition
-	// scaled is set once an autoscaling target has set Replicas.
+	// scaled is set once an autoscaler has set Replicas.
 	scaled bool
-	// name is the evaluated name attribute, read only when an autoscaling
-	// target names its service by a literal resource_id.
+	// name is the evaluated name, read only when an autoscaler names its
+	// target by a literal.
 	name     string
 	nameRead bool
 }
 
 // collect reads the workloads and alarms of every module instance.
 func (r *reader) collect() {
-	var services []*ecsService
+	var scalables []*scalable
 	for _, in := range r.instances {
 		for _, res := range in.mod.resources {
 			if !(res.typ == "aws_ecs_service" || res.typ == "aws_autoscaling_group" ||
@@ -47,19 +45,19 @@ func (r *reader) collect() {
 			for _, rep := range reps {
 				switch {
 				case res.typ == "aws_ecs_service":
-					services = append(services, r.ecsService(in, res, rep))
+					scalables = append(scalables, r.ecsService(in, res, rep))
 				case res.typ == "aws_autoscaling_group":
 					r.env.Workloads = append(r.env.Workloads, r.autoscalingGroup(in, res, rep))
 				case kubernetesWorkloadTypes[res.typ]:
-					r.env.Workloads = append(r.env.Workloads, r.kubernetesWorkload(in, res, rep))
+					scalables = append(scalables, r.kubernetesWorkload(in, res, rep))
 				default:
 					r.env.Alarms = append(r.env.Alarms, r.alarm(in, res, rep))
 				}
 			}
 		}
 	}
-	r.applyAppAutoscaling(services)
-	for _, s := range services {
+	r.applyAutoscaling(scalables)
+	for _, s := range scalables {
 		r.env.Workloads = append(r.env.Workloads, s.w)
 	}
 }
@@ -102,8 +100,8 @@ func (r *reader) replicas(w *Workload, in *instance, rep repetition, a *hcl.Attr
 // instance of its cluster, a number that depends on the cluster's capacity
 // when Terraform runs. It counts 0 replicas, so it fails a replicas check
 // rather than passing on a guess, with ReplicasFrom saying why.
-func (r *reader) ecsService(in *instance, res *resource, rep repetition) *ecsService {
-	s := &ecsService{w: newWorkload(in, res, rep), ref: resourceRef{in, res}, rep: rep}
+func (r *reader) ecsService(in *instance, res *resource, rep repetition) *scalable {
+	s := &scalable{w: newWorkload(in, res, rep), ref: resourceRef{in, res}, rep: rep}
 	attrs := attributes(res.block.Body, "desired_count", "scheduling_strategy", "task_definition")
 	switch strategy := attrs["scheduling_strategy"]; {
 	case strategy != nil && !r.replicaStrategy(&s.w, in, rep, strategy):
@@ -124,111 +122,13 @@ func (r *reader) replicaStrategy(w *Workload, in *instance, rep repetition, a *h
 	switch {
 	case !ok:
 		w.setReplicas(0, a.Range.Filename, a.Range.Start.Line, "scheduling_strategy could not be read")
-	case v.val.Type() != cty.String || v.val.IsNull() || v.val.AsString() != "REPLICA":
+	case !isString(v.val, "REPLICA"):
 		w.setReplicas(0, v.path, v.line, v.from()+": this strategy runs one task per container instance of the cluster, "+
 			"a number launchgate cannot read statically; use the REPLICA strategy with a desired_count")
 	default:
 		return true
 	}
 	return false
-}
-
-// applyAppAutoscaling makes an Application Auto Scaling target's
-// min_capacity the effective minimum of the ECS service it scales, as the
-// scaler may bring the service down to it whatever desired_count says:
-// https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/appautoscaling_target
-// When several targets scale one service, the lowest minimum counts.
-func (r *reader) applyAppAutoscaling(services []*ecsService) {
-	for _, in := range r.instances {
-		for _, res := range in.mod.resources {
-			if res.typ != "aws_appautoscaling_target" {
-				continue
-			}
-			reps, ok := r.repetitions(in, res.count, res.forEach, res.addr())
-			if !ok {
-				continue
-			}
-			for _, rep := range reps {
-				r.appAutoscalingTarget(in, res, rep, services)
-			}
-		}
-	}
-}
-
-func (r *reader) appAutoscalingTarget(in *instance, res *resource, rep repetition, services []*ecsService) {
-	addr := in.resourceAddr(res, rep)
-	attrs := attributes(res.block.Body, "service_namespace", "resource_id", "min_capacity")
-	ns, id := attrs["service_namespace"], attrs["resource_id"]
-	if ns == nil || id == nil {
-		return
-	}
-	if v, ok := r.eval(in, rep, ns.Expr, "service_namespace"); !ok || v.val.Type() != cty.String || v.val.IsNull() || v.val.AsString() != "ecs" {
-		return
-	}
-	scaled := r.scaledServices(in, rep, id, services)
-	if len(scaled) == 0 {
-		return
-	}
-	var target Workload
-	target.Address = addr
-	if a := attrs["min_capacity"]; a != nil {
-		r.replicas(&target, in, rep, a, "min_capacity")
-	} else {
-		at := res.block.DefRange
-		target.setReplicas(0, at.Filename, at.Start.Line, "min_capacity is not set")
-	}
-	for _, s := range scaled {
-		if s.scaled && s.w.Replicas <= target.Replicas {
-			continue
-		}
-		s.scaled = true
-		s.w.setReplicas(target.Replicas, target.ReplicasPath, target.ReplicasLine,
-			fmt.Sprintf("%s scales it from min_capacity: %s", addr, target.ReplicasFrom))
-	}
-}
-
-// scaledServices are the ECS services an autoscaling target's resource_id
-// ("service/CLUSTER/SERVICE") names: by reference to the aws_ecs_service
-// resource, or else by its evaluated name.
-func (r *reader) scaledServices(in *instance, rep repetition, id *hcl.Attribute, services []*ecsService) []*ecsService {
-	var scaled []*ecsService
-	if refs := r.refsTo(in, id.Expr, "aws_ecs_service"); len(refs) > 0 {
-		for _, s := range services {
-			for _, ref := range refs {
-				if s.ref == ref {
-					scaled = append(scaled, s)
-				}
-			}
-		}
-		return scaled
-	}
-	v, ok := r.eval(in, rep, id.Expr, "resource_id")
-	if !ok || v.val.Type() != cty.String || v.val.IsNull() {
-		return nil
-	}
-	parts := strings.Split(v.val.AsString(), "/")
-	if len(parts) != 3 || parts[0] != "service" {
-		return nil
-	}
-	for _, s := range services {
-		if r.serviceName(s) == parts[2] {
-			scaled = append(scaled, s)
-		}
-	}
-	return scaled
-}
-
-// serviceName evaluates an ECS service's name once; "" when unknown.
-func (r *reader) serviceName(s *ecsService) string {
-	if !s.nameRead {
-		s.nameRead = true
-		if a := attributes(s.ref.res.block.Body, "name")["name"]; a != nil {
-			if v, ok := r.eval(s.ref.in, s.rep, a.Expr, "name"); ok && v.val.Type() == cty.String && !v.val.IsNull() {
-				s.name = v.val.AsString()
-			}
-		}
-	}
-	return s.name
 }
 
 // autoscalingGroup reads min_size, the fewest instances the group keeps:
@@ -246,18 +146,18 @@ func (r *reader) autoscalingGroup(in *instance, res *resource, rep repetition) W
 
 // kubernetesWorkload reads spec.replicas, which the provider types as a
 // string and defaults to 1.
-func (r *reader) kubernetesWorkload(in *instance, res *resource, rep repetition) Workload {
-	w := newWorkload(in, res, rep)
-	specs := r.blocks(res.block.Body, "spec", w.Address)
+func (r *reader) kubernetesWorkload(in *instance, res *resource, rep repetition) *scalable {
+	s := &scalable{w: newWorkload(in, res, rep), ref: resourceRef{in, res}, rep: rep}
+	specs := r.blocks(res.block.Body, "spec", s.w.Address)
 	var replicas *hcl.Attribute
 	if len(specs) > 0 {
 		replicas = attributes(specs[0].Body, "replicas")["replicas"]
 	}
 	if replicas != nil {
-		r.replicas(&w, in, rep, replicas, "spec.replicas")
+		r.replicas(&s.w, in, rep, replicas, "spec.replicas")
 	} else {
-		w.unsetReplicas(1, "spec.replicas is not set, and the Kubernetes provider's default is 1")
+		s.w.unsetReplicas(1, "spec.replicas is not set, and the Kubernetes provider's default is 1")
 	}
-	w.Health = r.kubernetesHealth(specs, w.Address)
-	return w
+	s.w.Health = r.kubernetesHealth(specs, s.w.Address)
+	return s
 }
