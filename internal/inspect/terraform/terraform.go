@@ -18,11 +18,28 @@
 // and turn every env.Diagnostics entry into a failing finding, every
 // Workload below the policy's minimum into a replicas finding (at
 // ReplicasPath:ReplicasLine, explained by ReplicasFrom), every Workload with
-// a non-empty Health.Missing into a probes finding, and every Alarm with a
-// non-empty Problem into an alerts finding. An environment with no
-// Workloads shows nothing runs there, which the replicas check fails just as
-// it fails an overlay that renders no workload. RemoteModules lists module
-// calls launchgate cannot read; what they declare is not seen.
+// a non-empty Health.Missing into a probes finding (at Path:Line), and
+// every Alarm with a non-empty Problem into an alerts finding. An
+// environment with no Workloads shows nothing runs there, which the
+// replicas check fails just as it fails an overlay that renders no
+// workload; name env.RemoteModules in that finding, since launchgate does
+// not download modules and what they declare is not seen. A remote module
+// alone is not a failure: most are networking or IAM building blocks.
+//
+// # What is read
+//
+// Workloads are aws_ecs_service, aws_autoscaling_group and the Kubernetes
+// provider's kubernetes_deployment(_v1) and kubernetes_stateful_set(_v1),
+// one per instance (count = 0 declares none). Replicas is desired_count
+// (default 0), min_size, or spec.replicas (a number or numeric string,
+// default 1); an aws_appautoscaling_target or a Kubernetes provider
+// horizontal pod autoscaler targeting the workload replaces it with its
+// minimum. A replica count that cannot be read is 0, so it never passes,
+// and the reason is a Diagnostic. Health comes from load balancer target
+// groups and classic ELBs with a health_check block, ECS container
+// healthCheck entries, and Kubernetes readiness_probe and liveness_probe
+// blocks. Alarms are aws_cloudwatch_metric_alarm instances; other
+// monitoring providers' resources are not read.
 //
 // # What is evaluated
 //
