@@ -28,11 +28,37 @@ func (v value) from() string { return strings.Join(v.steps, ", ") }
 // "local.tasks") in explanations and Diagnostics. False when the value
 // cannot be known statically; the reason is recorded as a Diagnostic.
 func (r *reader) eval(in *instance, rep repetition, expr hcl.Expression, lhs string) (value, bool) {
+	return r.evaluate(in, rep, expr, lhs, false)
+}
+
+// evalLenient evaluates expr with whatever cannot be known statically (a
+// resource attribute, a data source, a variable without a value) as an
+// unknown value, and records no Diagnostic: for a container definition
+// whose image comes from an ECR repository but whose healthCheck is
+// literal, the caller decides whether the unknown parts matter.
+func (r *reader) evalLenient(in *instance, rep repetition, expr hcl.Expression, lhs string) cty.Value {
+	r.quiet++
+	defer func() { r.quiet-- }()
+	v, ok := r.evaluate(in, rep, expr, lhs, true)
+	if !ok {
+		return cty.DynamicVal
+	}
+	return v.val
+}
+
+func (r *reader) evaluate(in *instance, rep repetition, expr hcl.Expression, lhs string, lenient bool) (value, bool) {
 	scope := map[string]map[string]cty.Value{"var": {}, "local": {}}
 	modules := map[string]map[string]cty.Value{}
+	vars := map[string]cty.Value{"path": r.pathValue(in)}
 	var referents []value
 	ok := true
-	fail := func(rng hcl.Range, why string) {
+	// unknowable records a reference without a static value: unknown when
+	// lenient, else a Diagnostic that fails the evaluation.
+	unknowable := func(rng hcl.Range, why string, unknown func()) {
+		if lenient {
+			unknown()
+			return
+		}
 		r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf("%s = %s: %s", lhs, r.text(expr.Range()), why))
 		ok = false
 	}
@@ -42,60 +68,64 @@ func (r *reader) eval(in *instance, rep repetition, expr hcl.Expression, lhs str
 		case "var", "local":
 			name, named := traversalName(t, 1)
 			if !named {
-				fail(rng, root+" must be followed by a name")
+				unknowable(rng, root+" must be followed by a name", func() {})
 				continue
 			}
 			var v value
 			var good bool
 			if root == "var" {
-				v, good = r.variable(in, name, rng, lhs)
+				v, good = r.variable(in, name, rng, lhs, lenient)
 			} else {
-				v, good = r.local(in, name, rng, lhs)
+				v, good = r.local(in, name, rng, lhs, lenient)
 			}
-			if !good {
+			switch {
+			case good:
+				scope[root][name] = v.val
+				referents = append(referents, v)
+			case lenient:
+				scope[root][name] = cty.DynamicVal
+			default:
 				ok = false
-				continue
 			}
-			scope[root][name] = v.val
-			referents = append(referents, v)
 		case "module":
 			name, named := traversalName(t, 1)
 			out, hasOut := traversalName(t, 2)
 			if !named || !hasOut {
-				fail(rng, fmt.Sprintf("%s: launchgate reads only module.NAME.OUTPUT of a module without count or for_each", r.text(rng)))
-				continue
-			}
-			v, good := r.output(in, name, out, rng, lhs)
-			if !good {
-				ok = false
+				unknowable(rng, fmt.Sprintf("%s: launchgate reads only module.NAME.OUTPUT of a module without count or for_each", r.text(rng)), func() {})
 				continue
 			}
 			if modules[name] == nil {
 				modules[name] = map[string]cty.Value{}
 			}
-			modules[name][out] = v.val
-			referents = append(referents, v)
+			v, good := r.output(in, name, out, rng, lhs, lenient)
+			switch {
+			case good:
+				modules[name][out] = v.val
+				referents = append(referents, v)
+			case lenient:
+				modules[name][out] = cty.DynamicVal
+			default:
+				ok = false
+			}
 		case "count":
 			if !rep.counted {
-				fail(rng, "count.index is used where there is no count")
+				unknowable(rng, "count.index is used where there is no count", func() { vars["count"] = cty.DynamicVal })
 			}
 		case "each":
 			if !rep.each {
-				fail(rng, "each is used where there is no for_each")
+				unknowable(rng, "each is used where there is no for_each", func() { vars["each"] = cty.DynamicVal })
 			}
 		case "path":
 		default:
-			fail(rng, fmt.Sprintf("depends on %s, %s; set it to a literal or a variable", r.text(rng), unknowable(root)))
+			unknowable(rng, fmt.Sprintf("depends on %s, %s; set it to a literal or a variable", r.text(rng), whyUnknowable(root)),
+				func() { vars[root] = cty.DynamicVal })
 		}
 	}
 	if !ok {
 		return value{}, false
 	}
-	vars := map[string]cty.Value{
-		"var":   cty.ObjectVal(scope["var"]),
-		"local": cty.ObjectVal(scope["local"]),
-		"path":  r.pathValue(in),
-	}
+	vars["var"] = cty.ObjectVal(scope["var"])
+	vars["local"] = cty.ObjectVal(scope["local"])
 	if len(modules) > 0 {
 		objs := map[string]cty.Value{}
 		for name, outs := range modules {
@@ -115,7 +145,7 @@ func (r *reader) eval(in *instance, rep repetition, expr hcl.Expression, lhs str
 		r.hclDiag(at.Filename, at.Start.Line, fmt.Sprintf("%s = %s cannot be evaluated", lhs, r.text(at)), diags)
 		return value{}, false
 	}
-	if !val.IsWhollyKnown() {
+	if !val.IsWhollyKnown() && !lenient {
 		r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s = %s is known only when Terraform runs; set it to a literal or a variable", lhs, r.text(at)))
 		return value{}, false
 	}
@@ -127,8 +157,8 @@ func (r *reader) eval(in *instance, rep repetition, expr hcl.Expression, lhs str
 	return value{val: val, path: at.Filename, line: at.Start.Line, steps: []string{step}}, true
 }
 
-// unknowable says why a reference has no static value.
-func unknowable(root string) string {
+// whyUnknowable says why a reference has no static value.
+func whyUnknowable(root string) string {
 	switch root {
 	case "data":
 		return "a data source, read only when Terraform runs"
@@ -153,8 +183,8 @@ func traversalName(t hcl.Traversal, i int) (string, bool) {
 // variable is the value of var.name in instance in: for the root module
 // from its variable files (the last file setting it wins) or the default;
 // for a called module from the call's argument or the default.
-func (r *reader) variable(in *instance, name string, at hcl.Range, lhs string) (value, bool) {
-	return r.memoized(in.vars, "var."+name, at, lhs, func() (value, bool) {
+func (r *reader) variable(in *instance, name string, at hcl.Range, lhs string, lenient bool) (value, bool) {
+	return r.memoized(in.vars, "var."+name, lenient, at, lhs, func() (value, bool) {
 		decl := in.mod.variables[name]
 		if decl == nil {
 			r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s reads var.%s, which %s does not declare", lhs, name, in.mod.dir))
@@ -167,7 +197,7 @@ func (r *reader) variable(in *instance, name string, at hcl.Range, lhs string) (
 				}
 			}
 		} else if a := in.call.args[name]; a != nil {
-			return r.eval(in.parent, in.rep, a.Expr, in.addr+": "+name)
+			return r.evaluate(in.parent, in.rep, a.Expr, in.addr+": "+name, lenient)
 		}
 		if decl.def != nil {
 			return r.constant(decl.def, "var."+name+" defaults to")
@@ -196,20 +226,20 @@ func (r *reader) constant(a *hcl.Attribute, lhs string) (value, bool) {
 }
 
 // local is the value of local.name in instance in.
-func (r *reader) local(in *instance, name string, at hcl.Range, lhs string) (value, bool) {
-	return r.memoized(in.locals, "local."+name, at, lhs, func() (value, bool) {
+func (r *reader) local(in *instance, name string, at hcl.Range, lhs string, lenient bool) (value, bool) {
+	return r.memoized(in.locals, "local."+name, lenient, at, lhs, func() (value, bool) {
 		a := in.mod.locals[name]
 		if a == nil {
 			r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s reads local.%s, which %s does not define", lhs, name, in.mod.dir))
 			return value{}, false
 		}
-		return r.eval(in, repetition{}, a.Expr, "local."+name)
+		return r.evaluate(in, repetition{}, a.Expr, "local."+name, lenient)
 	})
 }
 
 // output is the value of module.name.out read from instance in; only
 // local modules called without count or for_each have one.
-func (r *reader) output(in *instance, name, out string, at hcl.Range, lhs string) (value, bool) {
+func (r *reader) output(in *instance, name, out string, at hcl.Range, lhs string, lenient bool) (value, bool) {
 	fail := func(why string) (value, bool) {
 		r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s reads module.%s.%s: %s; set it to a literal or a variable", lhs, name, out, why))
 		return value{}, false
@@ -233,14 +263,18 @@ func (r *reader) output(in *instance, name, out string, at hcl.Range, lhs string
 	if o == nil {
 		return fail(child.mod.dir + " has no such output")
 	}
-	return r.memoized(child.outputs, "module."+name+"."+out, at, lhs, func() (value, bool) {
-		return r.eval(child, repetition{}, o.Expr, "output "+out+" of "+child.addr)
+	return r.memoized(child.outputs, "module."+name+"."+out, lenient, at, lhs, func() (value, bool) {
+		return r.evaluate(child, repetition{}, o.Expr, "output "+out+" of "+child.addr, lenient)
 	})
 }
 
-// memoized evaluates a variable, local or output once per instance, and
-// reports a reference back to one being evaluated as a cycle.
-func (r *reader) memoized(cache map[string]*memo, key string, at hcl.Range, lhs string, compute func() (value, bool)) (value, bool) {
+// memoized evaluates a variable, local or output once per instance and
+// mode, and reports a reference back to one being evaluated as a cycle.
+// Lenient results are kept apart: their Diagnostics were not recorded.
+func (r *reader) memoized(cache map[string]*memo, key string, lenient bool, at hcl.Range, lhs string, compute func() (value, bool)) (value, bool) {
+	if lenient {
+		key = "lenient " + key
+	}
 	if m, ok := cache[key]; ok {
 		if m.busy {
 			r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s reads %s, which depends on itself (a cycle)", lhs, key))

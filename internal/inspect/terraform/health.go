@@ -1,14 +1,15 @@
 package terraform
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // targetGroupTypes are the load balancer target group resources (aws_alb_*
@@ -108,7 +109,7 @@ func (r *reader) ecsHealth(in *instance, res *resource, rep repetition, taskDef 
 		}
 	}
 	lb := r.balancerHealth(attrs)
-	container, containerFix := r.containerHealth(in, rep, addr, taskDef)
+	container, containerFix := r.containerHealth(in, rep, addr, taskDef, !lb.covered)
 	h := Health{LoadBalancer: lb.covered, Container: container}
 	if h.LoadBalancer || h.Container {
 		return h
@@ -123,26 +124,29 @@ func (r *reader) ecsHealth(in *instance, res *resource, rep repetition, taskDef 
 }
 
 // containerHealth reports whether an essential container of the service's
-// task definition declares a healthCheck, and else what to add where.
-func (r *reader) containerHealth(in *instance, rep repetition, addr string, taskDef *hcl.Attribute) (bool, string) {
+// task definition declares a healthCheck, and else what to add where. What
+// it cannot read is a Diagnostic only when no load balancer health check
+// covers the service already (report).
+func (r *reader) containerHealth(in *instance, rep repetition, addr string, taskDef *hcl.Attribute, report bool) (bool, string) {
 	fix := "add a healthCheck to an essential container of its task definition"
 	if taskDef == nil {
 		return false, fix
 	}
 	refs := r.refsTo(in, taskDef.Expr, "aws_ecs_task_definition")
 	if len(refs) == 0 {
-		rng := taskDef.Expr.Range()
-		r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
-			"%s: task_definition = %s names no aws_ecs_task_definition resource of the repository, so launchgate cannot read its containers; refer to the resource (e.g. aws_ecs_task_definition.NAME.arn)",
-			addr, r.text(rng)))
+		if report {
+			rng := taskDef.Expr.Range()
+			r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
+				"%s: task_definition = %s names no aws_ecs_task_definition resource of the repository, so launchgate cannot read its containers; refer to the resource (e.g. aws_ecs_task_definition.NAME.arn)",
+				addr, r.text(rng)))
+		}
 		return false, fix
 	}
 	var fixes []string
 	for _, ref := range refs {
-		fix := fmt.Sprintf("add a healthCheck to an essential container in the container_definitions of %s (%s)", ref.addr(), ref.at())
+		fixes = append(fixes, fmt.Sprintf("add a healthCheck to an essential container in the container_definitions of %s (%s)", ref.addr(), ref.at()))
 		defs := attributes(ref.res.block.Body, "container_definitions")["container_definitions"]
 		if defs == nil {
-			fixes = append(fixes, fix)
 			continue
 		}
 		// A task definition keyed like its service (for_each over the same
@@ -151,50 +155,105 @@ func (r *reader) containerHealth(in *instance, rep repetition, addr string, task
 		if ref.in == in && (ref.res.count != nil || ref.res.forEach != nil) {
 			defRep = rep
 		}
-		if r.essentialHealthCheck(ref, defRep, defs) {
+		covered, known := r.essentialHealthCheck(ref, defRep, defs)
+		if covered {
 			return true, ""
 		}
-		fixes = append(fixes, fix)
+		if !known && report {
+			rng := defs.Expr.Range()
+			r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
+				"container_definitions of %s: launchgate cannot tell whether an essential container has a healthCheck, as the containers depend on values known only when Terraform runs; write the container list and its healthCheck in the configuration (jsonencode([...]) or a JSON file)",
+				ref.addr()))
+		}
 	}
 	return false, strings.Join(fixes, ", or ")
 }
 
-// containerDefinition is the part of an ECS container definition that
-// health depends on.
-type containerDefinition struct {
-	Name        string `json:"name"`
-	Essential   *bool  `json:"essential"`
-	HealthCheck *struct {
-		Command []string `json:"command"`
-	} `json:"healthCheck"`
-}
-
-// essentialHealthCheck evaluates container_definitions (a JSON string,
-// usually written with jsonencode, a heredoc, file or templatefile) and
-// reports whether an essential container (essential defaults to true) has
-// a healthCheck with a command.
-func (r *reader) essentialHealthCheck(ref resourceRef, rep repetition, defs *hcl.Attribute) bool {
-	v, ok := r.eval(ref.in, rep, defs.Expr, "container_definitions")
-	if !ok {
-		return false
+// essentialHealthCheck reports whether an essential container (essential
+// defaults to true) of container_definitions has a healthCheck with a
+// command, and whether that is known. container_definitions is a JSON
+// string, written as jsonencode([...]), a heredoc, file() or
+// templatefile(). The argument of jsonencode is read as a structure, so
+// that an image from an ECR repository (known only after apply) leaves the
+// literal healthCheck beside it readable.
+func (r *reader) essentialHealthCheck(ref resourceRef, rep repetition, defs *hcl.Attribute) (covered, known bool) {
+	if call, ok := defs.Expr.(*hclsyntax.FunctionCallExpr); ok && call.Name == "jsonencode" && len(call.Args) == 1 {
+		return containersHealthChecked(r.evalLenient(ref.in, rep, call.Args[0], "container_definitions"))
 	}
-	text, err := convert.Convert(v.val, cty.String)
-	var containers []containerDefinition
+	v := r.evalLenient(ref.in, rep, defs.Expr, "container_definitions")
+	if !v.IsWhollyKnown() {
+		return false, false
+	}
+	text, err := convert.Convert(v, cty.String)
+	var containers cty.Value
 	if err == nil && !text.IsNull() {
-		err = json.Unmarshal([]byte(text.AsString()), &containers)
+		containers, err = decodeJSON(text.AsString())
 	}
 	if err != nil || text.IsNull() {
 		rng := defs.Expr.Range()
 		r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
 			"container_definitions of %s is not a JSON array of container definitions (%v)", ref.addr(), err))
-		return false
+		return false, true
 	}
-	for _, c := range containers {
-		if (c.Essential == nil || *c.Essential) && c.HealthCheck != nil && len(c.HealthCheck.Command) > 0 {
-			return true
+	return containersHealthChecked(containers)
+}
+
+func decodeJSON(text string) (cty.Value, error) {
+	ty, err := ctyjson.ImpliedType([]byte(text))
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return ctyjson.Unmarshal([]byte(text), ty)
+}
+
+// containersHealthChecked looks for an essential container with a
+// healthCheck command in a list of container definitions, some parts of
+// which may be unknown. An essential flag that cannot be read counts as
+// not essential.
+func containersHealthChecked(list cty.Value) (covered, known bool) {
+	ty := list.Type()
+	if !list.IsKnown() || list.IsNull() || !(ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
+		return false, list.IsKnown()
+	}
+	known = true
+	for _, c := range list.AsValueSlice() {
+		if essential, has := field(c, "essential"); has {
+			if !essential.IsKnown() || essential.IsNull() || essential.Type() != cty.Bool || essential.False() {
+				known = known && essential.IsKnown()
+				continue
+			}
+		}
+		check, has := field(c, "healthCheck")
+		if !has {
+			known = known && c.IsKnown()
+			continue
+		}
+		command, has := field(check, "command")
+		if has && command.IsKnown() && !command.IsNull() && command.CanIterateElements() && command.LengthInt() > 0 {
+			return true, true
+		}
+		known = known && check.IsKnown() && (!has || command.IsKnown())
+	}
+	return false, known
+}
+
+// field is an attribute of an object or an element of a string-keyed map;
+// false when v has none or is unknown.
+func field(v cty.Value, name string) (cty.Value, bool) {
+	if !v.IsKnown() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	switch ty := v.Type(); {
+	case ty.IsObjectType():
+		if ty.HasAttribute(name) {
+			return v.GetAttr(name), true
+		}
+	case ty.IsMapType():
+		if key := cty.StringVal(name); v.HasIndex(key).True() {
+			return v.Index(key), true
 		}
 	}
-	return false
+	return cty.NilVal, false
 }
 
 // autoscalingGroupHealth finds a health-checked target group or classic ELB

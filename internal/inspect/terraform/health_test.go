@@ -129,6 +129,42 @@ resource "aws_ecs_service" "api" {
 			want: Health{Container: true},
 		},
 		{
+			name: "container healthCheck beside an image known only after apply",
+			files: map[string]string{"main.tf": service("") + strings.Replace(taskDefinition, "%s", `jsonencode([
+    {
+      name        = "api"
+      image       = "${aws_ecr_repository.api.repository_url}:${var.tag}"
+      healthCheck = { command = ["CMD", "/health"], interval = 10 }
+      logConfiguration = {
+        options = { awslogs-group = aws_cloudwatch_log_group.api.name }
+      }
+    },
+  ])`, 1)},
+			addr: "aws_ecs_service.api",
+			want: Health{Container: true},
+		},
+		{
+			name: "container list known only when Terraform runs",
+			files: map[string]string{"main.tf": service("") + strings.Replace(taskDefinition, "%s",
+				`jsonencode(jsondecode(data.aws_ssm_parameter.containers.value))`, 1)},
+			addr:       "aws_ecs_service.api",
+			want:       Health{},
+			missing:    []string{"aws_ecs_task_definition.api"},
+			diagnostic: "cannot tell whether an essential container has a healthCheck",
+		},
+		{
+			name: "an unreadable container list is no problem when the load balancer checks health",
+			files: map[string]string{"main.tf": service(lbBlock) + strings.Replace(taskDefinition, "%s",
+				`data.aws_ssm_parameter.containers.value`, 1) + `resource "aws_lb_target_group" "api" {
+  health_check {
+    path = "/healthz"
+  }
+}
+`},
+			addr: "aws_ecs_service.api",
+			want: Health{LoadBalancer: true},
+		},
+		{
 			name: "container healthCheck in a heredoc",
 			files: map[string]string{"main.tf": service("") + strings.Replace(taskDefinition, "%s", `<<EOT
 [{"name": "api", "healthCheck": {"command": ["CMD", "/bin/health"]}}]

@@ -190,8 +190,10 @@ type reader struct {
 	instances []*instance
 	// expanded counts module and resource instances, see maxExpanded.
 	expanded int
-	funcs    map[string]function.Function
-	env      Env
+	// quiet, when positive, drops Diagnostics: see evalLenient.
+	quiet int
+	funcs map[string]function.Function
+	env   Env
 }
 
 func newReader(fsys fs.FS, rootDir string) *reader {
@@ -201,6 +203,9 @@ func newReader(fsys fs.FS, rootDir string) *reader {
 }
 
 func (r *reader) diag(p string, line int, msg string) {
+	if r.quiet > 0 {
+		return
+	}
 	r.env.Diagnostics = append(r.env.Diagnostics, Diagnostic{Path: p, Line: line, Message: msg})
 }
 
