@@ -50,7 +50,8 @@ func (r *reader) evaluate(in *instance, rep repetition, expr hcl.Expression, lhs
 	scope := map[string]map[string]cty.Value{"var": {}, "local": {}}
 	modules := map[string]map[string]cty.Value{}
 	vars := map[string]cty.Value{"path": r.pathValue(in)}
-	var referents []value
+	// referents are the variables, locals and outputs read, by name.
+	referents := map[string]value{}
 	ok := true
 	// unknowable records a reference without a static value: unknown when
 	// lenient, else a Diagnostic that fails the evaluation.
@@ -81,7 +82,7 @@ func (r *reader) evaluate(in *instance, rep repetition, expr hcl.Expression, lhs
 			switch {
 			case good:
 				scope[root][name] = v.val
-				referents = append(referents, v)
+				referents[root+"."+name] = v
 			case lenient:
 				scope[root][name] = cty.DynamicVal
 			default:
@@ -101,7 +102,7 @@ func (r *reader) evaluate(in *instance, rep repetition, expr hcl.Expression, lhs
 			switch {
 			case good:
 				modules[name][out] = v.val
-				referents = append(referents, v)
+				referents["module."+name+"."+out] = v
 			case lenient:
 				modules[name][out] = cty.DynamicVal
 			default:
@@ -151,8 +152,9 @@ func (r *reader) evaluate(in *instance, rep repetition, expr hcl.Expression, lhs
 	}
 	step := fmt.Sprintf("%s = %s in %s:%d", lhs, r.text(at), at.Filename, at.Start.Line)
 	if len(referents) == 1 {
-		ref := referents[0]
-		return value{val: val, path: ref.path, line: ref.line, steps: append([]string{step}, ref.steps...)}, true
+		for _, ref := range referents {
+			return value{val: val, path: ref.path, line: ref.line, steps: append([]string{step}, ref.steps...)}, true
+		}
 	}
 	return value{val: val, path: at.Filename, line: at.Start.Line, steps: []string{step}}, true
 }

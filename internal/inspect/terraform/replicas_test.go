@@ -111,6 +111,20 @@ resource "aws_ecs_service" "web" {
 			fromParts: []string{"desired_count = var.tasks in terraform/modules/svc/main.tf:7", "module.web: tasks = 5 in terraform/environments/prod/main.tf:3"},
 		},
 		{
+			name: "module called with for_each passes each.value",
+			files: merge(svcModule, map[string]string{
+				"terraform/main.tf": `module "svc" {
+  source   = "./modules/svc"
+  for_each = { api = 2, worker = 3 }
+  tasks    = each.value
+}
+`,
+			}),
+			src:      Source{Dir: "terraform"},
+			addr:     `module.svc["worker"].aws_ecs_service.web`,
+			replicas: 3, path: "terraform/main.tf", line: 4,
+		},
+		{
 			name: "module argument from a root variable set in tfvars",
 			files: merge(svcModule, map[string]string{
 				"terraform/main.tf": `variable "web_tasks" {}
@@ -152,6 +166,16 @@ resource "aws_ecs_service" "api" {
 			addr:     "aws_ecs_service.api",
 			replicas: 6, path: "main.tf", line: 3,
 			fromParts: []string{"desired_count = local.tasks in main.tf:7", "local.tasks = max("},
+		},
+		{
+			name: "a variable read twice is still where the value is set",
+			files: map[string]string{
+				"main.tf":     "variable \"tasks\" {}\nresource \"aws_ecs_service\" \"api\" {\n  desired_count = var.tasks > 0 ? var.tasks : 2\n}\n",
+				"prod.tfvars": "tasks = 3\n",
+			},
+			src:      Source{Dir: ".", VarFiles: []string{"prod.tfvars"}},
+			addr:     "aws_ecs_service.api",
+			replicas: 3, path: "prod.tfvars", line: 1,
 		},
 		{
 			name: "appautoscaling min_capacity overrides desired_count",

@@ -38,7 +38,9 @@
 // and the reason is a Diagnostic. Health comes from load balancer target
 // groups and classic ELBs with a health_check block, ECS container
 // healthCheck entries, and Kubernetes readiness_probe and liveness_probe
-// blocks. Alarms are aws_cloudwatch_metric_alarm instances; other
+// blocks; the argument of a jsonencode container_definitions is read as a
+// structure, so an image known only after apply does not hide a literal
+// healthCheck. Alarms are aws_cloudwatch_metric_alarm instances; other
 // monitoring providers' resources are not read.
 //
 // # What is evaluated
