@@ -194,7 +194,7 @@ func (r *reader) variable(in *instance, name string, at hcl.Range, lhs string, l
 		}
 		if in.parent == nil {
 			for i := len(in.varFiles) - 1; i >= 0; i-- {
-				if a := in.varFiles[i].attrs[name]; a != nil {
+				if a := in.varFiles[i][name]; a != nil {
 					return r.constant(a, "var."+name+" =")
 				}
 			}

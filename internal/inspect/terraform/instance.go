@@ -36,7 +36,7 @@ type instance struct {
 	call   *moduleCall
 	rep    repetition
 	// varFiles are the root's variable files in increasing precedence.
-	varFiles []*varFile
+	varFiles []hcl.Attributes
 	children map[string][]*instance
 	vars     map[string]*memo
 	locals   map[string]*memo

@@ -31,7 +31,6 @@ type module struct {
 }
 
 type variable struct {
-	name string
 	decl hcl.Range
 	// def is the default attribute, nil when the variable has none.
 	def *hcl.Attribute
@@ -110,16 +109,17 @@ func isOverrideFile(name string) bool {
 	return base == "override" || strings.HasSuffix(base, "_override")
 }
 
-// add records the blocks of one parsed file. HCL reports duplicates of
-// variables, locals and resources as errors only through Terraform itself,
-// so a later duplicate simply shadows an earlier one here.
+// add records the blocks of one parsed file. Terraform rejects a duplicate
+// variable, local or resource, so such a configuration cannot be applied;
+// here a later duplicate shadows an earlier one in lookups, and both
+// resources are still read.
 func (m *module) add(f *hcl.File) {
 	content, _, _ := f.Body.PartialContent(fileSchema)
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "variable":
 			meta, _, _ := b.Body.PartialContent(metaSchema)
-			m.variables[b.Labels[0]] = &variable{name: b.Labels[0], decl: b.DefRange, def: meta.Attributes["default"]}
+			m.variables[b.Labels[0]] = &variable{decl: b.DefRange, def: meta.Attributes["default"]}
 		case "locals":
 			attrs, _ := b.Body.JustAttributes()
 			for name, a := range attrs {
@@ -233,14 +233,9 @@ func (r *reader) hclDiag(p string, line int, what string, diags hcl.Diagnostics)
 	}
 }
 
-// varFile is a parsed .tfvars file: its attributes assign variables.
-type varFile struct {
-	path  string
-	attrs hcl.Attributes
-}
-
-// parseVarFile parses a .tfvars or .tfvars.json file; nil when it cannot.
-func (r *reader) parseVarFile(p string) *varFile {
+// parseVarFile parses a .tfvars or .tfvars.json file into its variable
+// assignments; nil when it cannot.
+func (r *reader) parseVarFile(p string) hcl.Attributes {
 	f := r.parseFile(p)
 	if f == nil {
 		return nil
@@ -250,5 +245,5 @@ func (r *reader) parseVarFile(p string) *varFile {
 		r.hclDiag(p, 0, "cannot read the variable values in "+p, diags)
 		return nil
 	}
-	return &varFile{path: p, attrs: attrs}
+	return attrs
 }
