@@ -155,15 +155,8 @@ func (r *reader) containerHealth(in *instance, rep repetition, addr string, task
 		if ref.in == in && (ref.res.count != nil || ref.res.forEach != nil) {
 			defRep = rep
 		}
-		covered, known := r.essentialHealthCheck(ref, defRep, defs)
-		if covered {
+		if r.essentialHealthCheck(ref, defRep, defs, report) {
 			return true, ""
-		}
-		if !known && report {
-			rng := defs.Expr.Range()
-			r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
-				"container_definitions of %s: launchgate cannot tell whether an essential container has a healthCheck, as the containers depend on values known only when Terraform runs; write the container list and its healthCheck in the configuration (jsonencode([...]) or a JSON file)",
-				ref.addr()))
 		}
 	}
 	return false, strings.Join(fixes, ", or ")
@@ -171,18 +164,33 @@ func (r *reader) containerHealth(in *instance, rep repetition, addr string, task
 
 // essentialHealthCheck reports whether an essential container (essential
 // defaults to true) of container_definitions has a healthCheck with a
-// command, and whether that is known. container_definitions is a JSON
-// string, written as jsonencode([...]), a heredoc, file() or
-// templatefile(). The argument of jsonencode is read as a structure, so
-// that an image from an ECR repository (known only after apply) leaves the
-// literal healthCheck beside it readable.
-func (r *reader) essentialHealthCheck(ref resourceRef, rep repetition, defs *hcl.Attribute) (covered, known bool) {
+// command; report records why it cannot tell as a Diagnostic.
+// container_definitions is a JSON string, written as jsonencode([...]), a
+// heredoc, file() or templatefile(). The argument of jsonencode is read as
+// a structure, so that an image from an ECR repository (known only after
+// apply) leaves the literal healthCheck beside it readable.
+func (r *reader) essentialHealthCheck(ref resourceRef, rep repetition, defs *hcl.Attribute, report bool) bool {
+	rng := defs.Expr.Range()
 	if call, ok := defs.Expr.(*hclsyntax.FunctionCallExpr); ok && call.Name == "jsonencode" && len(call.Args) == 1 {
-		return containersHealthChecked(r.evalLenient(ref.in, rep, call.Args[0], "container_definitions"))
+		covered, known := containersHealthChecked(r.evalLenient(ref.in, rep, call.Args[0], "container_definitions"))
+		if !covered && !known && report {
+			r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
+				"container_definitions of %s: launchgate cannot tell whether an essential container has a healthCheck, as the containers depend on values known only when Terraform runs; write the container list and its healthCheck in the configuration",
+				ref.addr()))
+		}
+		return covered
 	}
-	v := r.evalLenient(ref.in, rep, defs.Expr, "container_definitions")
-	if !v.IsWhollyKnown() {
-		return false, false
+	var v cty.Value
+	if report {
+		// A string is unknown as a whole when any part is: the strict
+		// Diagnostic names the part.
+		val, ok := r.eval(ref.in, rep, defs.Expr, "container_definitions")
+		if !ok {
+			return false
+		}
+		v = val.val
+	} else if v = r.evalLenient(ref.in, rep, defs.Expr, "container_definitions"); !v.IsWhollyKnown() {
+		return false
 	}
 	text, err := convert.Convert(v, cty.String)
 	var containers cty.Value
@@ -190,12 +198,14 @@ func (r *reader) essentialHealthCheck(ref resourceRef, rep repetition, defs *hcl
 		containers, err = decodeJSON(text.AsString())
 	}
 	if err != nil || text.IsNull() {
-		rng := defs.Expr.Range()
-		r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
-			"container_definitions of %s is not a JSON array of container definitions (%v)", ref.addr(), err))
-		return false, true
+		if report {
+			r.diag(rng.Filename, rng.Start.Line, fmt.Sprintf(
+				"container_definitions of %s is not a JSON array of container definitions (%v)", ref.addr(), err))
+		}
+		return false
 	}
-	return containersHealthChecked(containers)
+	covered, _ := containersHealthChecked(containers)
+	return covered
 }
 
 func decodeJSON(text string) (cty.Value, error) {

@@ -153,6 +153,15 @@ resource "aws_ecs_service" "api" {
 			diagnostic: "cannot tell whether an essential container has a healthCheck",
 		},
 		{
+			name: "container definitions from a file outside the repository",
+			files: map[string]string{"main.tf": service("") + strings.Replace(taskDefinition, "%s",
+				`file("../shared/containers.json")`, 1)},
+			addr:       "aws_ecs_service.api",
+			want:       Health{},
+			missing:    []string{"aws_ecs_task_definition.api"},
+			diagnostic: `container_definitions = file("../shared/containers.json") cannot be evaluated`,
+		},
+		{
 			name: "an unreadable container list is no problem when the load balancer checks health",
 			files: map[string]string{"main.tf": service(lbBlock) + strings.Replace(taskDefinition, "%s",
 				`data.aws_ssm_parameter.containers.value`, 1) + `resource "aws_lb_target_group" "api" {
