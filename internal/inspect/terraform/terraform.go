@@ -25,6 +25,7 @@
 // workload; name env.RemoteModules in that finding, since launchgate does
 // not download modules and what they declare is not seen. A remote module
 // alone is not a failure: most are networking or IAM building blocks.
+// ExampleRead shows the whole loop.
 //
 // # What is read
 //
