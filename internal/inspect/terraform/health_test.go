@@ -97,6 +97,41 @@ output "target_group_arn" {
 			want: Health{LoadBalancer: true},
 		},
 		{
+			name: "target group passed from one module to another",
+			files: map[string]string{
+				"envs/prod/main.tf": `module "lb" {
+  source = "../../lb"
+}
+module "api" {
+  source           = "../../svc"
+  target_group_arn = module.lb.target_group_arn
+}
+`,
+				"lb/main.tf": `resource "aws_lb_target_group" "this" {
+  health_check {
+    path = "/ready"
+  }
+}
+output "target_group_arn" {
+  value = aws_lb_target_group.this.arn
+}
+`,
+				"svc/main.tf": `variable "target_group_arn" {}
+locals {
+  tg = var.target_group_arn
+}
+resource "aws_ecs_service" "api" {
+  desired_count = 2
+  load_balancer {
+    target_group_arn = local.tg
+  }
+}
+`,
+			},
+			addr: "module.api.aws_ecs_service.api",
+			want: Health{LoadBalancer: true},
+		},
+		{
 			name: "classic ELB named in load_balancer",
 			files: map[string]string{"main.tf": `resource "aws_elb" "web" {
   health_check {

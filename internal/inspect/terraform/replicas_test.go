@@ -443,7 +443,11 @@ resource "aws_ecs_service" "api" {
 resource "aws_ecs_service" "worker" {
   desired_count = 2
 }
-`}), Source{Dir: "."})
+module "canary" {
+  source = "./canary"
+  count  = 0
+}
+`, "canary/main.tf": "resource \"aws_ecs_service\" \"canary\" {\n  desired_count = 1\n}\n"}), Source{Dir: "."})
 	if len(env.Workloads) != 1 || env.Workloads[0].Address != "aws_ecs_service.worker" || len(env.Diagnostics) != 0 {
 		t.Errorf("workloads %+v, diagnostics %v; want only aws_ecs_service.worker", env.Workloads, env.Diagnostics)
 	}
