@@ -29,15 +29,17 @@ type balancerAttr struct {
 	types []string
 }
 
-// balancerHealth is what the load balancers of a workload say about it.
-type balancerHealth struct {
+// lbHealth is what the load balancers of a workload say about it.
+type lbHealth struct {
+	// covered: one of them has a health_check block.
 	covered bool
+	// found: the attributes name at least one balancer resource.
+	found bool
 	// fixes say which referenced balancer needs a health_check block.
 	fixes []string
 	// unresolved are attributes naming no balancer resource of the
 	// repository (a data source, a literal ARN).
 	unresolved []balancerAttr
-	found      bool
 }
 
 // balancerHealth checks the target groups and ELBs the attributes refer to.
@@ -45,8 +47,8 @@ type balancerHealth struct {
 // explicit health_check block shows the service's health endpoint was
 // chosen, so launchgate requires one, and one with enabled = false (or an
 // enabled it cannot read) does not count.
-func (r *reader) balancerHealth(attrs []balancerAttr) balancerHealth {
-	var h balancerHealth
+func (r *reader) balancerHealth(attrs []balancerAttr) lbHealth {
+	var h lbHealth
 	for _, b := range attrs {
 		refs := r.refsTo(b.in, b.attr.Expr, b.types...)
 		if len(refs) == 0 {
@@ -65,6 +67,8 @@ func (r *reader) balancerHealth(attrs []balancerAttr) balancerHealth {
 	return h
 }
 
+// hasHealthCheck reports whether a target group or ELB has a health_check
+// block that is not disabled.
 func (r *reader) hasHealthCheck(ref resourceRef) bool {
 	for _, b := range r.blocks(ref.res.block.Body, "health_check", ref.addr()) {
 		enabled := attributes(b.Body, "enabled")["enabled"]
