@@ -40,21 +40,20 @@ type CheckRun struct {
 	// line or rune boundary and end with a note saying so.
 	Title, Summary, Text string
 	DetailsURL           string
-	// ExternalID is the caller's own reference, if any. The external_id
-	// sent to GitHub starts with this package's content digest (see
-	// PublishCheckRun) and ends with ExternalID.
-	ExternalID string
+	// ID is the run's identity, written to its external_id. The caller
+	// sets everything but the digests, which PublishCheckRun sets.
+	ID RunID
 	// Annotations may be any number; at most 50 go in each request.
 	Annotations []*github.CheckRunAnnotation
 	// Actions are at most 3, each with a label of at most 20 characters, a
 	// description of at most 40 and an identifier of at most 20. Breaking
 	// these limits is a programming error: PublishCheckRun returns an error.
 	Actions []*github.CheckRunAction
-	// Keep, when set, is shown the external_id of this App's complete run
-	// of the name on the SHA; true leaves that run as it is and writes
+	// Keep, when set, is shown the identity of this App's complete run of
+	// the name on the SHA; true leaves that run as it is and writes
 	// nothing (the server keeps a run a newer launchgate version wrote, so
 	// that two versions side by side converge instead of taking turns).
-	Keep func(externalID string) bool
+	Keep func(existing RunID) bool
 }
 
 var conclusions = []string{"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
@@ -116,23 +115,10 @@ func truncateOutput(s string) string {
 	return head + note(utf8.RuneCountInString(head))
 }
 
-// digest identifies a check run's content: everything PublishCheckRun
-// writes. It is stored in the run's external_id, so that a replica that
-// never saw the run can tell whether it needs writing.
-type digest struct {
-	content     string // everything, annotations included
-	annotations string // the annotations alone
-}
-
-const (
-	digestPrefix = "v1:"
-	digestHexLen = 32 // 128 bits of SHA-256 each: enough to notice a change
-	// pendingDigest stands in for the digest while a run's annotations are
-	// still being sent: its content is not known to be complete.
-	pendingDigest = "pending"
-)
-
-func digestOf(run *CheckRun) digest {
+// digested is run.ID with the digests of everything PublishCheckRun
+// writes, so that a replica that never saw the run can tell whether it
+// needs writing.
+func (run *CheckRun) digested() RunID {
 	sum := func(v any) string {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -141,33 +127,11 @@ func digestOf(run *CheckRun) digest {
 		h := sha256.Sum256(b)
 		return hex.EncodeToString(h[:])[:digestHexLen]
 	}
-	return digest{
-		content: sum([]any{run.Name, run.Status, run.Conclusion, run.Title, run.Summary, run.Text,
-			run.DetailsURL, run.ExternalID, run.Annotations, run.Actions}),
-		annotations: sum(run.Annotations),
-	}
-}
-
-func (d digest) String() string { return d.content + "." + d.annotations }
-
-// externalID is "v1:<digest>", then ":" and the caller's ExternalID if any,
-// which stays readable at the end (the server finds a fork PR's number
-// there).
-func externalID(digest, callerID string) string {
-	id := digestPrefix + digest
-	if callerID != "" {
-		id += ":" + callerID
-	}
+	id := run.ID
+	id.Content = sum([]any{run.Name, run.Status, run.Conclusion, run.Title, run.Summary, run.Text,
+		run.DetailsURL, id.label(), run.Annotations, run.Actions})
+	id.Annotations = sum(run.Annotations)
 	return id
-}
-
-// annotationsOf reads the annotations digest back from an external_id.
-func annotationsOf(externalID string) (string, bool) {
-	rest, ok := strings.CutPrefix(externalID, digestPrefix)
-	if !ok || len(rest) < 2*digestHexLen+1 || rest[digestHexLen] != '.' {
-		return "", false
-	}
-	return rest[digestHexLen+1 : 2*digestHexLen+1], true
 }
 
 // PublishCheckRun makes run the check run named run.Name on run.HeadSHA,
@@ -210,7 +174,8 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 		return 0, false, fmt.Errorf("githubapi: %w", err)
 	}
 	run.Summary, run.Text = truncateOutput(run.Summary), truncateOutput(run.Text)
-	d := digestOf(&run)
+	final, pending := run.digested(), run.ID
+	pending.Content, pending.Annotations = "", ""
 	ic, err := c.installation(pr.InstallationID)
 	if err != nil {
 		return 0, false, err
@@ -222,7 +187,7 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	if err != nil {
 		return 0, false, wrap(err)
 	}
-	w := runWriter{ic: ic, pr: pr, run: &run, final: externalID(d.String(), run.ExternalID), pending: externalID(pendingDigest, run.ExternalID)}
+	w := runWriter{ic: ic, pr: pr, run: &run, final: final.String(), pending: pending.String()}
 	if existing == nil {
 		id, err := w.write(ctx, 0)
 		if err == nil {
@@ -248,14 +213,17 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 			return id, true, nil
 		}
 	}
-	oldAnnotations, digested := annotationsOf(existing.GetExternalID())
-	if digested && run.Keep != nil && run.Keep(existing.GetExternalID()) {
+	// A run whose external_id does not parse is treated as one without
+	// digests: it is rewritten.
+	old, parseErr := ParseRunID(existing.GetExternalID())
+	digested := parseErr == nil && old.Complete()
+	if digested && run.Keep != nil && run.Keep(old) {
 		return existing.GetID(), false, nil
 	}
 	switch {
 	case existing.GetExternalID() == w.final:
 		return existing.GetID(), false, nil
-	case digested && oldAnnotations == d.annotations:
+	case digested && old.Annotations == final.Annotations:
 		// The annotations are there already; sending them again would
 		// duplicate them.
 		w.run.Annotations = nil

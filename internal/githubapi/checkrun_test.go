@@ -283,7 +283,7 @@ func TestInterruptedAnnotations(t *testing.T) {
 	c := e.client(Options{})
 	ctx := context.Background()
 	run := readinessRun(pr.HeadSHA)
-	run.Annotations, run.ExternalID = annotations(120, "m"), "pr/1 v/test"
+	run.Annotations, run.ID = annotations(120, "m"), RunID{PR: 1, Version: "test"}
 	// Get the installation token first: the faults count every request.
 	ic, err := c.installation(e.inst)
 	if err != nil {

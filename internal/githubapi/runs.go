@@ -34,9 +34,11 @@ func (c *Client) LatestCheckRun(ctx context.Context, pr PullRequest, name string
 // Incomplete reports a run whose publication did not finish: it is not
 // completed, or its annotations were still being sent (PublishCheckRun
 // writes the content digest into external_id with its last request only).
+// A run whose external_id does not parse is incomplete too: rewriting it
+// is how it gets a readable one.
 func Incomplete(run *github.CheckRun) bool {
-	_, digested := annotationsOf(run.GetExternalID())
-	return run.GetStatus() != "completed" || !digested
+	id, err := ParseRunID(run.GetExternalID())
+	return run.GetStatus() != "completed" || err != nil || !id.Complete()
 }
 
 // ErrNotModified is returned by OpenPullRequestsPage when the listing is

@@ -7,6 +7,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/report"
 )
 
@@ -116,7 +117,9 @@ func (h checkRunHandler) target(p *checkRunPayload) (number int, why string, lev
 	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
 		return 0, "unknown check run action; ignored", zerolog.WarnLevel
 	}
-	number = pullNumberOf(run.ExternalID)
+	if id, err := githubapi.ParseRunID(run.ExternalID); err == nil {
+		number = id.PR
+	}
 	if number == 0 && len(run.PullRequests) > 0 {
 		number = run.PullRequests[0].Number
 	}

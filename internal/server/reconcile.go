@@ -19,7 +19,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
-	"github.com/launchgate/launchgate/internal/report"
 )
 
 // The reconciler repairs what webhooks failed to bring about. GitHub never
@@ -392,16 +391,6 @@ func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.R
 	return prs, more, nil
 }
 
-// errorTitle is the title of the run an evaluation that could not finish
-// publishes (report.ErrorCheckRun).
-var errorTitle = sync.OnceValue(func() string {
-	out, err := report.ErrorCheckRun("reconciling", report.CheckRunOptions{})
-	if err != nil {
-		panic(err) // the embedded template is broken: every test fails
-	}
-	return out.Title
-})
-
 // maxErrorRetries bounds how many passes re-evaluate a commit whose run is
 // an evaluation error. One was too few: under a sustained 20% of 500s a
 // retry can fail again (the recovery drill's fifth full run, 2026-11-25);
@@ -415,13 +404,16 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 	if err != nil {
 		return err
 	}
+	// A run whose external_id does not parse is Incomplete, so id is only
+	// read once it parsed.
+	id, _ := githubapi.ParseRunID(run.GetExternalID())
 	var reason string
 	switch {
 	case run == nil:
 		reason = "missing"
 	case githubapi.Incomplete(run):
 		reason = "incomplete"
-	case run.GetOutput().GetTitle() == errorTitle():
+	case id.Outcome == githubapi.OutcomeEvaluationError:
 		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
 		tries, _ := r.retried.Get(key)
 		n, _ := tries.(int)
