@@ -14,19 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
-)
 
-// GitHub's limits on a check run (REST reference "Create a check run", seen
-// 2025): output.summary and output.text are at most 65,535 characters each;
-// at most 50 annotations per request; at most 3 actions whose label,
-// description and identifier have at most 20, 40 and 20 characters.
-const (
-	maxOutputChars      = 65535
-	maxAnnotationsBatch = 50
-	maxActions          = 3
-	maxActionLabel      = 20
-	maxActionDesc       = 40
-	maxActionIdentifier = 20
+	"github.com/launchgate/launchgate/internal/checklimits"
 )
 
 // CheckRun is the check run to publish for a head SHA.
@@ -36,8 +25,8 @@ type CheckRun struct {
 	Status     string // "completed", "in_progress" or "queued"
 	Conclusion string // with Status "completed": success, failure, action_required, neutral, …
 	// Title, Summary and Text are rendered and escaped by the caller.
-	// Summary and Text longer than GitHub's 65,535 characters are cut at a
-	// line or rune boundary and end with a note saying so.
+	// Summary and Text longer than checklimits.OutputBytes are cut at a
+	// line or character boundary and end with a note saying so.
 	Title, Summary, Text string
 	DetailsURL           string
 	// ID is the run's identity, written to its external_id. The caller
@@ -70,14 +59,14 @@ func (run *CheckRun) validate() error {
 		return fmt.Errorf("check run status %q is not completed, in_progress or queued", run.Status)
 	case run.Status != "completed" && run.Conclusion != "":
 		return fmt.Errorf("check run with status %q cannot have conclusion %q (a conclusion completes the run)", run.Status, run.Conclusion)
-	case len(run.Actions) > maxActions:
-		return fmt.Errorf("check run has %d actions; GitHub allows %d", len(run.Actions), maxActions)
+	case len(run.Actions) > checklimits.Actions:
+		return fmt.Errorf("check run has %d actions; GitHub allows %d", len(run.Actions), checklimits.Actions)
 	}
 	for _, a := range run.Actions {
 		for _, f := range []struct {
 			what, v string
 			max     int
-		}{{"label", a.Label, maxActionLabel}, {"description", a.Description, maxActionDesc}, {"identifier", a.Identifier, maxActionIdentifier}} {
+		}{{"label", a.Label, checklimits.ActionLabel}, {"description", a.Description, checklimits.ActionDescription}, {"identifier", a.Identifier, checklimits.ActionIdentifier}} {
 			if n := utf8.RuneCountInString(f.v); n == 0 || n > f.max {
 				return fmt.Errorf("check run action %q: %s has %d characters; GitHub requires 1 to %d", a.Identifier, f.what, n, f.max)
 			}
@@ -86,34 +75,10 @@ func (run *CheckRun) validate() error {
 	return nil
 }
 
-// truncateOutput cuts s to GitHub's 65,535 characters (Unicode code points,
-// which is what GitHub counts), preferably at the end of a line, and says
-// what was cut.
-func truncateOutput(s string) string {
-	total := utf8.RuneCountInString(s)
-	if total <= maxOutputChars {
-		return s
-	}
-	note := func(kept int) string {
-		return fmt.Sprintf("\n\n… truncated: this text has %d characters and GitHub shows at most %d; the first %d are above.", total, maxOutputChars, kept)
-	}
-	// The note for kept=total is at least as long as the final one.
-	kept := maxOutputChars - utf8.RuneCountInString(note(total))
-	cut := 0 // byte offset of rune number kept
-	for i := range s {
-		if kept == 0 {
-			cut = i
-			break
-		}
-		kept--
-	}
-	head := s[:cut]
-	// Prefer a whole last line, unless that loses more than a tenth.
-	if nl := strings.LastIndexByte(head, '\n'); nl > len(head)-len(head)/10 {
-		head = head[:nl]
-	}
-	return head + note(utf8.RuneCountInString(head))
-}
+// truncationNote ends output that PublishCheckRun had to cut. The
+// renderers fit their output themselves; this is the last resort for a
+// caller that did not.
+var truncationNote = fmt.Sprintf("\n\n… truncated to the %d bytes GitHub shows of a check run's summary or text.", checklimits.OutputBytes)
 
 // digested is run.ID with the digests of everything PublishCheckRun
 // writes, so that a replica that never saw the run can tell whether it
@@ -173,7 +138,8 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	if err := run.validate(); err != nil {
 		return 0, false, fmt.Errorf("githubapi: %w", err)
 	}
-	run.Summary, run.Text = truncateOutput(run.Summary), truncateOutput(run.Text)
+	run.Summary = checklimits.Truncate(run.Summary, checklimits.OutputBytes, truncationNote)
+	run.Text = checklimits.Truncate(run.Text, checklimits.OutputBytes, truncationNote)
 	final, pending := run.digested(), run.ID
 	pending.Content, pending.Annotations = "", ""
 	ic, err := c.installation(pr.InstallationID)
@@ -365,7 +331,7 @@ type runWriter struct {
 // write creates the run (id 0) or updates run id, then sends the remaining
 // annotations in updates of at most 50. It returns the run's ID.
 func (w *runWriter) write(ctx context.Context, id int64) (int64, error) {
-	batches := slices.Collect(slices.Chunk(w.run.Annotations, maxAnnotationsBatch))
+	batches := slices.Collect(slices.Chunk(w.run.Annotations, checklimits.AnnotationsPerRequest))
 	if len(batches) == 0 {
 		batches = [][]*github.CheckRunAnnotation{nil}
 	}
