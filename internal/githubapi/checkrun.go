@@ -132,7 +132,7 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	if c.opts.AppID <= 0 {
 		return 0, false, errors.New("githubapi: Options.AppID is needed to tell this App's check runs from others'")
 	}
-	if err := checkSHA("check run head SHA", run.HeadSHA); err != nil {
+	if err := CheckSHA("check run head SHA", run.HeadSHA); err != nil {
 		return 0, false, err
 	}
 	if err := run.validate(); err != nil {

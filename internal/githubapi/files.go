@@ -36,7 +36,7 @@ type filesResult struct {
 // decide on a partial list (a match among the listed files is a match) may
 // use the files; a decision that needs the whole list must fail closed.
 func (c *Client) ChangedFiles(ctx context.Context, pr PullRequest) ([]string, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	key := fmt.Sprintf("%s#%d@%s..%s", pr.fullName(), pr.Number, pr.BaseSHA, pr.HeadSHA)

@@ -226,14 +226,16 @@ func (c *Client) graphqlURL(rest *url.URL) (*url.URL, error) {
 	return &u, nil
 }
 
-// shaPattern accepts the object IDs of SHA-1 and SHA-256 repositories. SHAs
-// are written into GraphQL expressions and URL paths, so anything else is
-// refused before it gets there.
+// shaPattern accepts the object IDs of SHA-1 and SHA-256 repositories.
 var shaPattern = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 
-func checkSHA(what, sha string) error {
+// CheckSHA refuses sha, named what in the error, unless it is a full
+// lower-case hex object ID. SHAs from webhooks are written into GraphQL
+// expressions and URL paths, so anything else is refused before it gets
+// there.
+func CheckSHA(what, sha string) error {
 	if !shaPattern.MatchString(sha) {
-		return fmt.Errorf("githubapi: %s %q is not a full lower-case hex object ID", what, sha)
+		return fmt.Errorf("%s %q is not a full lower-case hex object ID", what, sha)
 	}
 	return nil
 }

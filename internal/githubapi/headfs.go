@@ -185,7 +185,7 @@ func (h *headFS) fetchBatch(shas []string) error {
 	b.WriteString("query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n")
 	for i, sha := range shas {
 		// SHAs come from GitHub's own tree listing and are checked to be hex.
-		if err := checkSHA("blob SHA", sha); err != nil {
+		if err := CheckSHA("blob SHA", sha); err != nil {
 			return err
 		}
 		fmt.Fprintf(&b, "    b%d: object(oid: %q) %s\n", i, sha, blobSelection)

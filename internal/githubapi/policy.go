@@ -97,7 +97,7 @@ func (c *Client) CodeOwners(ctx context.Context, pr PullRequest) (*codeowners.Fi
 // indefinitely; when the repository part must be fetched, a stale org part is
 // fetched with it, since it costs nothing extra.
 func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (*baseFiles, *orgPolicy, error) {
-	if err := checkSHA("base SHA", pr.BaseSHA); err != nil {
+	if err := CheckSHA("base SHA", pr.BaseSHA); err != nil {
 		return nil, nil, err
 	}
 	baseKey := pr.fullName() + "@" + pr.BaseSHA

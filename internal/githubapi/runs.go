@@ -17,7 +17,7 @@ import (
 // reconciler uses it to find pull requests whose run is missing or out of
 // date.
 func (c *Client) LatestCheckRun(ctx context.Context, pr PullRequest, name string) (*github.CheckRun, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	ic, err := c.installation(pr.InstallationID)

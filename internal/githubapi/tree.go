@@ -126,7 +126,7 @@ func (t *tree) sort() {
 // fetched for them. Binary files read as their bytes. Reads after HeadTree
 // returns use ctx, which must stay live for the evaluation.
 func (c *Client) HeadTree(ctx context.Context, pr PullRequest, inputs []string) (fs.FS, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	for _, g := range inputs {
@@ -211,7 +211,7 @@ func (w *treeWalk) addAll(t *github.Tree, prefix string) error {
 // their content, so a cached blob is the same bytes in any repository; it is
 // only ever looked up by a SHA read from a tree the installation could read.
 func (c *Client) restBlob(ctx context.Context, ic *instClient, owner, repo, sha string) ([]byte, error) {
-	if err := checkSHA("blob SHA", sha); err != nil {
+	if err := CheckSHA("blob SHA", sha); err != nil {
 		return nil, err
 	}
 	if data, ok := c.blobs.get(sha); ok {

@@ -39,10 +39,10 @@ func (c *Client) treeAt(ctx context.Context, ic *instClient, pr PullRequest, sha
 // commit force-pushed away and collected): what changed since is unknown,
 // which voids what was judged on it. Other failures are errors.
 func (c *Client) ChangedSince(ctx context.Context, pr PullRequest, from string) (paths []string, known bool, err error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, false, err
 	}
-	if checkSHA("reviewed commit", from) != nil {
+	if CheckSHA("reviewed commit", from) != nil {
 		return nil, false, nil
 	}
 	if from == pr.HeadSHA {

@@ -62,7 +62,7 @@ func parseCheckRun(payload []byte) (*checkRunPayload, error) {
 	case p.Action == "requested_action" && p.RequestedAction == nil:
 		return nil, errors.New("requested_action is missing from a requested_action event")
 	}
-	if err := checkSHA("check_run.head_sha", p.CheckRun.HeadSHA); err != nil {
+	if err := githubapi.CheckSHA("check_run.head_sha", p.CheckRun.HeadSHA); err != nil {
 		return nil, err
 	}
 	return &p, nil
