@@ -277,9 +277,9 @@ func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, 
 	}
 	key := fmt.Sprintf("%s@%s:%s", pr.fullName(), sha, name)
 	emptyKey := fmt.Sprintf("empty listing, installation %d", pr.InstallationID)
-	cached, haveCached := c.runs.get(key)
+	cached, haveCached := c.runs.Get(key)
 	if !haveCached {
-		cached, haveCached = c.runs.get(emptyKey)
+		cached, haveCached = c.runs.Get(emptyKey)
 	}
 	if haveCached {
 		req.Header.Set("If-None-Match", cached.etag)
@@ -311,9 +311,9 @@ func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, 
 	}
 	if etag := resp.Header.Get("ETag"); etag != "" {
 		entry := &runListCache{etag: etag, latest: latest}
-		c.runs.add(key, entry)
+		c.runs.Add(key, entry)
 		if len(list.CheckRuns) == 0 {
-			c.runs.add(emptyKey, entry)
+			c.runs.Add(emptyKey, entry)
 		}
 	}
 	return latest, nil

@@ -40,13 +40,13 @@ func (c *Client) ChangedFiles(ctx context.Context, pr PullRequest) ([]string, er
 		return nil, err
 	}
 	key := fmt.Sprintf("%s#%d@%s..%s", pr.fullName(), pr.Number, pr.BaseSHA, pr.HeadSHA)
-	res, ok := c.files.get(key)
+	res, ok := c.files.Get(key)
 	if !ok {
 		var err error
 		if res, err = c.listFiles(ctx, pr); err != nil {
 			return nil, err
 		}
-		c.files.add(key, res)
+		c.files.Add(key, res)
 	}
 	if res.truncated {
 		return res.files, fmt.Errorf("githubapi: %s#%d: %w; %d listed, the pull request reports %s",

@@ -153,7 +153,7 @@ func (h *headFS) prefetch(inputs []string) error {
 			continue
 		}
 		seen[n.sha] = true
-		if _, ok := h.c.blobs.get(n.sha); ok {
+		if _, ok := h.c.blobs.Get(n.sha); ok {
 			continue
 		}
 		if len(batch) == maxBatchBlobs || len(batch) > 0 && batchBytes+n.size > maxBatchBytes {
@@ -206,7 +206,7 @@ func (h *headFS) fetchBatch(shas []string) error {
 			continue
 		}
 		if text, ok := blob.text(); ok && shaPattern.MatchString(blob.OID) {
-			h.c.blobs.add(blob.OID, text)
+			h.c.blobs.Add(blob.OID, text)
 		}
 	}
 	return nil

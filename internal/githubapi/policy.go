@@ -102,8 +102,8 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 	}
 	baseKey := pr.fullName() + "@" + pr.BaseSHA
 	orgKey := strings.ToLower(pr.Owner)
-	base, haveBase := c.bases.get(baseKey)
-	org, haveOrg := c.orgPolicy.get(orgKey)
+	base, haveBase := c.bases.Get(baseKey)
+	org, haveOrg := c.orgPolicy.Get(orgKey)
 	orgFresh := haveOrg && c.opts.Now().Sub(org.fetched) < c.opts.OrgPolicyTTL
 	needOrg := !orgFresh && (!haveBase && wantOrg || haveBase && wantOrg && !base.policy.present)
 	if haveBase && !needOrg {
@@ -122,7 +122,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 		if base, err = c.parseBase(ctx, ic, pr, fetched); err != nil {
 			return nil, nil, err
 		}
-		c.bases.add(baseKey, base)
+		c.bases.Add(baseKey, base)
 	}
 	if q.org {
 		org = &orgPolicy{fetched: c.opts.Now()}
@@ -131,7 +131,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 		if err != nil {
 			return nil, nil, err
 		}
-		c.orgPolicy.add(orgKey, org)
+		c.orgPolicy.Add(orgKey, org)
 	}
 	return base, org, nil
 }

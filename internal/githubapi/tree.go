@@ -214,7 +214,7 @@ func (c *Client) restBlob(ctx context.Context, ic *instClient, owner, repo, sha 
 	if err := CheckSHA("blob SHA", sha); err != nil {
 		return nil, err
 	}
-	if data, ok := c.blobs.get(sha); ok {
+	if data, ok := c.blobs.Get(sha); ok {
 		return data, nil
 	}
 	blob, _, err := ic.rest.Git.GetBlob(ctx, owner, repo, sha)
@@ -236,6 +236,6 @@ func (c *Client) restBlob(ctx context.Context, ic *instClient, owner, repo, sha 
 	if blob.Size != nil && len(data) != blob.GetSize() {
 		return nil, fmt.Errorf("blob %s: GitHub sent %d bytes of %d", sha, len(data), blob.GetSize())
 	}
-	c.blobs.add(sha, data)
+	c.blobs.Add(sha, data)
 	return data, nil
 }

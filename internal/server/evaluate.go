@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/lru"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
@@ -182,46 +183,29 @@ func inputKey(pr githubapi.PullRequest) string {
 // accompanies every push's pull_request.synchronize, costs no request.
 // Re-evaluations people ask for bypass it.
 type memo struct {
-	mu      sync.Mutex
-	entries map[string]string // "owner/repo#n@head" -> inputKey
-	order   []string
-	max     int
+	entries *lru.Cache[string] // "owner/repo#n@head" -> inputKey
 }
 
-func newMemo(max int) *memo { return &memo{entries: map[string]string{}, max: max} }
+func newMemo(max int) *memo { return &memo{entries: lru.New[string](max, 0, nil)} }
 
 func memoKey(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s#%d@%s", pr.Owner, pr.Repo, pr.Number, pr.HeadSHA)
 }
 
 func (m *memo) seen(pr githubapi.PullRequest, inputs string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && v == inputs
 }
 
 // seenCommit reports whether the commit was evaluated for the pull
 // request against the same base, whatever its title and labels were.
 func (m *memo) seenCommit(pr githubapi.PullRequest) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && strings.HasPrefix(v, pr.BaseSHA+"|")
 }
 
 func (m *memo) remember(pr githubapi.PullRequest, inputs string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := memoKey(pr)
-	if _, ok := m.entries[k]; !ok {
-		m.order = append(m.order, k)
-		if len(m.order) > m.max {
-			delete(m.entries, m.order[0])
-			m.order = m.order[1:]
-		}
-	}
-	m.entries[k] = inputs
+	m.entries.Add(memoKey(pr), inputs)
 }
 
 // keyedMutex serialises work per key.

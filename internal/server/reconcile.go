@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
-	"github.com/hashicorp/golang-lru/simplelru"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // The reconciler repairs what webhooks failed to bring about. GitHub never
@@ -95,18 +95,18 @@ type reconciler struct {
 	maxPRs   int
 	now      func() time.Time
 
-	mu      sync.Mutex     // one pass at a time
-	cursor  cursor         // where the next pass starts
-	since   time.Time      // deliveries are listed back to here
-	retried *simplelru.LRU // "owner/repo#n@sha" of error runs -> passes that retried it
+	mu      sync.Mutex      // one pass at a time
+	cursor  cursor          // where the next pass starts
+	since   time.Time       // deliveries are listed back to here
+	retried *lru.Cache[int] // "owner/repo#n@sha" of error runs -> passes that retried it
 	// redelivered counts this replica's redeliveries per GUID: a delivery
 	// that keeps failing is listed with only its latest attempts.
-	redelivered *simplelru.LRU
+	redelivered *lru.Cache[int]
 	// pulls holds each repository's last open pull request listing with
 	// its ETag ("installation/owner/repo" -> *pullsPage): a repository
 	// whose open pull requests did not change since costs no rate limit.
 	// At most maxListings repositories, of at most 100 pull requests.
-	pulls *simplelru.LRU
+	pulls *lru.Cache[*pullsPage]
 }
 
 // pullsPage is a conditional listing's answer.
@@ -183,20 +183,9 @@ type Stats struct {
 }
 
 func newReconciler(gh reconcileGitHub, app func() (*github.Client, error), q *queue, ev *evaluator, m *metrics, log zerolog.Logger, maxPRs int, now func() time.Time) *reconciler {
-	retried, err := simplelru.NewLRU(10_000, nil)
-	if err != nil {
-		panic(err)
-	}
-	redelivered, err := simplelru.NewLRU(10_000, nil)
-	if err != nil {
-		panic(err)
-	}
-	pulls, err := simplelru.NewLRU(maxListings, nil)
-	if err != nil {
-		panic(err)
-	}
 	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now,
-		retried: retried, redelivered: redelivered, pulls: pulls}
+		retried: lru.New[int](10_000, 0, nil), redelivered: lru.New[int](10_000, 0, nil),
+		pulls: lru.New[*pullsPage](maxListings, 0, nil)}
 }
 
 // Reconcile runs one reconciler pass now and returns what it did. Passes
@@ -367,10 +356,9 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 // whether there are more. The first page is a conditional request.
 func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.Repository, max int) ([]githubapi.PullRequest, bool, error) {
 	key := fmt.Sprintf("%d/%s/%s", inst, repo.Owner, repo.Name)
-	var cached *pullsPage
+	cached, ok := r.pulls.Get(key)
 	etag := ""
-	if v, ok := r.pulls.Get(key); ok {
-		cached = v.(*pullsPage)
+	if ok {
 		etag = cached.etag
 	}
 	prs, newETag, more, err := r.gh.OpenPullRequestsPage(ctx, inst, repo.Owner, repo.Name, etag)
@@ -415,8 +403,7 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 		reason = "incomplete"
 	case id.Outcome == githubapi.OutcomeEvaluationError:
 		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
-		tries, _ := r.retried.Get(key)
-		n, _ := tries.(int)
+		n, _ := r.retried.Get(key)
 		if n >= maxErrorRetries {
 			return nil // retried enough; its run says what failed
 		}
@@ -518,8 +505,7 @@ func (r *reconciler) redeliver(ctx context.Context, app *github.Client, start ti
 		d := g.newest
 		log := r.log.With().Str(githubapp.LogKeyDeliveryID, guid).Str(githubapp.LogKeyEventType, d.GetEvent()).
 			Int("status_code", d.GetStatusCode()).Str("status", d.GetStatus()).Logger()
-		n, _ := r.redelivered.Get(guid)
-		made, _ := n.(int)
+		made, _ := r.redelivered.Get(guid)
 		switch {
 		case g.attempts >= maxDeliveryAttempts || made >= maxDeliveryAttempts:
 			if made < maxDeliveryAttempts {
