@@ -260,7 +260,8 @@ type runListCache struct {
 // latestRun returns this App's latest run named name on sha, or nil.
 //
 // The listing is a conditional request: a 304 does not count against the
-// primary rate limit ("Best practices for using the REST API", seen 2025),
+// primary rate limit
+// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api),
 // and re-evaluating an unchanged pull request gets one. A commit listed for
 // the first time is sent the ETag of an empty listing seen before: GitHub's
 // ETag identifies the response body, and the empty listing's body is the

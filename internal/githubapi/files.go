@@ -10,8 +10,8 @@ import (
 )
 
 // maxListedFiles is where GitHub stops listing a pull request's files:
-// "Responses include a maximum of 3000 files" (REST reference, "List pull
-// requests files", seen 2025).
+// "Responses include a maximum of 3000 files"
+// (https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files).
 const maxListedFiles = 3000
 
 // ErrFileListTruncated is returned, wrapped, by ChangedFiles together with

@@ -244,8 +244,9 @@ func CheckSHA(what, sha string) error {
 // RetryAfter tells how long to wait before retrying a request that failed
 // with err, when err is a rate limit: the Retry-After of a secondary limit
 // (403 or 429), else at least a minute, or the reset time of an exhausted
-// primary limit ("Rate limits for the REST API", seen 2025). ok is false for
-// other errors.
+// primary limit
+// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+// ok is false for other errors.
 func RetryAfter(err error, now time.Time) (wait time.Duration, ok bool) {
 	var paced *RateLimitedError
 	if errors.As(err, &paced) {

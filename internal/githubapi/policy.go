@@ -20,7 +20,7 @@ const PolicyPath = ".github/launchgate.yml"
 const orgPolicyRepo = ".github"
 
 // codeownersMaxSize: GitHub ignores CODEOWNERS files of 3 MB or more
-// ("About code owners", seen 2025).
+// (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners).
 const codeownersMaxSize = 3 << 20
 
 // policyResult is a policy file as read: absent, or its parse result.

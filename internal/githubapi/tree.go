@@ -159,7 +159,8 @@ type treeWalk struct {
 // walk lists the tree sha at prefix: recursively in one request when GitHub
 // can, else one level at a time, recursing into each sub-tree ("If
 // truncated is true ... use the non-recursive method of fetching trees, and
-// fetch one sub-tree at a time", REST reference "Get a tree", seen 2025).
+// fetch one sub-tree at a time",
+// https://docs.github.com/en/rest/git/trees#get-a-tree).
 func (w *treeWalk) walk(ctx context.Context, sha, prefix string) error {
 	t, err := w.get(ctx, sha, true)
 	if err != nil {

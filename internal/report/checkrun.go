@@ -18,9 +18,10 @@ import (
 	"github.com/launchgate/launchgate/templates"
 )
 
-// Check-run conclusions launchgate publishes (GitHub's check runs REST
-// reference; shared GITHUB-FACTS §3). It never publishes neutral or skipped:
-// branch protection counts both as passing.
+// Check-run conclusions launchgate publishes
+// (https://docs.github.com/en/rest/checks/runs). It never publishes
+// neutral or skipped: branch protection counts both as passing
+// (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches).
 const (
 	ConclusionSuccess        = "success"
 	ConclusionFailure        = "failure"

@@ -14,8 +14,10 @@ import (
 // checkRunHandler re-evaluates when someone presses "Re-run" on the
 // Production readiness run (rerequested) or its "Re-check" button
 // (requested_action). An App with checks:write also receives check_run
-// events of other Apps' runs (GitHub community discussion 210531; shared
-// GITHUB-FACTS §3), so only runs whose app.id is this App's are taken.
+// events of other Apps' runs
+// (https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_run,
+// https://github.com/orgs/community/discussions/210531), so only runs
+// whose app.id is this App's are taken.
 type checkRunHandler struct {
 	ev    *evaluator
 	pulls pullGetter

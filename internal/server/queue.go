@@ -62,8 +62,11 @@ func prKey(owner, repo string, number int) string {
 }
 
 // queue is the webhook scheduler (githubapp.Scheduler) and the reconciler's
-// way to the workers. GitHub gives a delivery 10 seconds and never retries
-// it (shared GITHUB-FACTS §1), while an evaluation makes several API
+// way to the workers. GitHub gives a delivery 10 seconds
+// (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks)
+// and never retries it
+// (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries),
+// while an evaluation makes several API
 // requests, so an event is answered as soon as its signature (the gate)
 // and payload are checked and it is queued; a fixed pool of workers
 // evaluates.
