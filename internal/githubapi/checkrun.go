@@ -166,9 +166,8 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 		// so the create is not simply repeated (the retry transport does
 		// not repeat POSTs): list again, and create once more only if
 		// there is no run; a run GitHub did make is finished below like
-		// any other. Without this the commit waited for the next
-		// reconciler pass (seen in the recovery drill under 20% injected
-		// 500s, 2026-11-25).
+		// any other. Without this the commit would wait for the next
+		// reconciler pass.
 		if existing, err = c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA); err != nil {
 			return 0, false, wrap(err)
 		}

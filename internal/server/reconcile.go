@@ -21,7 +21,7 @@ import (
 	"github.com/launchgate/launchgate/internal/lru"
 )
 
-// The reconciler repairs what webhooks failed to bring about. GitHub never
+// reconciler repairs what webhooks failed to bring about. GitHub never
 // retries a failed delivery, a replica killed mid-burst loses the events it
 // had queued, and a full queue refuses deliveries on purpose; the
 // reconciler finds all three from GitHub's own state, so launchgate keeps
@@ -34,14 +34,14 @@ import (
 //     (GET …/pulls?state=open, a conditional request: free for a repository
 //     whose open pull requests did not change), launch PR or not (a
 //     required check needs a run on every PR), it looks up this App's
-//     "Production readiness" run on the head commit. A PR is repaired, through the same queue as
-//     webhooks (so coalescing applies), when that run is missing (never
-//     evaluated, or the head moved since), incomplete (a publication cut
-//     short), or reports an evaluation error (retried by up to
-//     maxErrorRetries passes per commit: a permanent error, 404 or 422, is
-//     not retried forever). The lookup is
-//     a conditional request: for a PR whose runs did not change it costs
-//     no rate limit.
+//     "Production readiness" run on the head commit. A PR is repaired,
+//     through the same queue as webhooks (so coalescing applies), when
+//     that run is missing (never evaluated, or the head moved since),
+//     incomplete (a publication cut short), or its external_id records an
+//     evaluation error (githubapi.OutcomeEvaluationError; retried by up
+//     to maxErrorRetries passes per commit: a permanent error, 404 or 422,
+//     is not retried forever). The lookup is a conditional request: for a
+//     PR whose runs did not change it costs no rate limit.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
 //     /app/hook/deliveries; an hour back on start-up) and recovers each
 //     one that failed (status other than "OK") and has not succeeded since
@@ -52,8 +52,7 @@ import (
 //     state, like a repair. It is not redelivered: redeliveries arrive in
 //     any order, and a payload's state is the pull request's state when
 //     the event happened, so an old event redelivered after a newer one
-//     would publish a run for an outdated title or labels (the recovery
-//     drill caught exactly that). Any other event (a review, a comment, a
+//     would publish a run for an outdated title or labels. Any other event (a review, a comment, a
 //     team change, a push to the default branch) is redelivered (POST
 //     /app/hook/deliveries/{id}/attempts). Deliveries refused for their
 //     content (400, 413, 415, …) are left alone: they would be refused
@@ -380,10 +379,9 @@ func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.R
 }
 
 // maxErrorRetries bounds how many passes re-evaluate a commit whose run is
-// an evaluation error. One was too few: under a sustained 20% of 500s a
-// retry can fail again (the recovery drill's fifth full run, 2026-11-25);
-// a bound still keeps a permanent error (404, 422) from being retried
-// forever.
+// an evaluation error. One is too few: while GitHub keeps answering some
+// requests with 5xx a retry can fail again (launch/recovery.md); a bound
+// still keeps a permanent error (404, 422) from being retried forever.
 const maxErrorRetries = 5
 
 // check repairs pr when its run on the head commit needs it.
