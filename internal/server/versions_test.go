@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/google/go-github/v60/github"
@@ -66,9 +65,10 @@ func TestTwoVersionsConverge(t *testing.T) {
 			if w := writes(older.sim.Requests()); len(w) != 0 {
 				t.Errorf("writes after convergence: %v", w)
 			}
-			for _, head := range []string{launch, docs} {
-				if ext := older.latestRun(head).GetExternalID(); !strings.Contains(ext, " v/v1.10.0 ") {
-					t.Errorf("run on %.7s has external_id %q; want the newer version's", head, ext)
+			for head, outcome := range map[string]githubapi.RunOutcome{launch: githubapi.OutcomeEvaluated, docs: githubapi.OutcomeNotLaunch} {
+				ext := older.latestRun(head).GetExternalID()
+				if id, err := githubapi.ParseRunID(ext); err != nil || id.Version != "v1.10.0" || id.Outcome != outcome {
+					t.Errorf("run on %.7s has external_id %q (%v); want the newer version's, outcome %s", head, ext, err, outcome)
 				}
 			}
 		})
