@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
 )
 
 // checkSuiteHandler evaluates the open pull requests of a commit when
@@ -49,7 +51,7 @@ func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
 	if p.CheckSuite == nil {
 		return nil, errors.New("check_suite is missing")
 	}
-	if err := checkSHA("check_suite.head_sha", p.CheckSuite.HeadSHA); err != nil {
+	if err := githubapi.CheckSHA("check_suite.head_sha", p.CheckSuite.HeadSHA); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/lru"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
@@ -83,28 +84,30 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	}
 	started := time.Now()
 	hr := &humanRun{edit: edit}
-	out, decided, evalErr := e.run(ctx, pr, &opts, hr)
+	out, outcome, decided, evalErr := e.run(ctx, pr, &opts, hr)
 	if evalErr != nil {
 		log.Error().Err(evalErr).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
 		var err error
 		if out, err = report.ErrorCheckRun(decided, opts); err != nil {
 			return err
 		}
+		outcome = githubapi.OutcomeEvaluationError
 	}
+	runID := githubapi.RunID{PR: pr.Number, Version: e.version, Policy: githubapi.ShortPolicyDigest(opts.PolicyDigest), Outcome: outcome}
 	run := githubapi.CheckRun{
 		Name: CheckName, HeadSHA: pr.HeadSHA, Status: "completed",
 		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
 		DetailsURL:  cmp.Or(hr.detailsURL, e.pullURL(pr)),
-		ExternalID:  externalID(pr.Number, e.version, opts.PolicyDigest),
-		Keep:        keepNewer(e.version, opts.PolicyDigest),
+		ID:          runID,
+		Keep:        keepNewer(runID),
 		Annotations: out.Annotations, Actions: out.Actions,
 	}
 	id, changed, err := e.gh.PublishCheckRun(ctx, pr, run)
-	outcome := "ok"
+	result := "ok"
 	if evalErr != nil || err != nil {
-		outcome = "error"
+		result = "error"
 	}
-	e.metrics.evaluated(out.Conclusion, outcome, time.Since(started))
+	e.metrics.evaluated(out.Conclusion, result, time.Since(started))
 	if err != nil {
 		return fmt.Errorf("publishing the check run: %w", err)
 	}
@@ -118,17 +121,18 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	return nil
 }
 
-// run gathers and evaluates. On error, outcome says what failed ("reading
-// the head tree") for the failure run; otherwise it says what was decided.
-func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions, hr *humanRun) (out report.CheckRunOutput, outcome string, err error) {
+// run gathers and evaluates. On error, decided says what failed ("reading
+// the head tree") for the failure run; otherwise it says what was decided,
+// and outcome what kind of run reports it.
+func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions, hr *humanRun) (out report.CheckRunOutput, outcome githubapi.RunOutcome, decided string, err error) {
 	pol, err := e.gh.Policy(ctx, pr)
 	var broken policy.Errors
 	switch {
 	case errors.As(err, &broken):
 		out, err := report.PolicyErrorCheckRun(broken, *opts)
-		return out, "policy cannot be read", err
+		return out, githubapi.OutcomePolicyError, "policy cannot be read", err
 	case err != nil:
-		return out, "reading the policy from the base branch", err
+		return out, "", "reading the policy from the base branch", err
 	}
 	opts.PolicySource, opts.PolicyDigest = pol.Source, pol.Digest
 
@@ -140,59 +144,31 @@ func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *rep
 		return files, err == nil, err
 	})
 	if err != nil {
-		return out, "listing the changed files", err
+		return out, "", "listing the changed files", err
 	}
 	if !decision.Launch {
 		out, err := report.NotLaunchCheckRun(decision.Reason, *opts)
-		return out, "not a launch PR: " + decision.Reason, err
+		return out, githubapi.OutcomeNotLaunch, "not a launch PR: " + decision.Reason, err
 	}
 	fsys, err := e.gh.HeadTree(ctx, pr, pol.Inputs())
 	if err != nil {
-		return out, "reading the head tree", err
+		return out, "", "reading the head tree", err
 	}
 	hs, err := e.human.gather(ctx, pr, pol, fsys, hr.edit)
 	if err != nil {
-		return out, "reading reviews, team memberships and the checklist", err
+		return out, "", "reading reviews, team memberships and the checklist", err
 	}
 	hr.detailsURL = hs.detailsURL
 	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: fsys, Human: hs.human, ExtraApprovals: hs.extra}, e.now())
 	out, err = report.CheckRun(rep, *opts)
 	hs.decorate(&out)
-	return out, "launch PR: " + decision.Reason, err
+	return out, githubapi.OutcomeEvaluated, "launch PR: " + decision.Reason, err
 }
 
 // pullURL is where a run sends people when there is no checklist comment
 // (not a launch PR, or the evaluation failed before finding it).
 func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
-}
-
-// externalID is launchgate's part of a run's external_id: the pull request
-// (check_run events of fork PRs list no pull requests, so a Re-run finds
-// its PR here), the launchgate version and the policy digest.
-func externalID(number int, version, policyDigest string) string {
-	d := strings.TrimPrefix(policyDigest, "sha256:")
-	if len(d) > 12 {
-		d = d[:12]
-	}
-	return fmt.Sprintf("pr/%d v/%s policy/%s", number, version, d)
-}
-
-// pullNumberOf reads the pull request number back from an external_id
-// that ends with externalID's text.
-func pullNumberOf(externalID string) int {
-	_, rest, ok := strings.Cut(externalID, "pr/")
-	if !ok {
-		return 0
-	}
-	n := 0
-	for _, c := range rest {
-		if c < '0' || c > '9' || n > 1e9 {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // inputKey is everything from the pull request an evaluation depends on.
@@ -207,46 +183,29 @@ func inputKey(pr githubapi.PullRequest) string {
 // accompanies every push's pull_request.synchronize, costs no request.
 // Re-evaluations people ask for bypass it.
 type memo struct {
-	mu      sync.Mutex
-	entries map[string]string // "owner/repo#n@head" -> inputKey
-	order   []string
-	max     int
+	entries *lru.Cache[string] // "owner/repo#n@head" -> inputKey
 }
 
-func newMemo(max int) *memo { return &memo{entries: map[string]string{}, max: max} }
+func newMemo(max int) *memo { return &memo{entries: lru.New[string](max, 0, nil)} }
 
 func memoKey(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s#%d@%s", pr.Owner, pr.Repo, pr.Number, pr.HeadSHA)
 }
 
 func (m *memo) seen(pr githubapi.PullRequest, inputs string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && v == inputs
 }
 
 // seenCommit reports whether the commit was evaluated for the pull
 // request against the same base, whatever its title and labels were.
 func (m *memo) seenCommit(pr githubapi.PullRequest) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && strings.HasPrefix(v, pr.BaseSHA+"|")
 }
 
 func (m *memo) remember(pr githubapi.PullRequest, inputs string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := memoKey(pr)
-	if _, ok := m.entries[k]; !ok {
-		m.order = append(m.order, k)
-		if len(m.order) > m.max {
-			delete(m.entries, m.order[0])
-			m.order = m.order[1:]
-		}
-	}
-	m.entries[k] = inputs
+	m.entries.Add(memoKey(pr), inputs)
 }
 
 // keyedMutex serialises work per key.

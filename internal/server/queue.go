@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/golang-lru/simplelru"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // payloadChecker is implemented by handlers that can tell a malformed
@@ -61,8 +62,11 @@ func prKey(owner, repo string, number int) string {
 }
 
 // queue is the webhook scheduler (githubapp.Scheduler) and the reconciler's
-// way to the workers. GitHub gives a delivery 10 seconds and never retries
-// it (shared GITHUB-FACTS §1), while an evaluation makes several API
+// way to the workers. GitHub gives a delivery 10 seconds
+// (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks)
+// and never retries it
+// (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries),
+// while an evaluation makes several API
 // requests, so an event is answered as soon as its signature (the gate)
 // and payload are checked and it is queued; a fixed pool of workers
 // evaluates.
@@ -112,8 +116,8 @@ type queue struct {
 	queued  int        // items not started: ready and parked behind a running job
 	bytes   int64      // payload bytes of the queued items
 	running int
-	slots   map[string]*slot // per pull request: running, and the one waiting item
-	seen    *simplelru.LRU   // delivery GUIDs accepted
+	slots   map[string]*slot     // per pull request: running, and the one waiting item
+	seen    *lru.Cache[struct{}] // delivery GUIDs accepted
 	closed  bool
 	dropped bool          // the shutdown deadline passed: queued items are handed back
 	room    chan struct{} // closed (and replaced) whenever an item leaves the queue
@@ -163,10 +167,7 @@ type queueOptions struct {
 }
 
 func newQueue(o queueOptions) *queue {
-	seen, err := simplelru.NewLRU(o.dedupeSize, nil)
-	if err != nil {
-		panic(err) // only for a size < 1, which the defaults rule out
-	}
+	seen := lru.New[struct{}](o.dedupeSize, 0, nil)
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -205,7 +206,7 @@ func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if j.guid != "" && q.seen.Contains(j.guid) {
+	if _, dup := q.seen.Get(j.guid); j.guid != "" && dup {
 		q.deduplicated.Add(1)
 		zerolog.Ctx(ctx).Info().Msg("delivery seen before; not evaluated again")
 		return nil
@@ -214,7 +215,7 @@ func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 		return err
 	}
 	if j.guid != "" {
-		q.seen.Add(j.guid, nil)
+		q.seen.Add(j.guid, struct{}{})
 	}
 	return nil
 }
