@@ -35,7 +35,7 @@ import (
 //     attack", or a Vegeta targets file ("GET https://..." lines).
 //   - go: a Go file named load_test.go, *_load_test.go, *loadtest*_test.go
 //     (load as a word, so upload_test.go is not read) or under a loadtest/
-//     directory, whose directory either imports a load-generation library
+//     or stress/ directory, whose directory either imports a load-generation library
 //     (Vegeta, boomer, ghz, fortio, hey) or has a function that sends HTTP
 //     requests from a loop and starts goroutines (a go statement,
 //     RunParallel or an errgroup's Go). A test named TestLoad alone is no
@@ -167,11 +167,11 @@ var loadTools = []*loadTool{
 	},
 	{
 		name: "go", what: "Go load test",
-		recognised: "Go load tests (load_test.go, *_load_test.go, *loadtest*_test.go or files under loadtest/ that send HTTP requests from concurrent loops or use Vegeta, boomer, ghz, fortio or hey)",
+		recognised: "Go load tests (load_test.go, *_load_test.go, *loadtest*_test.go or files under loadtest/ or stress/ that send HTTP requests from concurrent loops or use Vegeta, boomer, ghz, fortio or hey)",
 		globs: []string{
 			"**/{,*[._-]}load{,[._-]*}_test.go",
 			"**/*loadtest*_test.go",
-			"**/{loadtest,loadtests,load-test,load-tests,load_test,load_tests}/**/*.go",
+			"**/{loadtest,loadtests,load-test,load-tests,load_test,load_tests,stress,stresstest,stress-test,stress_test}/**/*.go",
 			"**/*vegeta*.go", "**/vegeta/**/*.go",
 		},
 		lacks: "no load generation (HTTP requests from concurrent loops, or a load testing library)",
