@@ -32,6 +32,20 @@ func TestCheckExample(t *testing.T) {
 	}
 }
 
+// TestCheckOwnRepository: launchgate carries its own launch kit, and its
+// automatic checks must pass on its own tree (only people's sign-offs and
+// approvals may be pending). A rename once made its own load test invisible
+// to the loadtest check; this is the test that would have caught it.
+func TestCheckOwnRepository(t *testing.T) {
+	code, out, errOut := launch(t, "check", "../..")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: an automatic check fails on launchgate's own repository\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "FAIL") {
+		t.Errorf("a requirement fails on launchgate's own repository:\n%s", out)
+	}
+}
+
 // TestCheckJSON pins the JSON report's shape: other tools read it.
 func TestCheckJSON(t *testing.T) {
 	code, out, _ := launch(t, "check", "--format", "json", "../../examples/ready-service")
