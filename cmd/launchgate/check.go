@@ -20,19 +20,18 @@ const repoPolicyPath = ".github/launchgate.yml"
 
 func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	policyFile := fset.String("policy", "", "policy file (default: DIR/"+repoPolicyPath+" if present, else the embedded default)")
 	format := fset.String("format", "text", "output format: text, json or markdown")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("check", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 1 {
-		fmt.Fprintln(stderr, "usage: launchgate check [--policy FILE] [--format text|json|markdown] [DIR]")
-		return 2
+	if len(positional) > 1 {
+		return usageError(stderr, "check", "one DIR at most, got %d arguments", len(positional))
 	}
 	dir := "."
-	if fset.NArg() == 1 {
-		dir = fset.Arg(0)
+	if len(positional) == 1 {
+		dir = positional[0]
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "launchgate check: %s is not a directory\n", dir)

@@ -35,14 +35,13 @@ const demoAppID = 1
 // GitHub account. Its last line is "conclusion: <the final run's>".
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("demo", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: launchgate demo [--record FILE]")
-		return 2
+	if len(positional) > 0 {
+		return usageError(stderr, "demo", "takes no arguments, got %q", positional)
 	}
 	d, err := startDemo(stderr)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,13 +17,16 @@ import (
 // that exists: a team re-running init after writing half its kit loses
 // nothing.
 func runInit(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 1 || (len(args) == 1 && args[0] != "" && args[0][0] == '-') {
-		fmt.Fprintln(stderr, "usage: launchgate init [DIR]")
-		return 2
+	positional, code, ok := parseArgs("init", flag.NewFlagSet("init", flag.ContinueOnError), args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(positional) > 1 {
+		return usageError(stderr, "init", "one DIR at most, got %d arguments", len(positional))
 	}
 	dir := "."
-	if len(args) == 1 {
-		dir = args[0]
+	if len(positional) == 1 {
+		dir = positional[0]
 	}
 	names, err := fs.Glob(templates.Launch, "launch/*.md")
 	if err != nil || len(names) == 0 {
