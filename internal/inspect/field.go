@@ -41,7 +41,7 @@ import (
 type Field struct {
 	// Files is a glob of the files to check. Files or Paths is required;
 	// when both are set, their matches are combined.
-	Files string `yaml:"files,omitempty"`
+	Files string `yaml:"files,omitempty" want:"one glob (list more globs under paths)"`
 	// Paths are more globs of files to check.
 	Paths []string `yaml:"paths,omitempty"`
 	// Assert is the assertion every document must satisfy. Required.

@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -17,6 +19,8 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/yamlstrict"
 )
 
 // Config is the configuration of `launchgate serve`. Secrets may come from
@@ -126,50 +130,81 @@ const (
 	defaultReconcileInterval = 10 * time.Minute
 )
 
-// Environment variables launchgate reads besides go-githubapp's.
-const envIntegrationID = "GITHUB_APP_INTEGRATION_ID"
+// envOverrides are the environment variables that win over the file:
+// go-githubapp's names, and launchgate's own for the sign-off key. key is
+// the setting each replaces, for messages.
+var envOverrides = []struct {
+	env, key string
+	set      func(c *Config, v string) error
+}{
+	{env: "GITHUB_WEB_URL", key: "github.web_url", set: func(c *Config, v string) error { c.GitHub.WebURL = v; return nil }},
+	{env: "GITHUB_V3_API_URL", key: "github.v3_api_url", set: func(c *Config, v string) error { c.GitHub.V3APIURL = v; return nil }},
+	{env: "GITHUB_V4_API_URL", key: "github.v4_api_url", set: func(c *Config, v string) error { c.GitHub.V4APIURL = v; return nil }},
+	{env: "GITHUB_APP_INTEGRATION_ID", key: "github.app.integration_id", set: func(c *Config, v string) error {
+		// go-githubapp ignores a value that is not a number; it is refused
+		// here so that a typo cannot start the App under no identity.
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		c.GitHub.App.IntegrationID = id
+		return nil
+	}},
+	{env: "GITHUB_APP_WEBHOOK_SECRET", key: "github.app.webhook_secret", set: func(c *Config, v string) error { c.GitHub.App.WebhookSecret = v; return nil }},
+	{env: "GITHUB_APP_PRIVATE_KEY", key: "github.app.private_key", set: func(c *Config, v string) error {
+		c.GitHub.App.PrivateKey, c.GitHub.App.PrivateKeyFile = v, ""
+		return nil
+	}},
+	{env: envSignoffKey, key: "signoff.key", set: func(c *Config, v string) error {
+		c.Signoff.Key, c.Signoff.KeyFile = v, ""
+		return nil
+	}},
+}
 
 // LoadConfig reads the configuration file at path (none when path is
-// empty), applies go-githubapp's environment variables (GITHUB_WEB_URL,
-// GITHUB_V3_API_URL, GITHUB_V4_API_URL, GITHUB_APP_INTEGRATION_ID,
-// GITHUB_APP_WEBHOOK_SECRET, GITHUB_APP_PRIVATE_KEY), which win over the
-// file, fills in defaults and validates everything, the private key
-// included. Every problem found is reported, one per line.
+// empty), applies the environment variables of envOverrides, which win
+// over the file, fills in defaults and validates everything, the private
+// key included. Every problem found is reported, one per line, naming the
+// key and line, or the environment variable, it comes from.
 func LoadConfig(path string) (*Config, error) {
 	// Where zero means "off", the default is set before decoding, so that
 	// the file can still say 0.
 	cfg := &Config{Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval}}
+	var problems []string
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("reading config: %w", err)
 		}
-		if err := decodeStrict(data, cfg); err != nil {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+		for _, p := range decodeStrict(data, cfg) {
+			where := path
+			if p.Line > 0 {
+				where = fmt.Sprintf("%s:%d", path, p.Line)
+			}
+			problems = append(problems, where+": "+p.Msg)
 		}
 	}
-	var problems []string
-	if v, ok := os.LookupEnv(envIntegrationID); ok {
-		// go-githubapp ignores a value that is not a number; we refuse it
-		// so that a typo cannot start the App under no identity.
-		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-			problems = append(problems, fmt.Sprintf("%s=%q is not a number", envIntegrationID, v))
+	// An empty variable overrides nothing: a secret exported empty by a
+	// deployment template must not wipe the file's value unseen.
+	fromEnv := map[string]string{}
+	for _, o := range envOverrides {
+		v := os.Getenv(o.env)
+		if v == "" {
+			continue
 		}
-	}
-	gh := cfg.githubapp()
-	gh.SetValuesFromEnv("")
-	cfg.GitHub.WebURL, cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL = gh.WebURL, gh.V3APIURL, gh.V4APIURL
-	cfg.GitHub.App.IntegrationID = gh.App.IntegrationID
-	cfg.GitHub.App.WebhookSecret = gh.App.WebhookSecret
-	if _, fromEnv := os.LookupEnv("GITHUB_APP_PRIVATE_KEY"); fromEnv {
-		// The environment wins over the file, as for every other value.
-		cfg.GitHub.App.PrivateKey, cfg.GitHub.App.PrivateKeyFile = gh.App.PrivateKey, ""
-	}
-	if v, ok := os.LookupEnv(envSignoffKey); ok {
-		cfg.Signoff.Key, cfg.Signoff.KeyFile = v, ""
+		fromEnv[o.key] = o.env
+		if err := o.set(cfg, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", o.env, err))
+		}
 	}
 	cfg.setDefaults()
-	if err := problemsError(append(problems, cfg.validate()...)); err != nil {
+	source := func(key string) string {
+		if env, ok := fromEnv[key]; ok {
+			return env
+		}
+		return key
+	}
+	if err := problemsError(append(problems, cfg.validate(source)...)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -179,7 +214,7 @@ func LoadConfig(path string) (*Config, error) {
 // and checks everything, for a Config built in code (the demo builds one).
 func (c *Config) Validate() error {
 	c.setDefaults()
-	return problemsError(c.validate())
+	return problemsError(c.validate(func(key string) string { return key }))
 }
 
 func problemsError(problems []string) error {
@@ -189,13 +224,17 @@ func problemsError(problems []string) error {
 	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 }
 
-func decodeStrict(data []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return err
+// decodeStrict decodes the configuration file into cfg and returns every
+// problem in it, each with its line.
+func decodeStrict(data []byte, cfg *Config) []yamlstrict.Problem {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return []yamlstrict.Problem{yamlstrict.SyntaxProblem(err)}
 	}
-	return nil
+	if len(root.Content) == 0 {
+		return nil // an empty file: every setting from the environment
+	}
+	return yamlstrict.Decode(&root, cfg)
 }
 
 func (c *Config) githubapp() githubapp.Config {
@@ -270,8 +309,10 @@ func (c *Config) setDefaults() {
 
 // validate returns every problem with the configuration. It reads the
 // private key file and parses the key, so that a broken key stops the
-// server at startup rather than at its first webhook.
-func (c *Config) validate() []string {
+// server at startup rather than at its first webhook. source names where a
+// setting's value came from: its key, or the environment variable that
+// replaced it.
+func (c *Config) validate(source func(key string) string) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s, g, app := c.Server, c.GitHub, &c.GitHub.App
@@ -307,13 +348,13 @@ func (c *Config) validate() []string {
 			add("server.public_url: %v", err)
 		}
 	}
-	for _, u := range []struct{ key, env, val string }{
-		{"github.web_url", "GITHUB_WEB_URL", g.WebURL},
-		{"github.v3_api_url", "GITHUB_V3_API_URL", g.V3APIURL},
-		{"github.v4_api_url", "GITHUB_V4_API_URL", g.V4APIURL},
+	for _, u := range []struct{ key, val string }{
+		{"github.web_url", g.WebURL},
+		{"github.v3_api_url", g.V3APIURL},
+		{"github.v4_api_url", g.V4APIURL},
 	} {
 		if err := checkURL(u.val); err != nil {
-			add("%s (or %s): %v", u.key, u.env, err)
+			add("%s: %v", source(u.key), err)
 		}
 	}
 	if app.IntegrationID <= 0 {
@@ -322,10 +363,10 @@ func (c *Config) validate() []string {
 	if app.WebhookSecret == "" {
 		add("github.app.webhook_secret is missing: set it, or GITHUB_APP_WEBHOOK_SECRET; launchgate refuses unsigned webhooks")
 	}
-	if p := app.resolveKey(); p != "" {
+	if p := app.resolveKey(source("github.app.private_key")); p != "" {
 		add("%s", p)
 	}
-	if p := c.Signoff.resolveKey(); p != "" {
+	if p := c.Signoff.resolveKey(source("signoff.key")); p != "" {
 		add("%s", p)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {
@@ -338,8 +379,8 @@ func (c *Config) validate() []string {
 }
 
 // resolveKey reads the key file into PrivateKey and parses the key. It
-// returns a problem, or "".
-func (a *AppConfig) resolveKey() string {
+// returns a problem, or "". keySource names where PrivateKey came from.
+func (a *AppConfig) resolveKey(keySource string) string {
 	switch {
 	case a.PrivateKey != "" && a.PrivateKeyFile != "":
 		return "github.app.private_key and github.app.private_key_file are both set: use one"
@@ -348,14 +389,28 @@ func (a *AppConfig) resolveKey() string {
 		if err != nil {
 			return fmt.Sprintf("github.app.private_key_file: %v", err)
 		}
+		keySource = "github.app.private_key_file " + a.PrivateKeyFile
 		a.PrivateKey, a.PrivateKeyFile = string(data), ""
 	case a.PrivateKey == "":
 		return "github.app.private_key is missing: set private_key_file to the App's .pem file, or GITHUB_APP_PRIVATE_KEY to its contents"
 	}
 	if _, err := ParsePrivateKey([]byte(a.PrivateKey)); err != nil {
-		return fmt.Sprintf("github.app private key: %v", err)
+		return fmt.Sprintf("%s: %v", keySource, err)
 	}
 	return ""
+}
+
+// keyKind names a parsed key's algorithm for people, not Go.
+func keyKind(k any) string {
+	switch k.(type) {
+	case *ecdsa.PrivateKey:
+		return "an ECDSA key"
+	case ed25519.PrivateKey:
+		return "an Ed25519 key"
+	case *ecdh.PrivateKey:
+		return "an X25519 key"
+	}
+	return "a key of another kind"
 }
 
 func checkURL(raw string) error {
@@ -395,7 +450,7 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 		}
 		rk, ok := k.(*rsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("the key is %T; a GitHub App key is RSA", k)
+			return nil, fmt.Errorf("the PRIVATE KEY block holds %s; launchgate needs an RSA key, as GitHub issues them", keyKind(k))
 		}
 		return rk, nil
 	default:
