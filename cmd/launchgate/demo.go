@@ -96,6 +96,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 			IntegrationID: demoAppID, WebhookSecret: hex.EncodeToString(secret[:]),
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
+		MembershipTTL: server.DefaultMembershipTTL,
 	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())

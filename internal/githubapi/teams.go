@@ -12,10 +12,6 @@ import (
 	"github.com/google/go-github/v60/github"
 )
 
-// defaultMembershipTTL is how long a membership answer is reused when
-// Options.MembershipTTL is not set.
-const defaultMembershipTTL = time.Minute
-
 // memberships caches answers to "is user an active member of org/team",
 // each for Options.MembershipTTL: a person removed from a team must stop
 // counting soon even when the membership event reaches another replica.
@@ -37,9 +33,6 @@ type membershipAnswer struct {
 }
 
 func newMemberships(ttl time.Duration, now func() time.Time, size int) *memberships {
-	if ttl <= 0 {
-		ttl = defaultMembershipTTL
-	}
 	return &memberships{ttl: ttl, now: now, gens: map[string]int{},
 		cache: newLRU(size, int64(size), unitCost[membershipAnswer])}
 }
@@ -73,7 +66,7 @@ func (m *memberships) forget(org, team, user string) {
 // callers must not read it as "no" or "yes".
 func (c *Client) ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error) {
 	key := c.members.key(org, team, user)
-	if a, ok := c.members.cache.get(key); ok && c.members.now().Sub(a.at) < c.members.ttl {
+	if a, ok := c.members.cache.get(key); ok && c.members.ttl > 0 && c.members.now().Sub(a.at) < c.members.ttl {
 		return a.active, nil
 	}
 	ic, err := c.installation(installationID)

@@ -88,7 +88,8 @@ type GitHubConfig struct {
 	V4APIURL string    `yaml:"v4_api_url"`
 	App      AppConfig `yaml:"app"`
 	// MembershipTTL is how long an answer about a team membership is
-	// reused. Default 1m; a membership event forgets it at once.
+	// reused; a membership event forgets it at once. LoadConfig's default
+	// is DefaultMembershipTTL; zero (the zero Config) reuses no answer.
 	MembershipTTL time.Duration `yaml:"membership_ttl"`
 	// MaxRetryTime bounds one GitHub request with its retries and its waits
 	// for rate limits (githubapi.RetryOptions.MaxTime). Default 90s.
@@ -128,6 +129,9 @@ const DefaultMaxBodyBytes = 5 << 20
 const (
 	defaultShutdownDelay     = 5 * time.Second
 	defaultReconcileInterval = 10 * time.Minute
+	// DefaultMembershipTTL is also for Configs built in code, which
+	// otherwise ask GitHub about every membership every time.
+	DefaultMembershipTTL = time.Minute
 )
 
 // envOverrides are the environment variables that win over the file:
@@ -169,7 +173,10 @@ var envOverrides = []struct {
 func LoadConfig(path string) (*Config, error) {
 	// Where zero means "off", the default is set before decoding, so that
 	// the file can still say 0.
-	cfg := &Config{Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval}}
+	cfg := &Config{
+		Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval},
+		GitHub: GitHubConfig{MembershipTTL: DefaultMembershipTTL},
+	}
 	var problems []string
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -370,7 +377,7 @@ func (c *Config) validate(source func(key string) string) []string {
 		add("%s", p)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {
-		add("github.membership_ttl is %s; it must be between 0 (the default, 1m) and 1h", c.GitHub.MembershipTTL)
+		add("github.membership_ttl is %s; it must be between 0 (no reuse) and 1h", c.GitHub.MembershipTTL)
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
 		add("log.level %q is not one of trace, debug, info, warn, error", c.Log.Level)

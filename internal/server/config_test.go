@@ -85,7 +85,8 @@ signoff:
 			QueueSize: 1000, QueueMaxBytes: 64 << 20, ShutdownDelay: 5 * time.Second, ShutdownTimeout: 25 * time.Second,
 			ReconcileInterval: 10 * time.Minute, ReconcileMaxPRs: 1000},
 		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
-			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}, MaxRetryTime: 90 * time.Second, RateLimitReserve: 500},
+			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}, MaxRetryTime: 90 * time.Second, RateLimitReserve: 500,
+			MembershipTTL: DefaultMembershipTTL},
 		Log:     LogConfig{Level: "debug"},
 		Signoff: SignoffConfig{Key: testSignoffKey},
 	}
@@ -157,8 +158,10 @@ func TestLoadConfigAccepts(t *testing.T) {
 		{name: "membership_ttl: 0.0 is zero too", yaml: base + "  membership_ttl: 0.0\n",
 			check: func(c *Config) bool { return c.GitHub.MembershipTTL == 0 }},
 		{name: "an empty variable does not override the file", yaml: base,
-			env:   map[string]string{"GITHUB_APP_WEBHOOK_SECRET": "", "GITHUB_APP_INTEGRATION_ID": "", "GITHUB_V3_API_URL": ""},
-			check: func(c *Config) bool { return c.GitHub.App.WebhookSecret == "from-file" && c.GitHub.App.IntegrationID == 7 && c.GitHub.V3APIURL == "https://api.github.com/" }},
+			env: map[string]string{"GITHUB_APP_WEBHOOK_SECRET": "", "GITHUB_APP_INTEGRATION_ID": "", "GITHUB_V3_API_URL": ""},
+			check: func(c *Config) bool {
+				return c.GitHub.App.WebhookSecret == "from-file" && c.GitHub.App.IntegrationID == 7 && c.GitHub.V3APIURL == "https://api.github.com/"
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
