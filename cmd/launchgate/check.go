@@ -47,7 +47,7 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return 2
 	}
 	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: os.DirFS(dir)}, now)
-	opts := report.Options{Dir: dir, PolicySource: pol.Source}
+	opts := report.Options{Dir: dir, PolicySource: pol.Source, KitMissing: len(missingKit(dir)) > 0}
 	switch *format {
 	case "json":
 		err = report.JSON(stdout, rep)

@@ -36,7 +36,8 @@ DIR/.github/launchgate.yml when present, else the embedded default.`,
 		synopsis: "[DIR]",
 		summary:  "Write the launch kit templates into DIR/launch/.",
 		about: `Writes the launch kit, one document per requirement, into DIR/launch/
-(DIR defaults to .). A file that exists is kept, never overwritten.`,
+(DIR defaults to .), creating the directories that do not exist and saying
+which. A file that exists is kept, never overwritten.`,
 		exits:   "0 written, 2 usage error or a file that cannot be written",
 		example: "launchgate init services/orders",
 	},

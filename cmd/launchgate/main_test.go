@@ -128,6 +128,70 @@ func TestInitThenCheckFails(t *testing.T) {
 	}
 }
 
+// TestInitSaysWhatItCreated: a mistyped DIR must not be created silently,
+// and once the kit exists the check's footer stops suggesting init.
+func TestInitSaysWhatItCreated(t *testing.T) {
+	existing := t.TempDir()
+	withKit := t.TempDir()
+	if code, _, errOut := launch(t, "init", withKit); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
+	sep := string(filepath.Separator)
+	tests := []struct {
+		name        string
+		dir         string
+		wantCreated []string // directories init must report, in order
+	}{
+		{name: "existing directory", dir: existing, wantCreated: []string{filepath.Join(existing, "launch") + sep}},
+		{name: "every directory on the way", dir: filepath.Join(existing, "servces", "orders"),
+			wantCreated: []string{filepath.Join(existing, "servces") + sep, filepath.Join(existing, "servces", "orders") + sep, filepath.Join(existing, "servces", "orders", "launch") + sep}},
+		{name: "kit already there", dir: withKit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := launch(t, "init", tt.dir)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var dirs []string
+			for _, line := range strings.Split(out, "\n") {
+				if d, ok := strings.CutPrefix(line, "created  "); ok && strings.HasSuffix(d, sep) {
+					dirs = append(dirs, d)
+				}
+			}
+			if strings.Join(dirs, "\n") != strings.Join(tt.wantCreated, "\n") {
+				t.Errorf("directories reported created:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(dirs, "\n"), strings.Join(tt.wantCreated, "\n"), out)
+			}
+		})
+	}
+}
+
+func TestCheckFooterSuggestsInitOnlyWhenTheKitIsMissing(t *testing.T) {
+	withKit := t.TempDir()
+	if code, _, errOut := launch(t, "init", withKit); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
+	tests := []struct {
+		name        string
+		dir         string
+		wantSuggest bool
+	}{
+		{name: "empty repository", dir: t.TempDir(), wantSuggest: true},
+		{name: "after init", dir: withKit, wantSuggest: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, _ := launch(t, "check", tt.dir)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", code, out)
+			}
+			if got := strings.Contains(out, "launchgate init"); got != tt.wantSuggest {
+				t.Errorf("suggests init: %t, want %t:\n%s", got, tt.wantSuggest, out)
+			}
+		})
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.yml")
