@@ -79,10 +79,11 @@ are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully.`,
 		summary:  "Play a launch PR's life against an in-memory GitHub.",
 		about: `Starts the real App server and an in-memory GitHub in this process and
 plays a launch pull request's life: opened with a half-written launch kit,
-pushes that fix it, then approvals and checklist ticks. After each step it
-prints the check run. The last line is
+pushes that fix it, then approvals and checklist ticks. After each push it
+prints the check run: its summary and its failing checks with their
+findings, in plain text. The last line is
 "conclusion: <the final check run's conclusion>". No GitHub account needed.`,
-		exits:   "0 played to the end, 1 the demo failed, 2 usage error",
+		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE that cannot be written",
 		example: "launchgate demo --record requests.jsonl",
 	},
 	{
