@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/internal/policy"
 )
 
@@ -30,7 +31,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		for _, e := range perrs {
 			fmt.Fprintln(stdout, e.Error())
 		}
-		fmt.Fprintf(stdout, "%d error(s)\n", len(perrs))
+		fmt.Fprintln(stdout, plural.Count(len(perrs), "error", "errors"))
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "launchgate policy lint: %v\n", err)
@@ -40,6 +41,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	for _, r := range p.Requirements {
 		checks += len(r.Checks)
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d requirements, %d checks, teams: %v)\n", file, len(p.Requirements), checks, p.Teams())
+	fmt.Fprintf(stdout, "%s: ok (%s, %s, teams: %v)\n", file,
+		plural.Count(len(p.Requirements), "requirement", "requirements"), plural.Count(checks, "check", "checks"), p.Teams())
 	return 0
 }

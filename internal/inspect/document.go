@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	gtext "github.com/yuin/goldmark/text"
 
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/templates"
 )
 
@@ -151,8 +152,8 @@ func (d *Document) Check(repo *Repo) []Finding {
 		c := doc.content(h, tmpl, s.MaxAgeDays > 0)
 		if c.words < minWords {
 			out = append(out, Finding{Path: d.Path, Line: line, Message: withHint(fmt.Sprintf(
-				"section '%s' has %d words of its own (template text, HTML comments and placeholders do not count); write at least %d",
-				s.Title, c.words, minWords), s.Hint)})
+				"section '%s' has %s of its own (template text, HTML comments and placeholders do not count); write at least %d",
+				s.Title, plural.Count(c.words, "word", "words"), minWords), s.Hint)})
 		}
 		if s.MaxAgeDays > 0 {
 			if f, bad := checkDate(s, c.dates, line, repo.Now()); bad {
@@ -296,8 +297,8 @@ func checkDate(s DocumentSection, dates []datedText, headingLine int, now time.T
 			return Finding{}, false
 		}
 		return Finding{Line: best.line, Message: fmt.Sprintf(
-			"section '%s' records %s, %d days before %s; the limit is %d days: run it again and record the new date",
-			s.Title, best.text, age, today.Format(time.DateOnly), s.MaxAgeDays)}, true
+			"section '%s' records %s, %s before %s; the limit is %s: run it again and record the new date",
+			s.Title, best.text, plural.Count(age, "day", "days"), today.Format(time.DateOnly), plural.Count(s.MaxAgeDays, "day", "days"))}, true
 	case future != nil:
 		return Finding{Line: future.line, Message: fmt.Sprintf(
 			"section '%s' names %s, which is in the future; record the date it actually took place, %s",

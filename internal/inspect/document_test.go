@@ -101,7 +101,7 @@ func TestDocumentExamples(t *testing.T) {
 		{file: "comments.md", want: []want{
 			{3, "section 'Backups' has 0 words"},
 			{10, "section 'Restore' has 0 words"},
-			{17, "section 'Recovery drill' has 1 words"},
+			{17, "section 'Recovery drill' has 1 word of its own"},
 			{17, "does not say when it took place"},
 		}},
 		{file: "placeholders.md", want: []want{
@@ -109,11 +109,11 @@ func TestDocumentExamples(t *testing.T) {
 			{11, "section 'Restore' has 0 words"},
 			// "Last drill:" and "What went wrong:" are template text;
 			// only "Fixed" is the author's.
-			{16, "section 'Recovery drill' has 1 words"},
+			{16, "section 'Recovery drill' has 1 word of its own"},
 			{16, "does not say when it took place"},
 		}},
 		{file: "duplicate.md", want: []want{
-			{3, "section 'Backups' has 1 words"},
+			{3, "section 'Backups' has 1 word of its own"},
 		}},
 		{file: "binary.md", want: []want{
 			{0, "launch/recovery.md is a binary file (it contains a NUL byte); the launch kit must be UTF-8 markdown"},
@@ -143,7 +143,7 @@ func TestDocumentMarkdown(t *testing.T) {
 		{name: "alias", doc: strings.Replace(backups, "Backups", "Backup plan", 1) + restore + drill},
 		{name: "ATX closing sequence and trailing punctuation", doc: "## Backups ##\n\nPostgres is snapshotted every night at 02:00 UTC and copied to a second region.\n\n## **Restore:**\n\nRestore the latest snapshot with `scripts/restore.sh` and verify the row counts afterwards.\n\n" + drill},
 		{name: "CRLF and byte order mark", doc: "\uFEFF" + strings.ReplaceAll("# Recovery\n\n"+backups+"## Restore\n\nSoon.\n\n"+drill, "\n", "\r\n"), want: []want{
-			{7, "section 'Restore' has 1 words"},
+			{7, "section 'Restore' has 1 word of its own"},
 		}},
 		{name: "missing sections are reported in policy order", doc: drill, want: []want{
 			{0, "add a section '## Backups' (aliases: 'Backup plan'): what is backed up and how"},
@@ -182,7 +182,7 @@ func TestDocumentMarkdown(t *testing.T) {
 			{1, "section 'Backups' has 8 words"},
 		}},
 		{name: "a sub-heading alone is not enough", doc: "## Backups\n\n### Nightly\n\n" + restore + drill, want: []want{
-			{1, "section 'Backups' has 1 words"},
+			{1, "section 'Backups' has 1 word of its own"},
 		}},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/plural"
 )
 
 // Field (kind "field") asserts something about a field of YAML or JSON
@@ -740,9 +742,4 @@ func fieldDescribe(n *yaml.Node) string {
 	}
 }
 
-func fieldCount(n int) string {
-	if n == 1 {
-		return "1 element"
-	}
-	return fmt.Sprintf("%d elements", n)
-}
+func fieldCount(n int) string { return plural.Count(n, "element", "elements") }
