@@ -12,6 +12,7 @@ import (
 
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/internal/repofs"
 	"github.com/launchgate/launchgate/internal/report"
 )
 
@@ -46,7 +47,9 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 		fmt.Fprintf(stderr, "launchgate check: the policy cannot be used:\n%v\n", err)
 		return 2
 	}
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: os.DirFS(dir)}, now)
+	// As the App reads a pull request from git, symbolic links are not
+	// followed.
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: repofs.Dir(dir)}, now)
 	opts := report.Options{Dir: dir, PolicySource: pol.Source, KitMissing: len(missingKit(dir)) > 0}
 	switch *format {
 	case "json":

@@ -27,7 +27,9 @@ var commands = []command{
 		about: `Evaluates DIR (default .) against the policy and prints, per requirement,
 what passed, what failed with file, line and how to fix it, and the human
 sign-offs and approvals still pending. The policy is --policy FILE, else
-DIR/.github/launchgate.yml when present, else the embedded default.`,
+DIR/.github/launchgate.yml when present, else the embedded default.
+A symbolic link in DIR is not followed: reading it fails, as it does when
+the App reads the repository from git.`,
 		exits:   "0 no requirement fails, 1 one does, 2 usage error or unusable policy",
 		example: "launchgate check --format markdown examples/ready-service",
 	},

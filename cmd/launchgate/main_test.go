@@ -207,6 +207,74 @@ func TestCheckFooterSuggestsInitOnlyWhenTheKitIsMissing(t *testing.T) {
 	}
 }
 
+// TestCheckDoesNotFollowSymlinks: locally as in the App, a launch document
+// that is a link is not read through the link, even when the target is a
+// finished document.
+func TestCheckDoesNotFollowSymlinks(t *testing.T) {
+	target, err := filepath.Abs("../../examples/ready-service/launch/recovery.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		link       bool
+		wantStatus string
+		wantMsg    string
+	}{
+		{name: "a copy of the finished document passes", link: false, wantStatus: "pass"},
+		{name: "a link to it fails as in the App", link: true, wantStatus: "fail", wantMsg: "symbolic link; launchgate does not follow links"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			doc := filepath.Join(dir, "launch", "recovery.md")
+			if err := os.MkdirAll(filepath.Dir(doc), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tt.link {
+				if err := os.Symlink(target, doc); err != nil {
+					t.Skipf("symbolic links unavailable: %v", err)
+				}
+			} else {
+				data, err := os.ReadFile(target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(doc, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, out, _ := launch(t, "check", "--format", "json", dir)
+			var rep struct {
+				Requirements []struct {
+					Checks []struct {
+						ID, Status string
+						Findings   []struct{ Message string }
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, out)
+			}
+			for _, r := range rep.Requirements {
+				for _, c := range r.Checks {
+					if c.ID != "recovery-doc" {
+						continue
+					}
+					if c.Status != tt.wantStatus {
+						t.Errorf("recovery-doc is %s, want %s: %+v", c.Status, tt.wantStatus, c.Findings)
+					}
+					if tt.wantMsg != "" && (len(c.Findings) == 0 || !strings.Contains(c.Findings[0].Message, tt.wantMsg)) {
+						t.Errorf("recovery-doc findings %+v, want one saying %q", c.Findings, tt.wantMsg)
+					}
+					return
+				}
+			}
+			t.Fatalf("no recovery-doc check in the report:\n%s", out)
+		})
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.yml")
