@@ -14,6 +14,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/repofs"
 )
 
@@ -34,6 +35,10 @@ type TooLargeError struct {
 	Path        string
 	Size, Limit int64
 }
+
+// Is makes a TooLargeError an inspect.ErrTooLarge for the checks, which
+// then give the advice for a file too large to read.
+func (e *TooLargeError) Is(target error) bool { return target == inspect.ErrTooLarge }
 
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s is %d bytes; launchgate reads files of at most %d bytes", e.Path, e.Size, e.Limit)

@@ -176,19 +176,26 @@ func (d *Document) readFailure(err error) Finding {
 	case errors.Is(err, ErrBinary):
 		return Finding{Path: d.Path, Message: fmt.Sprintf(
 			"%s is a binary file (it contains a NUL byte); the launch kit must be UTF-8 markdown", d.Path)}
+	case errors.Is(err, ErrTooLarge):
+		return d.tooLarge("over 1 MiB")
 	default:
-		return Finding{Path: d.Path, Message: fmt.Sprintf(
-			"cannot read %s as a launch-kit document (%v); it must be a UTF-8 markdown file of at most %d bytes", d.Path, err, maxDocumentSize)}
+		return Finding{Path: d.Path, Message: fmt.Sprintf("cannot read %s as a launch-kit document: %v", d.Path, err)}
 	}
+}
+
+// tooLarge is the finding for a document over maxDocumentSize, whose size
+// is said by size.
+func (d *Document) tooLarge(size string) Finding {
+	return Finding{Path: d.Path, Message: fmt.Sprintf(
+		"%s is %s; a launch-kit document may be at most %d bytes (64 KiB): move logs, dumps and generated material into linked files",
+		d.Path, size, maxDocumentSize)}
 }
 
 // unparseable reports a document that is not UTF-8 or is too large to
 // parse safely.
 func (d *Document) unparseable(data []byte) (Finding, bool) {
 	if len(data) > maxDocumentSize {
-		return Finding{Path: d.Path, Message: fmt.Sprintf(
-			"%s is %d bytes; a launch-kit document may be at most %d bytes (64 KiB): move logs, dumps and generated material into linked files",
-			d.Path, len(data), maxDocumentSize)}, true
+		return d.tooLarge(fmt.Sprintf("%d bytes", len(data))), true
 	}
 	lines := newLineIndex(data)
 	if bad := invalidUTF8(data); bad >= 0 {

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"reflect"
@@ -253,7 +254,7 @@ func TestDocumentUnreadable(t *testing.T) {
 	tests := []struct {
 		name  string
 		doc   *Document
-		fsys  fstest.MapFS
+		fsys  fs.FS
 		path  string
 		wants []want
 		never string // a part the message must not have
@@ -265,8 +266,10 @@ func TestDocumentUnreadable(t *testing.T) {
 			{0, "create docs/runbook.md with the sections 'Restore'"},
 		}, never: "launchgate init"},
 		{name: "oversized", doc: recoveryDoc(), fsys: fstest.MapFS{"launch/recovery.md": {Data: oversized}}, path: "launch/recovery.md", wants: []want{
-			{0, "cannot read launch/recovery.md as a launch-kit document (reading launch/recovery.md: larger than the 1048576 byte limit)"},
-		}},
+			{0, "launch/recovery.md is over 1 MiB; a launch-kit document may be at most 65536 bytes (64 KiB): move logs, dumps and generated material into linked files"},
+		}, never: "1048576"},
+		{name: "unreadable for another reason", doc: recoveryDoc(), fsys: k8sBrokenFS{}, path: "launch/recovery.md",
+			wants: []want{{0, "cannot read launch/recovery.md as a launch-kit document: reading launch/recovery.md: permission denied"}}, never: "bytes"},
 		{name: "longer than a document may be", doc: recoveryDoc(), fsys: fstest.MapFS{"launch/recovery.md": {Data: long}}, path: "launch/recovery.md", wants: []want{
 			{0, fmt.Sprintf("launch/recovery.md is %d bytes; a launch-kit document may be at most 65536 bytes (64 KiB): move logs, dumps and generated material into linked files", len(long))},
 		}},
