@@ -178,6 +178,7 @@ func LoadConfig(path string) (*Config, error) {
 		GitHub: GitHubConfig{MembershipTTL: DefaultMembershipTTL},
 	}
 	var problems []string
+	from := origins{env: map[string]string{}, invalid: map[string]bool{}}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -189,29 +190,25 @@ func LoadConfig(path string) (*Config, error) {
 				where = fmt.Sprintf("%s:%d", path, p.Line)
 			}
 			problems = append(problems, where+": "+p.Msg)
+			from.invalid[p.Path] = true
 		}
 	}
 	// An empty variable overrides nothing: a secret exported empty by a
 	// deployment template must not wipe the file's value unseen.
-	fromEnv := map[string]string{}
 	for _, o := range envOverrides {
 		v := os.Getenv(o.env)
 		if v == "" {
 			continue
 		}
-		fromEnv[o.key] = o.env
+		from.env[o.key] = o.env
+		delete(from.invalid, o.key)
 		if err := o.set(cfg, v); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", o.env, err))
+			from.invalid[o.key] = true
 		}
 	}
 	cfg.setDefaults()
-	source := func(key string) string {
-		if env, ok := fromEnv[key]; ok {
-			return env
-		}
-		return key
-	}
-	if err := problemsError(append(problems, cfg.validate(source)...)); err != nil {
+	if err := problemsError(append(problems, cfg.validate(from)...)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -221,7 +218,33 @@ func LoadConfig(path string) (*Config, error) {
 // and checks everything, for a Config built in code (the demo builds one).
 func (c *Config) Validate() error {
 	c.setDefaults()
-	return problemsError(c.validate(func(key string) string { return key }))
+	return problemsError(c.validate(origins{}))
+}
+
+// origins says where settings came from, for validate's messages.
+type origins struct {
+	env     map[string]string // key → the environment variable that set it
+	invalid map[string]bool   // keys already reported as not decodable
+}
+
+// name is what a message calls a setting: its key, or the environment
+// variable that set it.
+func (o origins) name(key string) string {
+	if env, ok := o.env[key]; ok {
+		return env
+	}
+	return key
+}
+
+// reported says whether a problem with one of keys was already reported,
+// so that its value's absence is not reported again.
+func (o origins) reported(keys ...string) bool {
+	for _, k := range keys {
+		if o.invalid[k] {
+			return true
+		}
+	}
+	return false
 }
 
 func problemsError(problems []string) error {
@@ -316,10 +339,9 @@ func (c *Config) setDefaults() {
 
 // validate returns every problem with the configuration. It reads the
 // private key file and parses the key, so that a broken key stops the
-// server at startup rather than at its first webhook. source names where a
-// setting's value came from: its key, or the environment variable that
-// replaced it.
-func (c *Config) validate(source func(key string) string) []string {
+// server at startup rather than at its first webhook. from says where
+// values came from and which were reported as undecodable already.
+func (c *Config) validate(from origins) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s, g, app := c.Server, c.GitHub, &c.GitHub.App
@@ -361,19 +383,19 @@ func (c *Config) validate(source func(key string) string) []string {
 		{"github.v4_api_url", g.V4APIURL},
 	} {
 		if err := checkURL(u.val); err != nil {
-			add("%s: %v", source(u.key), err)
+			add("%s: %v", from.name(u.key), err)
 		}
 	}
-	if app.IntegrationID <= 0 {
+	if app.IntegrationID <= 0 && !from.reported("github.app.integration_id") {
 		add("github.app.integration_id is missing: set it, or GITHUB_APP_INTEGRATION_ID, to the App ID shown on the App's settings page")
 	}
-	if app.WebhookSecret == "" {
+	if app.WebhookSecret == "" && !from.reported("github.app.webhook_secret") {
 		add("github.app.webhook_secret is missing: set it, or GITHUB_APP_WEBHOOK_SECRET; launchgate refuses unsigned webhooks")
 	}
-	if p := app.resolveKey(source("github.app.private_key")); p != "" {
+	if p := app.resolveKey(from.name("github.app.private_key")); p != "" && !from.reported("github.app.private_key", "github.app.private_key_file") {
 		add("%s", p)
 	}
-	if p := c.Signoff.resolveKey(source("signoff.key")); p != "" {
+	if p := c.Signoff.resolveKey(from.name("signoff.key")); p != "" && !from.reported("signoff.key", "signoff.key_file") {
 		add("%s", p)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {

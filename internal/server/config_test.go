@@ -198,8 +198,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		yaml   string
 		env    map[string]string
 		want   []string
+		never  string // a problem that must not be reported
 		keyPEM string // written to a file named by private_key_file
 	}{
+		{name: "a value of the wrong type is not also missing", yaml: "github:\n  app:\n    integration_id: abc\n    webhook_secret: [a]\n",
+			want:  []string{`config.yml:3: github.app.integration_id must be a whole number, not "abc"`, "config.yml:4: github.app.webhook_secret must be a single value (text), not a list"},
+			never: "is missing: set it, or GITHUB_APP_"},
 		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{`config.yml:2: unknown key "adress" in server (expected one of: address, max_body_bytes,`}},
 		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{`config.yml:3: unknown key "secret" in github.app (expected one of: integration_id, private_key, private_key_file, webhook_secret)`}},
 		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{`config.yml:2: server.workers must be a whole number, not "many"`}},
@@ -247,6 +251,9 @@ func TestLoadConfigErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
+			}
+			if tt.never != "" && strings.Contains(err.Error(), tt.never) {
+				t.Errorf("error has %q:\n%v", tt.never, err)
 			}
 			// Startup errors go to logs: they must never carry secrets.
 			for _, leak := range []string{secret, "MII", strings.Split(pkcs1PEM(), "\n")[1]} {

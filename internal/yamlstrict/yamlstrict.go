@@ -20,7 +20,8 @@ import (
 
 // Problem is one thing wrong in a YAML document.
 type Problem struct {
-	Line int // 0 when no line applies
+	Line int    // 0 when no line applies
+	Path string // the key path of the value it is about ("server.workers"), or ""
 	Msg  string
 }
 
@@ -69,8 +70,8 @@ type walk struct {
 	problems []Problem
 }
 
-func (w *walk) add(n *yaml.Node, format string, args ...any) {
-	w.problems = append(w.problems, Problem{Line: n.Line, Msg: fmt.Sprintf(format, args...)})
+func (w *walk) add(n *yaml.Node, path, format string, args ...any) {
+	w.problems = append(w.problems, Problem{Line: n.Line, Path: path, Msg: fmt.Sprintf(format, args...)})
 	if w.reported == nil {
 		w.reported = map[*yaml.Node]bool{}
 	}
@@ -117,7 +118,7 @@ func (w *walk) walk(n *yaml.Node, t reflect.Type, path, want string) {
 				if path != "" {
 					where = " in " + path
 				}
-				w.add(k, "unknown key %q%s (expected one of: %s)", k.Value, where, strings.Join(sortedKeys(fields), ", "))
+				w.add(k, join(path, k.Value), "unknown key %q%s (expected one of: %s)", k.Value, where, strings.Join(sortedKeys(fields), ", "))
 				return
 			}
 			w.walk(v, f.typ, join(path, k.Value), f.want)
@@ -150,7 +151,7 @@ func (w *walk) duration(n *yaml.Node, path string) {
 		n.Tag, n.Value = "!!str", "0s"
 		return
 	}
-	w.add(n, "%s is %s, a number without a unit: write a duration such as 30s, 5m or 1h (0 needs no unit)", path, n.Value)
+	w.add(n, path, "%s is %s, a number without a unit: write a duration such as 30s, 5m or 1h (0 needs no unit)", path, n.Value)
 }
 
 // typeError is yaml.v3's text for a value of the wrong type.
@@ -177,7 +178,7 @@ func (w *walk) decodeProblems(err error) []Problem {
 			if n := w.nodeAt(line, tm[2], tm[3]); n != nil {
 				if !w.reported[n] {
 					loc := w.nodes[n]
-					problems = append(problems, Problem{Line: line, Msg: fmt.Sprintf("%s must be %s, not %s", orTop(loc.path), loc.want, got(n, tm[2], tm[3]))})
+					problems = append(problems, Problem{Line: line, Path: loc.path, Msg: fmt.Sprintf("%s must be %s, not %s", orTop(loc.path), loc.want, got(n, tm[2], tm[3]))})
 				}
 				continue
 			}
