@@ -184,13 +184,19 @@ func LoadConfig(path string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading config: %w", err)
 		}
-		for _, p := range decodeStrict(data, cfg) {
+		decoded, fileProblems := decodeStrict(data, cfg)
+		for _, p := range fileProblems {
 			where := path
 			if p.Line > 0 {
 				where = fmt.Sprintf("%s:%d", path, p.Line)
 			}
 			problems = append(problems, where+": "+p.Msg)
 			from.invalid[p.Path] = true
+		}
+		if !decoded {
+			// Nothing was read, so every other setting would be reported
+			// missing: only the syntax error is true.
+			return nil, problemsError(problems)
 		}
 	}
 	// An empty variable overrides nothing: a secret exported empty by a
@@ -255,16 +261,17 @@ func problemsError(problems []string) error {
 }
 
 // decodeStrict decodes the configuration file into cfg and returns every
-// problem in it, each with its line.
-func decodeStrict(data []byte, cfg *Config) []yamlstrict.Problem {
+// problem in it, each with its line. decoded is false when the file is not
+// YAML at all.
+func decodeStrict(data []byte, cfg *Config) (decoded bool, problems []yamlstrict.Problem) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return []yamlstrict.Problem{yamlstrict.SyntaxProblem(err)}
+		return false, []yamlstrict.Problem{yamlstrict.SyntaxProblem(err)}
 	}
 	if len(root.Content) == 0 {
-		return nil // an empty file: every setting from the environment
+		return true, nil // an empty file: every setting from the environment
 	}
-	return yamlstrict.Decode(&root, cfg)
+	return true, yamlstrict.Decode(&root, cfg)
 }
 
 func (c *Config) githubapp() githubapp.Config {
