@@ -21,7 +21,6 @@ import (
 // assertion failed.
 func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 	fset := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	events := fset.Int("events", 10_000, "webhooks of the steady phase")
 	prs := fset.Int("prs", 200, "pull requests of the steady phase")
 	rate := fset.Float64("rate", math.Round(stress.ExpectedPeak.TargetRate()), "webhooks per second of the steady phase; the default is 10 times the expected peak")
@@ -29,12 +28,12 @@ func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 	burstPRs := fset.Int("burst-prs", 100, "pull requests of the burst")
 	inProcess := fset.Bool("in-process", false, "serve the App in this process instead of a child launchgate serve process")
 	reportFile := fset.String("report", "", "write the report as JSON to `FILE`, and as text to FILE with a .txt extension")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("loadtest", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 0 || *events < 0 || *prs <= 0 || *rate < 0 || *burstEvents < 0 || *burstPRs <= 0 {
-		fmt.Fprintln(stderr, "usage: launchgate loadtest [--events N] [--prs N] [--rate R] [--burst-events N] [--burst-prs N] [--in-process] [--report FILE]")
-		return 2
+	if len(positional) > 0 || *events < 0 || *prs <= 0 || *rate < 0 || *burstEvents < 0 || *burstPRs <= 0 {
+		return usageError(stderr, "loadtest", "no arguments; --prs and --burst-prs at least 1, the other numbers at least 0")
 	}
 	opts := stress.Options{
 		Events: *events, PRs: *prs, Rate: *rate, BurstEvents: *burstEvents, BurstPRs: *burstPRs,
@@ -65,18 +64,17 @@ func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 // `launchgate serve` (this binary) in child processes.
 func runDrill(args []string, stdout, stderr io.Writer) (code int) {
 	fset := flag.NewFlagSet("drill", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	events := fset.Int("events", 10_000, "webhooks of the burst the server is killed in")
 	prs := fset.Int("prs", 100, "pull requests of the burst")
 	faultEvents := fset.Int("fault-events", 2_000, "webhooks played while the simulator injects faults (0: no fault phase)")
 	faultPRs := fset.Int("fault-prs", 40, "pull requests of the fault phase")
 	reportFile := fset.String("report", "", "write the report as JSON to `FILE`, and as text to FILE with a .txt extension")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("drill", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 0 || *events <= 0 || *prs <= 0 || *faultEvents < 0 || *faultPRs <= 0 {
-		fmt.Fprintln(stderr, "usage: launchgate drill [--events N] [--prs N] [--fault-events N] [--fault-prs N] [--report FILE]")
-		return 2
+	if len(positional) > 0 || *events <= 0 || *prs <= 0 || *faultEvents < 0 || *faultPRs <= 0 {
+		return usageError(stderr, "drill", "no arguments; --fault-events at least 0, the other numbers at least 1")
 	}
 	bin, code := self(stderr)
 	if code != 0 {

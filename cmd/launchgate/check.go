@@ -12,6 +12,7 @@ import (
 
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/internal/repofs"
 	"github.com/launchgate/launchgate/internal/report"
 )
 
@@ -20,19 +21,18 @@ const repoPolicyPath = ".github/launchgate.yml"
 
 func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	policyFile := fset.String("policy", "", "policy file (default: DIR/"+repoPolicyPath+" if present, else the embedded default)")
 	format := fset.String("format", "text", "output format: text, json or markdown")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("check", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 1 {
-		fmt.Fprintln(stderr, "usage: launchgate check [--policy FILE] [--format text|json|markdown] [DIR]")
-		return 2
+	if len(positional) > 1 {
+		return usageError(stderr, "check", "one DIR at most, got %d arguments", len(positional))
 	}
 	dir := "."
-	if fset.NArg() == 1 {
-		dir = fset.Arg(0)
+	if len(positional) == 1 {
+		dir = positional[0]
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "launchgate check: %s is not a directory\n", dir)
@@ -47,8 +47,10 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 		fmt.Fprintf(stderr, "launchgate check: the policy cannot be used:\n%v\n", err)
 		return 2
 	}
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: os.DirFS(dir)}, now)
-	opts := report.Options{Dir: dir, PolicySource: pol.Source}
+	// As the App reads a pull request from git, symbolic links are not
+	// followed.
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: repofs.Dir(dir)}, now)
+	opts := report.Options{Dir: dir, PolicySource: pol.Source, KitMissing: len(missingKit(dir)) > 0}
 	switch *format {
 	case "json":
 		err = report.JSON(stdout, rep)

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -35,14 +37,25 @@ const demoAppID = 1
 // GitHub account. Its last line is "conclusion: <the final run's>".
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("demo", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: launchgate demo [--record FILE]")
-		return 2
+	if len(positional) > 0 {
+		return usageError(stderr, "demo", "takes no arguments, got %q", positional)
+	}
+	// The record file is created first, so that a path that cannot be
+	// written fails at once rather than after the whole run.
+	var recordFile *os.File
+	if *record != "" {
+		f, err := os.Create(*record)
+		if err != nil {
+			fmt.Fprintf(stderr, "launchgate demo: --record: %v\n", err)
+			return 2
+		}
+		recordFile = f
+		defer recordFile.Close() // after writeRecord's Close, a no-op
 	}
 	d, err := startDemo(stderr)
 	if err != nil {
@@ -53,8 +66,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if cerr := d.close(); err == nil {
 		err = cerr
 	}
-	if err == nil && *record != "" {
-		err = writeRecord(*record, d.sim.Requests())
+	if err == nil && recordFile != nil {
+		err = writeRecord(recordFile, d.sim.Requests())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
@@ -97,6 +110,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 			IntegrationID: demoAppID, WebhookSecret: hex.EncodeToString(secret[:]),
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
+		MembershipTTL: server.DefaultMembershipTTL,
 	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
@@ -217,26 +231,24 @@ func (d *demoRun) showHuman(w io.Writer, s demo.Story, n int, head string) error
 	if run == nil || err != nil {
 		return errors.Join(err, fmt.Errorf("no check run on %s", head))
 	}
-	// The markdown is escaped against mentions and formatting; a terminal
-	// shows it plain.
-	unescape := strings.NewReplacer("\u200d", "", `\`, "").Replace
 	// Each requirement lists the approvals it needs; show each team once,
 	// with what it waits for.
 	fmt.Fprintln(w, "    approvals:")
-	lines := strings.Split(unescape(run.GetOutput().GetText()), "\n")
+	lines := strings.Split(run.GetOutput().GetText(), "\n")
 	shown := map[string]bool{}
 	for i, line := range lines {
-		if !strings.Contains(line, "**approval-") || shown[line] {
+		check := terminalText(strings.TrimPrefix(line, "- "))
+		if !strings.HasPrefix(line, "- ") || !strings.Contains(check, " approval-") || shown[check] {
 			continue
 		}
-		shown[line] = true
-		fmt.Fprintf(w, "      %s\n", strings.TrimPrefix(line, "- "))
+		shown[check] = true
+		fmt.Fprintf(w, "      %s\n", check)
 		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  - ") {
-			fmt.Fprintf(w, "      %s\n", lines[i+1])
+			fmt.Fprintf(w, "      %s\n", terminalText(lines[i+1]))
 		}
 	}
 	fmt.Fprintln(w, "    checklist:")
-	for _, line := range strings.Split(unescape(cm.GetBody()), "\n") {
+	for _, line := range strings.Split(terminalText(cm.GetBody()), "\n") {
 		if strings.HasPrefix(line, "- [") || strings.HasPrefix(line, "  - ⚠️") {
 			fmt.Fprintf(w, "      %s\n", line)
 		}
@@ -265,13 +277,59 @@ func (d *demoRun) show(w io.Writer, s demo.Story, step, head string, summary boo
 	fmt.Fprintf(w, "%s: %s — %s\n", server.CheckName, run.GetConclusion(), run.GetOutput().GetTitle())
 	if summary {
 		for _, line := range strings.Split(strings.TrimSpace(run.GetOutput().GetSummary()), "\n") {
-			fmt.Fprintf(w, "    %s\n", line)
+			fmt.Fprintf(w, "    %s\n", terminalText(line))
 		}
+		showFindings(w, run.GetOutput().GetText())
 	}
 	total := len(d.sim.Requests())
 	fmt.Fprintf(w, "    [annotations: %d · GitHub API requests for this step: %d]\n", len(run.GetOutput().Annotations), total-d.requests)
 	d.requests = total
 	return run.GetConclusion(), nil
+}
+
+// showFindings prints the failing checks of the check run's details, each
+// under its requirement, with their findings: what the next push has to
+// fix. Passing checks need nothing, and pending ones wait for people, which
+// the review steps show.
+func showFindings(w io.Writer, details string) {
+	requirement, failing := "", false
+	for _, line := range strings.Split(details, "\n") {
+		switch {
+		case strings.HasPrefix(line, "### "):
+			requirement, failing = terminalText(strings.TrimPrefix(line, "### ")), false
+		case strings.HasPrefix(line, "- "):
+			failing = strings.HasPrefix(line, "- ❌")
+			if failing && requirement != "" {
+				fmt.Fprintf(w, "    %s\n", requirement)
+				requirement = ""
+			}
+			if failing {
+				fmt.Fprintf(w, "      %s\n", terminalText(strings.TrimPrefix(line, "- ")))
+			}
+		case strings.HasPrefix(line, "  - ") && failing:
+			fmt.Fprintf(w, "          %s\n", terminalText(strings.TrimPrefix(line, "  - ")))
+		case strings.HasPrefix(line, "… "):
+			fmt.Fprintf(w, "    %s\n", terminalText(line))
+		}
+	}
+}
+
+var (
+	// markdownLink is [text](url), the text possibly holding escapes.
+	markdownLink = regexp.MustCompile(`\[((?:\\.|[^\]\\])*)\]\([^)]*\)`)
+	// markdownEscape is a backslash-escaped punctuation character.
+	markdownEscape = regexp.MustCompile(`\\([[:punct:]])`)
+)
+
+// terminalText shows a line of the App's markdown as a terminal should:
+// links as their text, no bold marks, and what report.Escape did to the
+// repository's text undone (backslashes, entities, the zero-width joiners
+// that break @-mentions).
+func terminalText(md string) string {
+	md = markdownLink.ReplaceAllString(md, "$1")
+	md = strings.ReplaceAll(md, "**", "")
+	md = markdownEscape.ReplaceAllString(md, "$1")
+	return html.UnescapeString(strings.ReplaceAll(md, "\u200d", ""))
 }
 
 // recorded is one line of --record: a request as the App sent it, the path
@@ -283,18 +341,19 @@ type recorded struct {
 	Body   json.RawMessage `json:"body,omitempty"`
 }
 
-func writeRecord(path string, reqs []githubsim.RecordedRequest) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
+// writeRecord writes the requests to f, one JSON object per line, and
+// closes it.
+func writeRecord(f *os.File, reqs []githubsim.RecordedRequest) error {
 	enc := json.NewEncoder(f)
 	enc.SetEscapeHTML(false)
 	for _, r := range reqs {
 		if err := enc.Encode(recorded{Method: r.Method, Path: r.Path, Query: r.Query, Body: r.Body}); err != nil {
 			f.Close()
-			return err
+			return fmt.Errorf("writing %s: %w", f.Name(), err)
 		}
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	return nil
 }

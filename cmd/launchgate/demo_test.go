@@ -28,13 +28,21 @@ func TestDemo(t *testing.T) {
 		// The outsider's approval does not count, and the wrong team's tick is undone and explained.
 		"@mallory approved but is not an active member of team security",
 		"@ian ticked security-review-done, but only active members of team security may; the tick was undone.",
-		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`"} {
+		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`",
+		// The findings of each push, as the check run's details give them.
+		"❌ environments: Deployment configuration exists for every environment.", "environment uat has no deployment configuration",
+		"❌ recovery-doc:", "0 of 5 ready - automated"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
 	}
 	if errOut.Len() != 0 {
 		t.Errorf("the demo logged warnings:\n%s", errOut.String())
+	}
+	for _, markdown := range []string{`\-`, `\_`, "**approval", "&lt;", "](http"} {
+		if strings.Contains(text, markdown) {
+			t.Errorf("output shows markdown %q on a terminal:\n%s", markdown, text)
+		}
 	}
 
 	f, err := os.Open(record)
@@ -78,5 +86,39 @@ func TestDemo(t *testing.T) {
 	}
 	if comments != 1 {
 		t.Errorf("%d comments created; want the one checklist", comments)
+	}
+}
+
+// TestDemoRecordUnwritable: a --record path that cannot be written fails
+// before the run, not after it.
+func TestDemoRecordUnwritable(t *testing.T) {
+	var out, errOut bytes.Buffer
+	record := filepath.Join(t.TempDir(), "no-such-dir", "requests.jsonl")
+	if code := runDemo([]string{"--record", record}, &out, &errOut); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if out.Len() != 0 || !strings.Contains(errOut.String(), "--record: open "+record) {
+		t.Errorf("stdout %q (want nothing: no run), stderr %q (want the path and why)", out.String(), errOut.String())
+	}
+}
+
+func TestTerminalText(t *testing.T) {
+	tests := []struct {
+		name     string
+		markdown string
+		want     string
+	}{
+		{name: "escaped punctuation", markdown: `0 of 5 ready \- deploy\_config \*\*x\*\*`, want: "0 of 5 ready - deploy_config **x**"},
+		{name: "bold marks", markdown: "❌ **replicas**: at least 2", want: "❌ replicas: at least 2"},
+		{name: "link shows its text", markdown: `[deploy/a\_b.yaml:3](https://github.com/acme/x/blob/abc/deploy/a_b.yaml#L3): bad`, want: "deploy/a_b.yaml:3: bad"},
+		{name: "entities and broken mentions", markdown: "&lt;img&gt; @\u200dsam #\u200d1", want: "<img> @sam #1"},
+		{name: "a backslash before a letter stays", markdown: `C:\dir`, want: `C:\dir`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := terminalText(tt.markdown); got != tt.want {
+				t.Errorf("terminalText(%q) = %q, want %q", tt.markdown, got, tt.want)
+			}
+		})
 	}
 }

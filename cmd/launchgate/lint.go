@@ -2,30 +2,36 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/internal/policy"
 )
 
 func runLint(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: launchgate policy lint FILE")
-		return 2
+	positional, code, ok := parseArgs("policy lint", flag.NewFlagSet("policy lint", flag.ContinueOnError), args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	data, err := readPolicyFile(args[0])
+	if len(positional) != 1 {
+		return usageError(stderr, "policy lint", "one FILE expected, got %d arguments", len(positional))
+	}
+	file := positional[0]
+	data, err := readPolicyFile(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate policy lint: %v\n", err)
 		return 2
 	}
-	p, err := policy.Parse(args[0], data)
+	p, err := policy.Parse(file, data)
 	var perrs policy.Errors
 	switch {
 	case errors.As(err, &perrs):
 		for _, e := range perrs {
 			fmt.Fprintln(stdout, e.Error())
 		}
-		fmt.Fprintf(stdout, "%d error(s)\n", len(perrs))
+		fmt.Fprintln(stdout, plural.Count(len(perrs), "error", "errors"))
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "launchgate policy lint: %v\n", err)
@@ -35,6 +41,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	for _, r := range p.Requirements {
 		checks += len(r.Checks)
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d requirements, %d checks, teams: %v)\n", args[0], len(p.Requirements), checks, p.Teams())
+	fmt.Fprintf(stdout, "%s: ok (%s, %s, teams: %v)\n", file,
+		plural.Count(len(p.Requirements), "requirement", "requirements"), plural.Count(checks, "check", "checks"), p.Teams())
 	return 0
 }

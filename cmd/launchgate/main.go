@@ -4,47 +4,26 @@
 //	launchgate init [DIR]
 //	launchgate policy lint FILE
 //	launchgate owners [--codeowners FILE] [--json] PATH...
-//	launchgate serve --config FILE
+//	launchgate serve [--config FILE]
 //	launchgate demo [--record FILE]
 //	launchgate loadtest [flags]
 //	launchgate drill [flags]
 //	launchgate version
+//	launchgate help [COMMAND]
+//
+// Each command's help page is in cli.go.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/launchgate/launchgate/internal/version"
 )
-
-const usage = `launchgate decides whether a service is production ready.
-
-Usage:
-  launchgate check [--policy FILE] [--format text|json|markdown] [DIR]
-      Evaluate DIR (default .) against the policy. Exit 0 when no
-      requirement fails, 1 when one does, 2 on usage or policy errors.
-  launchgate init [DIR]
-      Write the launch kit templates into DIR/launch/ (never overwrites).
-  launchgate policy lint FILE
-      Validate a policy file; report each error with its line.
-  launchgate owners [--codeowners FILE] [--json] PATH...
-      Show which CODEOWNERS rule owns each path.
-  launchgate serve --config FILE
-      Run the GitHub App (webhooks in, check runs out).
-  launchgate demo [--record FILE]
-      Play a launch PR's life against an in-process GitHub simulator.
-  launchgate loadtest [flags]
-      Load-test the real server against the simulator at 10x the expected
-      peak and write a report (see --help).
-  launchgate drill [flags]
-      Recovery drill: SIGKILL a server mid-burst, start a new one, and
-      measure how long the reconciler takes to repair every check run.
-  launchgate version
-      Print the version.
-`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now()))
@@ -54,7 +33,7 @@ func main() {
 // evaluation time, passed in so tests are deterministic.
 func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, commandList())
 		return 2
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
@@ -63,11 +42,13 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	case "init":
 		return runInit(rest, stdout, stderr)
 	case "policy":
-		if len(rest) == 0 || rest[0] != "lint" {
-			fmt.Fprintln(stderr, "usage: launchgate policy lint FILE")
-			return 2
+		switch {
+		case len(rest) > 0 && rest[0] == "lint":
+			return runLint(rest[1:], stdout, stderr)
+		case len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help"):
+			return runLint(rest, stdout, stderr)
 		}
-		return runLint(rest[1:], stdout, stderr)
+		return usageError(stderr, "policy lint", "policy has one subcommand, lint")
 	case "owners":
 		return runOwners(rest, stdout, stderr)
 	case "serve":
@@ -79,13 +60,49 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	case "drill":
 		return runDrill(rest, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "launchgate", version.String())
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		return runVersion(rest, stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		return runHelp(rest, stdout, stderr, now)
 	default:
-		fmt.Fprintf(stderr, "launchgate: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "launchgate: unknown command %q\n\n%s", cmd, commandList())
 		return 2
 	}
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	positional, code, ok := parseArgs("version", flag.NewFlagSet("version", flag.ContinueOnError), args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(stderr, "version", "takes no arguments")
+	}
+	fmt.Fprintln(stdout, "launchgate", version.String())
+	return 0
+}
+
+// runHelp is `launchgate help [COMMAND]`: a command's page is what
+// `launchgate COMMAND --help` prints, so that the two cannot differ.
+func runHelp(args []string, stdout, stderr io.Writer, now time.Time) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, commandList())
+		return 0
+	}
+	name := strings.Join(args, " ")
+	switch name {
+	case "policy":
+		name = "policy lint"
+	case "-h", "-help", "--help":
+		name = "help"
+	}
+	cmd, ok := lookupCommand(name)
+	switch {
+	case !ok:
+		fmt.Fprintf(stderr, "launchgate help: unknown command %q\n\n%s", name, commandList())
+		return 2
+	case name == "help":
+		writeHelp(stdout, cmd, flag.NewFlagSet(name, flag.ContinueOnError))
+		return 0
+	}
+	return run(append(strings.Fields(name), "--help"), stdout, stderr, now)
 }

@@ -20,6 +20,21 @@ func launch(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// TestExampleDrillLeavesTime guards README's quick start, which checks the
+// example with the real clock: the default policy accepts a recovery drill
+// at most 365 days old, so the example's dated drill ages out. This test
+// fails 90 days before it does, while the quick start still passes, so
+// that the date is renewed in time; the other tests use a fixed clock and
+// never need the edit.
+func TestExampleDrillLeavesTime(t *testing.T) {
+	const margin = 90 * 24 * time.Hour
+	var out, errOut bytes.Buffer
+	if code := run([]string{"check", "../../examples/ready-service"}, &out, &errOut, time.Now().Add(margin)); code != 0 {
+		t.Errorf("in 90 days README's quick start will fail (exit %d): run the example's recovery drill again, or re-date it, "+
+			"in examples/ready-service/launch/recovery.md\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
 func TestCheckExample(t *testing.T) {
 	code, out, errOut := launch(t, "check", "../../examples/ready-service")
 	if code != 0 {
@@ -142,6 +157,138 @@ func TestInitThenCheckFails(t *testing.T) {
 	}
 }
 
+// TestInitSaysWhatItCreated: a mistyped DIR must not be created silently,
+// and once the kit exists the check's footer stops suggesting init.
+func TestInitSaysWhatItCreated(t *testing.T) {
+	existing := t.TempDir()
+	withKit := t.TempDir()
+	if code, _, errOut := launch(t, "init", withKit); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
+	sep := string(filepath.Separator)
+	tests := []struct {
+		name        string
+		dir         string
+		wantCreated []string // directories init must report, in order
+	}{
+		{name: "existing directory", dir: existing, wantCreated: []string{filepath.Join(existing, "launch") + sep}},
+		{name: "every directory on the way", dir: filepath.Join(existing, "servces", "orders"),
+			wantCreated: []string{filepath.Join(existing, "servces") + sep, filepath.Join(existing, "servces", "orders") + sep, filepath.Join(existing, "servces", "orders", "launch") + sep}},
+		{name: "kit already there", dir: withKit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := launch(t, "init", tt.dir)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var dirs []string
+			for _, line := range strings.Split(out, "\n") {
+				if d, ok := strings.CutPrefix(line, "created  "); ok && strings.HasSuffix(d, sep) {
+					dirs = append(dirs, d)
+				}
+			}
+			if strings.Join(dirs, "\n") != strings.Join(tt.wantCreated, "\n") {
+				t.Errorf("directories reported created:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(dirs, "\n"), strings.Join(tt.wantCreated, "\n"), out)
+			}
+		})
+	}
+}
+
+func TestCheckFooterSuggestsInitOnlyWhenTheKitIsMissing(t *testing.T) {
+	withKit := t.TempDir()
+	if code, _, errOut := launch(t, "init", withKit); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
+	tests := []struct {
+		name        string
+		dir         string
+		wantSuggest bool
+	}{
+		{name: "empty repository", dir: t.TempDir(), wantSuggest: true},
+		{name: "after init", dir: withKit, wantSuggest: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, _ := launch(t, "check", tt.dir)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", code, out)
+			}
+			if got := strings.Contains(out, "launchgate init"); got != tt.wantSuggest {
+				t.Errorf("suggests init: %t, want %t:\n%s", got, tt.wantSuggest, out)
+			}
+		})
+	}
+}
+
+// TestCheckDoesNotFollowSymlinks: locally as in the App, a launch document
+// that is a link is not read through the link, even when the target is a
+// finished document.
+func TestCheckDoesNotFollowSymlinks(t *testing.T) {
+	target, err := filepath.Abs("../../examples/ready-service/launch/recovery.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		link       bool
+		wantStatus string
+		wantMsg    string
+	}{
+		{name: "a copy of the finished document passes", link: false, wantStatus: "pass"},
+		{name: "a link to it fails as in the App", link: true, wantStatus: "fail", wantMsg: "symbolic link; launchgate does not follow links"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			doc := filepath.Join(dir, "launch", "recovery.md")
+			if err := os.MkdirAll(filepath.Dir(doc), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tt.link {
+				if err := os.Symlink(target, doc); err != nil {
+					t.Skipf("symbolic links unavailable: %v", err)
+				}
+			} else {
+				data, err := os.ReadFile(target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(doc, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, out, _ := launch(t, "check", "--format", "json", dir)
+			var rep struct {
+				Requirements []struct {
+					Checks []struct {
+						ID, Status string
+						Findings   []struct{ Message string }
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, out)
+			}
+			for _, r := range rep.Requirements {
+				for _, c := range r.Checks {
+					if c.ID != "recovery-doc" {
+						continue
+					}
+					if c.Status != tt.wantStatus {
+						t.Errorf("recovery-doc is %s, want %s: %+v", c.Status, tt.wantStatus, c.Findings)
+					}
+					if tt.wantMsg != "" && (len(c.Findings) == 0 || !strings.Contains(c.Findings[0].Message, tt.wantMsg)) {
+						t.Errorf("recovery-doc findings %+v, want one saying %q", c.Findings, tt.wantMsg)
+					}
+					return
+				}
+			}
+			t.Fatalf("no recovery-doc check in the report:\n%s", out)
+		})
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.yml")
@@ -168,7 +315,8 @@ func TestExitCodes(t *testing.T) {
 		{"empty repo fails", []string{"check", dir}, 1, ""},
 		{"custom policy, only pending", []string{"check", "--policy", good, dir}, 0, ""},
 		{"lint broken", []string{"policy", "lint", broken}, 1, `broken.yml:4: unknown key "tittle"`},
-		{"lint good", []string{"policy", "lint", good}, 0, "ok"},
+		{"lint good", []string{"policy", "lint", good}, 0, "ok (1 requirement, 0 checks, teams: [infra])"},
+		{"lint broken counts its errors", []string{"policy", "lint", broken}, 1, "\n1 error\n"},
 		{"lint default", []string{"policy", "lint", "../../policies/production-ready.yml"}, 0, "5 requirements"},
 		{"lint missing", []string{"policy", "lint", filepath.Join(dir, "nope.yml")}, 2, ""},
 		{"policy without lint", []string{"policy"}, 2, ""},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,39 +14,21 @@ import (
 	"github.com/launchgate/launchgate/internal/codeowners"
 )
 
-const ownersUsage = `usage: launchgate owners [--codeowners FILE] [--json] PATH...
-
-Prints the code owners of each PATH, as GitHub would assign them, with the
-CODEOWNERS line that decided it, then the lines GitHub would skip as invalid.
-Without --codeowners, run it at the root of a checkout: the file is looked up
-in .github/, the root and docs/, in that order.
-
-`
-
 // runOwners runs "launchgate owners"; args excludes "owners". It returns the
 // exit code: 0 on success, 2 on a usage error or an unusable CODEOWNERS.
 func runOwners(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("launchgate owners", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	flags.Usage = func() {
-		fmt.Fprint(stderr, ownersUsage)
-		flags.PrintDefaults()
-	}
+	flags := flag.NewFlagSet("owners", flag.ContinueOnError)
 	file := flags.String("codeowners", "", "read the CODEOWNERS `FILE` instead of looking for one")
 	asJSON := flags.Bool("json", false, "print JSON instead of text")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2 // flag has already explained
+	args, code, ok := parseArgs("owners", flags, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if flags.NArg() == 0 {
-		fmt.Fprintln(stderr, "launchgate owners: no PATH given")
-		flags.Usage()
-		return 2
+	if len(args) == 0 {
+		return usageError(stderr, "owners", "no PATH given")
 	}
-	paths := make([]string, flags.NArg())
-	for i, arg := range flags.Args() {
+	paths := make([]string, len(args))
+	for i, arg := range args {
 		p, err := repoPath(arg)
 		if err != nil {
 			fmt.Fprintf(stderr, "launchgate owners: %v\n", err)

@@ -24,14 +24,13 @@ import (
 // JSON lines to stdout and stops gracefully on SIGTERM or SIGINT.
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	configPath := fset.String("config", "", "configuration file (YAML); secrets may come from GITHUB_APP_* variables instead")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	positional, code, ok := parseArgs("serve", fset, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fset.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: launchgate serve [--config FILE]")
-		return 2
+	if len(positional) > 0 {
+		return usageError(stderr, "serve", "takes no arguments, got %q", positional)
 	}
 	cfg, err := server.LoadConfig(*configPath)
 	if err != nil {

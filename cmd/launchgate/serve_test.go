@@ -33,7 +33,7 @@ func TestServeRejectsBrokenConfig(t *testing.T) {
 	if code := runServe([]string{"--config", cfg}, &out, &errOut); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	if !strings.Contains(errOut.String(), "line 2") || !strings.Contains(errOut.String(), "adress") {
+	if !strings.Contains(errOut.String(), `config.yml:2: unknown key "adress" in server`) {
 		t.Errorf("stderr does not say what is wrong and where:\n%s", errOut.String())
 	}
 }

@@ -86,7 +86,7 @@ type Options struct {
 	OnRequest func(endpoint string, status int)
 	Logger    zerolog.Logger
 	// MembershipTTL is how long an answer about a team membership is
-	// reused (ActiveMember). Default 1 minute.
+	// reused (ActiveMember); 0 reuses none, and every question asks GitHub.
 	MembershipTTL time.Duration
 	// Now is the clock for OrgPolicyTTL and MembershipTTL. Default time.Now.
 	Now func() time.Time

@@ -13,13 +13,17 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/repofs"
 )
 
 // Errors for the entries of a head tree that are not read.
 var (
 	// ErrSymlink: symbolic links are not followed. A link's target is
-	// whatever the pull request says it is, possibly outside the tree.
-	ErrSymlink = errors.New("symbolic link; launchgate does not follow links in a pull request's tree")
+	// whatever the pull request says it is, possibly outside the tree. It
+	// is the error of a local check too.
+	ErrSymlink = repofs.ErrSymlink
 	// ErrSubmodule: a submodule is another repository at some commit, not
 	// part of this tree.
 	ErrSubmodule = errors.New("submodule; launchgate does not read other repositories")
@@ -31,6 +35,10 @@ type TooLargeError struct {
 	Path        string
 	Size, Limit int64
 }
+
+// Is makes a TooLargeError an inspect.ErrTooLarge for the checks, which
+// then give the advice for a file too large to read.
+func (e *TooLargeError) Is(target error) bool { return target == inspect.ErrTooLarge }
 
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s is %d bytes; launchgate reads files of at most %d bytes", e.Path, e.Size, e.Limit)

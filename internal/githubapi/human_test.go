@@ -71,6 +71,36 @@ func TestActiveMemberCache(t *testing.T) {
 	}
 }
 
+// A MembershipTTL of 0 reuses no answer: every question asks GitHub, so a
+// removal counts at once.
+func TestActiveMemberNoReuse(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	e.sim.AddTeam("acme", "security", "sam")
+	c := e.client(Options{MembershipTTL: 0})
+	ctx := context.Background()
+	e.requests()
+	for _, step := range []struct {
+		name   string
+		remove bool
+		want   bool
+	}{
+		{name: "first question", want: true},
+		{name: "same question again", want: true},
+		{name: "after a removal no event announced", remove: true, want: false},
+	} {
+		if step.remove {
+			e.sim.RemoveTeamMember("acme", "security", "sam")
+		}
+		got, err := c.ActiveMember(ctx, e.inst, "acme", "security", "sam")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reqs := e.apiRequests(); got != step.want || len(reqs) != 1 {
+			t.Errorf("%s: %t with %d requests %v, want %t with 1", step.name, got, len(reqs), reqs, step.want)
+		}
+	}
+}
+
 // The checklist is the App's own marked comment: found by listing once,
 // then read by its ID; nobody else's comment is mistaken for it.
 func TestMarkedComment(t *testing.T) {

@@ -185,5 +185,5 @@ func wrapRequest(pr PullRequest, teams []string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("githubapi: requesting reviews of %s#%d from team(s) %v: %w", pr.fullName(), pr.Number, teams, err)
+	return fmt.Errorf("githubapi: requesting reviews of %s#%d from teams %v: %w", pr.fullName(), pr.Number, teams, err)
 }

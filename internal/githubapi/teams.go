@@ -14,10 +14,6 @@ import (
 	"github.com/launchgate/launchgate/internal/lru"
 )
 
-// defaultMembershipTTL is how long a membership answer is reused when
-// Options.MembershipTTL is not set.
-const defaultMembershipTTL = time.Minute
-
 // memberships caches answers to "is user an active member of org/team",
 // each for Options.MembershipTTL: a person removed from a team must stop
 // counting soon even when the membership event reaches another replica.
@@ -39,9 +35,6 @@ type membershipAnswer struct {
 }
 
 func newMemberships(ttl time.Duration, now func() time.Time, size int) *memberships {
-	if ttl <= 0 {
-		ttl = defaultMembershipTTL
-	}
 	return &memberships{ttl: ttl, now: now, gens: map[string]int{},
 		cache: lru.New[membershipAnswer](size, 0, nil)}
 }
@@ -75,7 +68,7 @@ func (m *memberships) forget(org, team, user string) {
 // callers must not read it as "no" or "yes".
 func (c *Client) ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error) {
 	key := c.members.key(org, team, user)
-	if a, ok := c.members.cache.Get(key); ok && c.members.now().Sub(a.at) < c.members.ttl {
+	if a, ok := c.members.cache.Get(key); ok && c.members.ttl > 0 && c.members.now().Sub(a.at) < c.members.ttl {
 		return a.active, nil
 	}
 	ic, err := c.installation(installationID)

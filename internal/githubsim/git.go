@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/plural"
 )
 
 // Git data is stored as real git objects: blob, tree and commit IDs are the
@@ -312,7 +314,7 @@ func (s *Server) Push(owner, name, branch string, files map[string]string) strin
 			}
 		}
 	}
-	msg := fmt.Sprintf("Update %d file(s) on %s", len(files), branch)
+	msg := fmt.Sprintf("Update %s on %s", plural.Count(len(files), "file", "files"), branch)
 	sha := r.writeCommit(r.writeTree(flat), msg, []string{parent})
 	r.branches[branch] = sha
 	if !existed {

@@ -107,7 +107,7 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 	}
 	if alerts < min {
 		findings = append(findings, Finding{Message: fmt.Sprintf(
-			"found %d Prometheus alerting rule(s) that load, need at least %d: add a rule file matching %s "+
+			"Prometheus alerting rules that load: found %d, need at least %d: add a rule file matching %s "+
 				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]) or a PrometheusRule resource under deploy/",
 			alerts, min, quoteGlobs(c.paths()))})
 	}

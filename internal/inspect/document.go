@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/templates"
 )
 
@@ -144,8 +145,8 @@ func (d *Document) Check(repo *Repo) []Finding {
 		c := doc.content(h, tmpl, s.MaxAgeDays > 0)
 		if c.words < minWords {
 			out = append(out, Finding{Path: d.Path, Line: line, Message: withHint(fmt.Sprintf(
-				"section '%s' has %d words of its own (template text, HTML comments and placeholders do not count); write at least %d",
-				s.Title, c.words, minWords), s.Hint)})
+				"section '%s' has %s of its own (template text, HTML comments and placeholders do not count); write at least %d",
+				s.Title, plural.Count(c.words, "word", "words"), minWords), s.Hint)})
 		}
 		if s.MaxAgeDays > 0 {
 			if f, bad := checkDate(s, c.dates, line, repo.Now()); bad {
@@ -168,19 +169,26 @@ func (d *Document) readFailure(err error) Finding {
 	case errors.Is(err, ErrBinary):
 		return Finding{Path: d.Path, Message: fmt.Sprintf(
 			"%s is a binary file (it contains a NUL byte); the launch kit must be UTF-8 markdown", d.Path)}
+	case errors.Is(err, ErrTooLarge):
+		return d.tooLarge("over 1 MiB")
 	default:
-		return Finding{Path: d.Path, Message: fmt.Sprintf(
-			"cannot read %s as a launch-kit document (%v); it must be a UTF-8 markdown file of at most %d bytes", d.Path, err, maxDocumentSize)}
+		return Finding{Path: d.Path, Message: fmt.Sprintf("cannot read %s as a launch-kit document: %v", d.Path, err)}
 	}
+}
+
+// tooLarge is the finding for a document over maxDocumentSize, whose size
+// is said by size.
+func (d *Document) tooLarge(size string) Finding {
+	return Finding{Path: d.Path, Message: fmt.Sprintf(
+		"%s is %s; a launch-kit document may be at most %d bytes (64 KiB): move logs, dumps and generated material into linked files",
+		d.Path, size, maxDocumentSize)}
 }
 
 // unparseable reports a document that is not UTF-8 or is too large to
 // parse safely.
 func (d *Document) unparseable(data []byte) (Finding, bool) {
 	if len(data) > maxDocumentSize {
-		return Finding{Path: d.Path, Message: fmt.Sprintf(
-			"%s is %d bytes; a launch-kit document may be at most %d bytes (64 KiB): move logs, dumps and generated material into linked files",
-			d.Path, len(data), maxDocumentSize)}, true
+		return d.tooLarge(fmt.Sprintf("%d bytes", len(data))), true
 	}
 	lines := newLineIndex(data)
 	if bad := invalidUTF8(data); bad >= 0 {
@@ -289,8 +297,8 @@ func checkDate(s DocumentSection, dates []datedText, headingLine int, now time.T
 			return Finding{}, false
 		}
 		return Finding{Line: best.line, Message: fmt.Sprintf(
-			"section '%s' records %s, %d days before %s; the limit is %d days: run it again and record the new date",
-			s.Title, best.text, age, today.Format(time.DateOnly), s.MaxAgeDays)}, true
+			"section '%s' records %s, %s before %s; the limit is %s: run it again and record the new date",
+			s.Title, best.text, plural.Count(age, "day", "days"), today.Format(time.DateOnly), plural.Count(s.MaxAgeDays, "day", "days"))}, true
 	case future != nil:
 		return Finding{Line: future.line, Message: fmt.Sprintf(
 			"section '%s' names %s, which is in the future; record the date it actually took place, %s",

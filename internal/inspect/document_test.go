@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"reflect"
@@ -90,7 +91,7 @@ func TestDocumentExamples(t *testing.T) {
 		{file: "comments.md", want: []want{
 			{3, "section 'Backups' has 0 words"},
 			{10, "section 'Restore' has 0 words"},
-			{17, "section 'Recovery drill' has 1 words"},
+			{17, "section 'Recovery drill' has 1 word of its own"},
 			{17, "does not say when it took place"},
 		}},
 		{file: "placeholders.md", want: []want{
@@ -98,11 +99,11 @@ func TestDocumentExamples(t *testing.T) {
 			{11, "section 'Restore' has 0 words"},
 			// "Last drill:" and "What went wrong:" are template text;
 			// only "Fixed" is the author's.
-			{16, "section 'Recovery drill' has 1 words"},
+			{16, "section 'Recovery drill' has 1 word of its own"},
 			{16, "does not say when it took place"},
 		}},
 		{file: "duplicate.md", want: []want{
-			{3, "section 'Backups' has 1 words"},
+			{3, "section 'Backups' has 1 word of its own"},
 		}},
 		{file: "binary.md", want: []want{
 			{0, "launch/recovery.md is a binary file (it contains a NUL byte); the launch kit must be UTF-8 markdown"},
@@ -132,7 +133,7 @@ func TestDocumentMarkdown(t *testing.T) {
 		{name: "alias", doc: strings.Replace(backups, "Backups", "Backup plan", 1) + restore + drill},
 		{name: "ATX closing sequence and trailing punctuation", doc: "## Backups ##\n\nPostgres is snapshotted every night at 02:00 UTC and copied to a second region.\n\n## **Restore:**\n\nRestore the latest snapshot with `scripts/restore.sh` and verify the row counts afterwards.\n\n" + drill},
 		{name: "CRLF and byte order mark", doc: "\uFEFF" + strings.ReplaceAll("# Recovery\n\n"+backups+"## Restore\n\nSoon.\n\n"+drill, "\n", "\r\n"), want: []want{
-			{7, "section 'Restore' has 1 words"},
+			{7, "section 'Restore' has 1 word of its own"},
 		}},
 		{name: "missing sections are reported in policy order", doc: drill, want: []want{
 			{0, "add a section '## Backups' (aliases: 'Backup plan'): what is backed up and how"},
@@ -171,7 +172,7 @@ func TestDocumentMarkdown(t *testing.T) {
 			{1, "section 'Backups' has 8 words"},
 		}},
 		{name: "a sub-heading alone is not enough", doc: "## Backups\n\n### Nightly\n\n" + restore + drill, want: []want{
-			{1, "section 'Backups' has 1 words"},
+			{1, "section 'Backups' has 1 word of its own"},
 		}},
 	}
 	for _, tt := range tests {
@@ -242,7 +243,7 @@ func TestDocumentUnreadable(t *testing.T) {
 	tests := []struct {
 		name  string
 		doc   *Document
-		fsys  fstest.MapFS
+		fsys  fs.FS
 		path  string
 		wants []want
 		never string // a part the message must not have
@@ -254,8 +255,10 @@ func TestDocumentUnreadable(t *testing.T) {
 			{0, "create docs/runbook.md with the sections 'Restore'"},
 		}, never: "launchgate init"},
 		{name: "oversized", doc: recoveryDoc(), fsys: fstest.MapFS{"launch/recovery.md": {Data: oversized}}, path: "launch/recovery.md", wants: []want{
-			{0, "cannot read launch/recovery.md as a launch-kit document (reading launch/recovery.md: larger than the 1048576 byte limit)"},
-		}},
+			{0, "launch/recovery.md is over 1 MiB; a launch-kit document may be at most 65536 bytes (64 KiB): move logs, dumps and generated material into linked files"},
+		}, never: "1048576"},
+		{name: "unreadable for another reason", doc: recoveryDoc(), fsys: k8sBrokenFS{}, path: "launch/recovery.md",
+			wants: []want{{0, "cannot read launch/recovery.md as a launch-kit document: reading launch/recovery.md: permission denied"}}, never: "bytes"},
 		{name: "longer than a document may be", doc: recoveryDoc(), fsys: fstest.MapFS{"launch/recovery.md": {Data: long}}, path: "launch/recovery.md", wants: []want{
 			{0, fmt.Sprintf("launch/recovery.md is %d bytes; a launch-kit document may be at most 65536 bytes (64 KiB): move logs, dumps and generated material into linked files", len(long))},
 		}},

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
+	"github.com/launchgate/launchgate/internal/plural"
 )
 
 // Field (kind "field") asserts something about a field of YAML or JSON
@@ -42,7 +43,7 @@ import (
 type Field struct {
 	// Files is a glob of the files to check. Files or Paths is required;
 	// when both are set, their matches are combined.
-	Files string `yaml:"files,omitempty"`
+	Files string `yaml:"files,omitempty" want:"one glob (list more globs under paths)"`
 	// Paths are more globs of files to check.
 	Paths []string `yaml:"paths,omitempty"`
 	// Assert is the assertion every document must satisfy. Required.
@@ -359,9 +360,4 @@ func fieldDescribe(n *yaml.Node) string {
 	}
 }
 
-func fieldCount(n int) string {
-	if n == 1 {
-		return "1 element"
-	}
-	return fmt.Sprintf("%d elements", n)
-}
+func fieldCount(n int) string { return plural.Count(n, "element", "elements") }

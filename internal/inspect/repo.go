@@ -171,6 +171,9 @@ func (r *Repo) Exists(name string) bool {
 // ErrBinary is returned by ReadFile for files that are not text.
 var ErrBinary = errors.New("binary file (contains a NUL byte)")
 
+// ErrTooLarge is returned by ReadFile for a file larger than MaxFileSize.
+var ErrTooLarge = fmt.Errorf("larger than the %d byte (1 MiB) limit for one file", MaxFileSize)
+
 // ReadFile reads a text file of at most MaxFileSize bytes. Oversized and
 // binary files are errors, which checks report as failing findings: a
 // check never passes on content it could not read.
@@ -185,7 +188,7 @@ func (r *Repo) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("reading %s: larger than the %d byte limit", name, MaxFileSize)
+		return nil, fmt.Errorf("reading %s: %w", name, ErrTooLarge)
 	}
 	// Git's own heuristic: a NUL in the first 8000 bytes means binary.
 	if bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {

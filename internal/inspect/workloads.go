@@ -3,6 +3,8 @@ package inspect
 import (
 	"fmt"
 	"strings"
+
+	"github.com/launchgate/launchgate/internal/plural"
 )
 
 // defaultWorkloadKinds are the workloads replicas and probes look at when a
@@ -64,8 +66,8 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 				continue
 			}
 			findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
-				"%s: %s %s runs %d replica(s) (%s); every environment needs at least %d: %s",
-				env.Env.Name, w.Kind, w.Name, w.Replicas, w.ReplicasFrom, min, replicasFix(env, w, min))})
+				"%s: %s %s runs %s (%s); every environment needs at least %d: %s",
+				env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min, replicasFix(env, w, min))})
 		}
 	}
 	return findings

@@ -15,19 +15,19 @@ func TestReplicasCheck(t *testing.T) {
 		want  []expectedFinding
 	}{
 		{"overlay patching production to 1 fails; the HPA overlay passes", Replicas{}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/web.yaml", 2, []string{"production: Deployment web runs 1 replica(s) (spec.replicas in deploy/overlays/prod (rendered))",
+			{"deploy/base/web.yaml", 2, []string{"production: Deployment web runs 1 replica (spec.replicas in deploy/overlays/prod (rendered))",
 				"at least 2", "in the overlay deploy/overlays/prod", "HorizontalPodAutoscaler whose minReplicas is 2 or more"}},
-			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1 replica(s) (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
+			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1 replica (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
 		}},
 		{"a higher minimum", Replicas{Min: 3, Kinds: []string{"statefulset"}}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/worker.yaml", 1, []string{"production: StatefulSet worker runs 2 replica(s)", "at least 3"}},
+			{"deploy/base/worker.yaml", 1, []string{"production: StatefulSet worker runs 2 replicas", "at least 3"}},
 			{"deploy/base/worker.yaml", 1, []string{"uat: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"integration: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"ci: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1"}},
 		}},
 		{"manifests: unset replicas is one; missing environments fail", Replicas{}, k8sFixture("manifests"), []expectedFinding{
-			{"deploy/uat/app.yaml", 1, []string{"uat: Deployment api runs 1 replica(s) (spec.replicas unset in deploy/uat/app.yaml (Kubernetes defaults to 1))",
+			{"deploy/uat/app.yaml", 1, []string{"uat: Deployment api runs 1 replica (spec.replicas unset in deploy/uat/app.yaml (Kubernetes defaults to 1))",
 				"set spec.replicas to 2 or more in deploy/uat/app.yaml"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
@@ -35,7 +35,7 @@ func TestReplicasCheck(t *testing.T) {
 		{"helm values", Replicas{}, k8sFixture("helm"), []expectedFinding{
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
-			{"charts/shop/templates/deployment.yaml", 2, []string{"development: Deployment shop runs 1 replica(s) (charts/shop/values.yaml replicaCount)",
+			{"charts/shop/templates/deployment.yaml", 2, []string{"development: Deployment shop runs 1 replica (charts/shop/values.yaml replicaCount)",
 				"set replicaCount: 2 (or autoscaling.enabled: true with autoscaling.minReplicas: 2) in charts/shop/values.dev.yml"}},
 		}},
 		{"an environment without workloads fails", Replicas{}, noWorkloads, []expectedFinding{

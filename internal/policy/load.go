@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/yamlstrict"
 	"github.com/launchgate/launchgate/policies"
 )
 
@@ -72,20 +72,17 @@ func parse(source string, data []byte) (*Policy, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlErrors(source, err)
 	}
-	doc := resolve(&root)
+	doc := yamlstrict.Resolve(&root)
 	if doc == nil || doc.Kind != yaml.MappingNode {
 		return nil, fail(0, "policy must be a YAML mapping with at least `version: 1` and `requirements`")
 	}
-	var errs Errors
-	for _, msg := range unknownKeys(doc, reflect.TypeOf(Policy{})) {
-		errs = append(errs, lineError(source, msg))
-	}
 	p := &Policy{Source: source}
-	if err := doc.Decode(p); err != nil {
-		errs = append(errs, yamlErrors(source, err)...)
-	}
-	if len(errs) > 0 {
-		return nil, sortErrors(errs)
+	if problems := yamlstrict.Decode(doc, p); len(problems) > 0 {
+		errs := make(Errors, len(problems))
+		for i, pr := range problems {
+			errs[i] = Error{Source: source, Line: pr.Line, Msg: pr.Msg}
+		}
+		return nil, errs
 	}
 	sum := sha256.Sum256(data)
 	p.Digest = "sha256:" + hex.EncodeToString(sum[:])
@@ -106,8 +103,7 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	}
 	c.Line = n.Line
 	params := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
-	var errs []string
-	forEachKey(n, func(k, v *yaml.Node) {
+	yamlstrict.ForEachKey(n, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "id":
 			c.ID = v.Value
@@ -127,15 +123,13 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 		return typeError(n.Line, "check %q has unknown kind %q (known kinds: %s)", c.ID, c.Kind, strings.Join(inspect.Kinds(), ", "))
 	}
 	c.Checker = checker
-	errs = append(errs, unknownKeys(params, reflect.TypeOf(checker))...)
-	if err := params.Decode(checker); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return err
+	if problems := yamlstrict.Decode(params, checker); len(problems) > 0 {
+		// A TypeError is how an UnmarshalYAML adds to the decoder's list
+		// of problems instead of stopping it.
+		errs := make([]string, len(problems))
+		for i, p := range problems {
+			errs[i] = p.String()
 		}
-		errs = append(errs, te.Errors...)
-	}
-	if len(errs) > 0 {
 		return &yaml.TypeError{Errors: errs}
 	}
 	if err := checker.Validate(); err != nil {
@@ -259,7 +253,7 @@ func validate(p *Policy, doc *yaml.Node) Errors {
 // ints sequence indexes. It returns 0 when the path does not exist.
 func lineAt(n *yaml.Node, path ...any) int {
 	for _, step := range path {
-		n = resolve(n)
+		n = yamlstrict.Resolve(n)
 		if n == nil {
 			return 0
 		}
@@ -267,7 +261,7 @@ func lineAt(n *yaml.Node, path ...any) int {
 		switch s := step.(type) {
 		case string:
 			if n.Kind == yaml.MappingNode {
-				forEachKey(n, func(k, v *yaml.Node) {
+				yamlstrict.ForEachKey(n, func(k, v *yaml.Node) {
 					if k.Value == s && next == nil {
 						next = v
 					}

@@ -23,6 +23,10 @@ type Options struct {
 	Dir string
 	// PolicySource says where the policy came from.
 	PolicySource string
+	// KitMissing says a launch-kit document `launchgate init` writes is
+	// missing from Dir: the text footer then suggests init (text output
+	// only).
+	KitMissing bool
 	// Link, when set, turns a finding's location into a URL (the file at
 	// the PR's head in the App). Markdown output only.
 	Link func(path string, line int) string

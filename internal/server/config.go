@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -17,6 +19,8 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/yamlstrict"
 )
 
 // Config is the configuration of `launchgate serve`. Secrets may come from
@@ -84,7 +88,8 @@ type GitHubConfig struct {
 	V4APIURL string    `yaml:"v4_api_url"`
 	App      AppConfig `yaml:"app"`
 	// MembershipTTL is how long an answer about a team membership is
-	// reused. Default 1m; a membership event forgets it at once.
+	// reused; a membership event forgets it at once. LoadConfig's default
+	// is DefaultMembershipTTL; zero (the zero Config) reuses no answer.
 	MembershipTTL time.Duration `yaml:"membership_ttl"`
 	// MaxRetryTime bounds one GitHub request with its retries and its waits
 	// for rate limits (githubapi.RetryOptions.MaxTime). Default 90s.
@@ -124,52 +129,92 @@ const DefaultMaxBodyBytes = 5 << 20
 const (
 	defaultShutdownDelay     = 5 * time.Second
 	defaultReconcileInterval = 10 * time.Minute
+	// DefaultMembershipTTL is also for Configs built in code, which
+	// otherwise ask GitHub about every membership every time.
+	DefaultMembershipTTL = time.Minute
 )
 
-// Environment variables launchgate reads besides go-githubapp's.
-const envIntegrationID = "GITHUB_APP_INTEGRATION_ID"
+// envOverrides are the environment variables that win over the file:
+// go-githubapp's names, and launchgate's own for the sign-off key. key is
+// the setting each replaces, for messages.
+var envOverrides = []struct {
+	env, key string
+	set      func(c *Config, v string) error
+}{
+	{env: "GITHUB_WEB_URL", key: "github.web_url", set: func(c *Config, v string) error { c.GitHub.WebURL = v; return nil }},
+	{env: "GITHUB_V3_API_URL", key: "github.v3_api_url", set: func(c *Config, v string) error { c.GitHub.V3APIURL = v; return nil }},
+	{env: "GITHUB_V4_API_URL", key: "github.v4_api_url", set: func(c *Config, v string) error { c.GitHub.V4APIURL = v; return nil }},
+	{env: "GITHUB_APP_INTEGRATION_ID", key: "github.app.integration_id", set: func(c *Config, v string) error {
+		// go-githubapp ignores a value that is not a number; it is refused
+		// here so that a typo cannot start the App under no identity.
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		c.GitHub.App.IntegrationID = id
+		return nil
+	}},
+	{env: "GITHUB_APP_WEBHOOK_SECRET", key: "github.app.webhook_secret", set: func(c *Config, v string) error { c.GitHub.App.WebhookSecret = v; return nil }},
+	{env: "GITHUB_APP_PRIVATE_KEY", key: "github.app.private_key", set: func(c *Config, v string) error {
+		c.GitHub.App.PrivateKey, c.GitHub.App.PrivateKeyFile = v, ""
+		return nil
+	}},
+	{env: envSignoffKey, key: "signoff.key", set: func(c *Config, v string) error {
+		c.Signoff.Key, c.Signoff.KeyFile = v, ""
+		return nil
+	}},
+}
 
 // LoadConfig reads the configuration file at path (none when path is
-// empty), applies go-githubapp's environment variables (GITHUB_WEB_URL,
-// GITHUB_V3_API_URL, GITHUB_V4_API_URL, GITHUB_APP_INTEGRATION_ID,
-// GITHUB_APP_WEBHOOK_SECRET, GITHUB_APP_PRIVATE_KEY), which win over the
-// file, fills in defaults and validates everything, the private key
-// included. Every problem found is reported, one per line.
+// empty), applies the environment variables of envOverrides, which win
+// over the file, fills in defaults and validates everything, the private
+// key included. Every problem found is reported, one per line, naming the
+// key and line, or the environment variable, it comes from.
 func LoadConfig(path string) (*Config, error) {
 	// Where zero means "off", the default is set before decoding, so that
 	// the file can still say 0.
-	cfg := &Config{Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval}}
+	cfg := &Config{
+		Server: ServerConfig{ShutdownDelay: defaultShutdownDelay, ReconcileInterval: defaultReconcileInterval},
+		GitHub: GitHubConfig{MembershipTTL: DefaultMembershipTTL},
+	}
+	var problems []string
+	from := origins{env: map[string]string{}, invalid: map[string]bool{}}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("reading config: %w", err)
 		}
-		if err := decodeStrict(data, cfg); err != nil {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+		decoded, fileProblems := decodeStrict(data, cfg)
+		for _, p := range fileProblems {
+			where := path
+			if p.Line > 0 {
+				where = fmt.Sprintf("%s:%d", path, p.Line)
+			}
+			problems = append(problems, where+": "+p.Msg)
+			from.invalid[p.Path] = true
+		}
+		if !decoded {
+			// Nothing was read, so every other setting would be reported
+			// missing: only the syntax error is true.
+			return nil, problemsError(problems)
 		}
 	}
-	var problems []string
-	if v, ok := os.LookupEnv(envIntegrationID); ok {
-		// go-githubapp ignores a value that is not a number; we refuse it
-		// so that a typo cannot start the App under no identity.
-		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-			problems = append(problems, fmt.Sprintf("%s=%q is not a number", envIntegrationID, v))
+	// An empty variable overrides nothing: a secret exported empty by a
+	// deployment template must not wipe the file's value unseen.
+	for _, o := range envOverrides {
+		v := os.Getenv(o.env)
+		if v == "" {
+			continue
 		}
-	}
-	gh := cfg.githubapp()
-	gh.SetValuesFromEnv("")
-	cfg.GitHub.WebURL, cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL = gh.WebURL, gh.V3APIURL, gh.V4APIURL
-	cfg.GitHub.App.IntegrationID = gh.App.IntegrationID
-	cfg.GitHub.App.WebhookSecret = gh.App.WebhookSecret
-	if _, fromEnv := os.LookupEnv("GITHUB_APP_PRIVATE_KEY"); fromEnv {
-		// The environment wins over the file, as for every other value.
-		cfg.GitHub.App.PrivateKey, cfg.GitHub.App.PrivateKeyFile = gh.App.PrivateKey, ""
-	}
-	if v, ok := os.LookupEnv(envSignoffKey); ok {
-		cfg.Signoff.Key, cfg.Signoff.KeyFile = v, ""
+		from.env[o.key] = o.env
+		delete(from.invalid, o.key)
+		if err := o.set(cfg, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", o.env, err))
+			from.invalid[o.key] = true
+		}
 	}
 	cfg.setDefaults()
-	if err := problemsError(append(problems, cfg.validate()...)); err != nil {
+	if err := problemsError(append(problems, cfg.validate(from)...)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -179,7 +224,33 @@ func LoadConfig(path string) (*Config, error) {
 // and checks everything, for a Config built in code (the demo builds one).
 func (c *Config) Validate() error {
 	c.setDefaults()
-	return problemsError(c.validate())
+	return problemsError(c.validate(origins{}))
+}
+
+// origins says where settings came from, for validate's messages.
+type origins struct {
+	env     map[string]string // key → the environment variable that set it
+	invalid map[string]bool   // keys already reported as not decodable
+}
+
+// name is what a message calls a setting: its key, or the environment
+// variable that set it.
+func (o origins) name(key string) string {
+	if env, ok := o.env[key]; ok {
+		return env
+	}
+	return key
+}
+
+// reported says whether a problem with one of keys was already reported,
+// so that its value's absence is not reported again.
+func (o origins) reported(keys ...string) bool {
+	for _, k := range keys {
+		if o.invalid[k] {
+			return true
+		}
+	}
+	return false
 }
 
 func problemsError(problems []string) error {
@@ -189,13 +260,18 @@ func problemsError(problems []string) error {
 	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 }
 
-func decodeStrict(data []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return err
+// decodeStrict decodes the configuration file into cfg and returns every
+// problem in it, each with its line. decoded is false when the file is not
+// YAML at all.
+func decodeStrict(data []byte, cfg *Config) (decoded bool, problems []yamlstrict.Problem) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return false, []yamlstrict.Problem{yamlstrict.SyntaxProblem(err)}
 	}
-	return nil
+	if len(root.Content) == 0 {
+		return true, nil // an empty file: every setting from the environment
+	}
+	return true, yamlstrict.Decode(&root, cfg)
 }
 
 func (c *Config) githubapp() githubapp.Config {
@@ -271,8 +347,9 @@ func (c *Config) setDefaults() {
 
 // validate returns every problem with the configuration. It reads the
 // private key file and parses the key, so that a broken key stops the
-// server at startup rather than at its first webhook.
-func (c *Config) validate() []string {
+// server at startup rather than at its first webhook. from says where
+// values came from and which were reported as undecodable already.
+func (c *Config) validate(from origins) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s, g, app := c.Server, c.GitHub, &c.GitHub.App
@@ -308,29 +385,29 @@ func (c *Config) validate() []string {
 			add("server.public_url: %v", err)
 		}
 	}
-	for _, u := range []struct{ key, env, val string }{
-		{"github.web_url", "GITHUB_WEB_URL", g.WebURL},
-		{"github.v3_api_url", "GITHUB_V3_API_URL", g.V3APIURL},
-		{"github.v4_api_url", "GITHUB_V4_API_URL", g.V4APIURL},
+	for _, u := range []struct{ key, val string }{
+		{"github.web_url", g.WebURL},
+		{"github.v3_api_url", g.V3APIURL},
+		{"github.v4_api_url", g.V4APIURL},
 	} {
 		if err := checkURL(u.val); err != nil {
-			add("%s (or %s): %v", u.key, u.env, err)
+			add("%s: %v", from.name(u.key), err)
 		}
 	}
-	if app.IntegrationID <= 0 {
+	if app.IntegrationID <= 0 && !from.reported("github.app.integration_id") {
 		add("github.app.integration_id is missing: set it, or GITHUB_APP_INTEGRATION_ID, to the App ID shown on the App's settings page")
 	}
-	if app.WebhookSecret == "" {
+	if app.WebhookSecret == "" && !from.reported("github.app.webhook_secret") {
 		add("github.app.webhook_secret is missing: set it, or GITHUB_APP_WEBHOOK_SECRET; launchgate refuses unsigned webhooks")
 	}
-	if p := app.resolveKey(); p != "" {
+	if p := app.resolveKey(from.name("github.app.private_key")); p != "" && !from.reported("github.app.private_key", "github.app.private_key_file") {
 		add("%s", p)
 	}
-	if p := c.Signoff.resolveKey(); p != "" {
+	if p := c.Signoff.resolveKey(from.name("signoff.key")); p != "" && !from.reported("signoff.key", "signoff.key_file") {
 		add("%s", p)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {
-		add("github.membership_ttl is %s; it must be between 0 (the default, 1m) and 1h", c.GitHub.MembershipTTL)
+		add("github.membership_ttl is %s; it must be between 0 (no reuse) and 1h", c.GitHub.MembershipTTL)
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
 		add("log.level %q is not one of trace, debug, info, warn, error", c.Log.Level)
@@ -339,8 +416,8 @@ func (c *Config) validate() []string {
 }
 
 // resolveKey reads the key file into PrivateKey and parses the key. It
-// returns a problem, or "".
-func (a *AppConfig) resolveKey() string {
+// returns a problem, or "". keySource names where PrivateKey came from.
+func (a *AppConfig) resolveKey(keySource string) string {
 	switch {
 	case a.PrivateKey != "" && a.PrivateKeyFile != "":
 		return "github.app.private_key and github.app.private_key_file are both set: use one"
@@ -349,14 +426,28 @@ func (a *AppConfig) resolveKey() string {
 		if err != nil {
 			return fmt.Sprintf("github.app.private_key_file: %v", err)
 		}
+		keySource = "github.app.private_key_file " + a.PrivateKeyFile
 		a.PrivateKey, a.PrivateKeyFile = string(data), ""
 	case a.PrivateKey == "":
 		return "github.app.private_key is missing: set private_key_file to the App's .pem file, or GITHUB_APP_PRIVATE_KEY to its contents"
 	}
 	if _, err := ParsePrivateKey([]byte(a.PrivateKey)); err != nil {
-		return fmt.Sprintf("github.app private key: %v", err)
+		return fmt.Sprintf("%s: %v", keySource, err)
 	}
 	return ""
+}
+
+// keyKind names a parsed key's algorithm for people, not Go.
+func keyKind(k any) string {
+	switch k.(type) {
+	case *ecdsa.PrivateKey:
+		return "an ECDSA key"
+	case ed25519.PrivateKey:
+		return "an Ed25519 key"
+	case *ecdh.PrivateKey:
+		return "an X25519 key"
+	}
+	return "a key of another kind"
 }
 
 func checkURL(raw string) error {
@@ -396,7 +487,7 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 		}
 		rk, ok := k.(*rsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("the key is %T; a GitHub App key is RSA", k)
+			return nil, fmt.Errorf("the PRIVATE KEY block holds %s; launchgate needs an RSA key, as GitHub issues them", keyKind(k))
 		}
 		return rk, nil
 	default:

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -84,7 +85,8 @@ signoff:
 			QueueSize: 1000, QueueMaxBytes: 64 << 20, ShutdownDelay: 5 * time.Second, ShutdownTimeout: 25 * time.Second,
 			ReconcileInterval: 10 * time.Minute, ReconcileMaxPRs: 1000},
 		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
-			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}, MaxRetryTime: 90 * time.Second, RateLimitReserve: 500},
+			App: AppConfig{IntegrationID: 12345, WebhookSecret: "s3cret-value", PrivateKey: pkcs1PEM()}, MaxRetryTime: 90 * time.Second, RateLimitReserve: 500,
+			MembershipTTL: DefaultMembershipTTL},
 		Log:     LogConfig{Level: "debug"},
 		Signoff: SignoffConfig{Key: testSignoffKey},
 	}
@@ -137,8 +139,53 @@ func TestLoadConfigWithoutFile(t *testing.T) {
 	}
 }
 
+// TestLoadConfigAccepts covers what README documents and yaml.v3 alone
+// would refuse or get wrong: 0 for a duration, and an exported empty
+// variable, which overrides nothing.
+func TestLoadConfigAccepts(t *testing.T) {
+	keyFile := writeFile(t, "app.pem", pkcs1PEM())
+	base := "signoff:\n  key: " + testSignoffKey + "\ngithub:\n  app:\n    integration_id: 7\n    webhook_secret: from-file\n    private_key_file: " + keyFile + "\n"
+	tests := []struct {
+		name  string
+		yaml  string
+		env   map[string]string
+		check func(c *Config) bool
+	}{
+		{name: "reconcile_interval: 0 turns the reconciler off", yaml: base + "server:\n  reconcile_interval: 0\n",
+			check: func(c *Config) bool { return c.Server.ReconcileInterval == 0 }},
+		{name: "shutdown_delay: 0 stops at once", yaml: base + "server:\n  shutdown_delay: 0\n  shutdown_timeout: 10s\n",
+			check: func(c *Config) bool { return c.Server.ShutdownDelay == 0 && c.Server.ShutdownTimeout == 10*time.Second }},
+		{name: "membership_ttl: 0.0 is zero too", yaml: base + "  membership_ttl: 0.0\n",
+			check: func(c *Config) bool { return c.GitHub.MembershipTTL == 0 }},
+		{name: "an empty variable does not override the file", yaml: base,
+			env: map[string]string{"GITHUB_APP_WEBHOOK_SECRET": "", "GITHUB_APP_INTEGRATION_ID": "", "GITHUB_V3_API_URL": ""},
+			check: func(c *Config) bool {
+				return c.GitHub.App.WebhookSecret == "from-file" && c.GitHub.App.IntegrationID == 7 && c.GitHub.V3APIURL == "https://api.github.com/"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := LoadConfig(writeFile(t, "config.yml", tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(cfg) {
+				t.Errorf("config = %+v", *cfg)
+			}
+		})
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,24 +198,38 @@ func TestLoadConfigErrors(t *testing.T) {
 		yaml   string
 		env    map[string]string
 		want   []string
+		never  string // a problem that must not be reported
 		keyPEM string // written to a file named by private_key_file
 	}{
-		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{"line 2", "adress"}},
-		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{"line 3", "secret"}},
-		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{"line 2", "many"}},
+		{name: "a value of the wrong type is not also missing", yaml: "github:\n  app:\n    integration_id: abc\n    webhook_secret: [a]\n",
+			want:  []string{`config.yml:3: github.app.integration_id must be a whole number, not "abc"`, "config.yml:4: github.app.webhook_secret must be a single value (text), not a list"},
+			never: "is missing: set it, or GITHUB_APP_"},
+		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{`config.yml:2: unknown key "adress" in server (expected one of: address, max_body_bytes,`}},
+		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{`config.yml:3: unknown key "secret" in github.app (expected one of: integration_id, private_key, private_key_file, webhook_secret)`}},
+		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{`config.yml:2: server.workers must be a whole number, not "many"`}},
+		{name: "bare number as a duration", yaml: "server:\n  reconcile_interval: 30\n", want: []string{"config.yml:2: server.reconcile_interval is 30, a number without a unit: write a duration such as 30s"}},
+		{name: "bare number as a nested duration", yaml: "github:\n  membership_ttl: 1.5\n", want: []string{"config.yml:2: github.membership_ttl is 1.5, a number without a unit"}},
+		{name: "every problem at once", yaml: "server:\n  adress: x\n  workers: many\n  shutdown_delay: 5\ngithub:\n  membership_ttl: 2h\n",
+			want: []string{`config.yml:2: unknown key "adress"`, `config.yml:3: server.workers must be`, "config.yml:4: server.shutdown_delay is 5", "github.membership_ttl is 2h0m0s", "integration_id is missing"}},
+		{name: "syntax error", yaml: "server:\n  workers: [\n", want: []string{"config.yml:", ": did not find expected node content"}, never: "is missing"},
 		{name: "nothing set", yaml: "", want: []string{"integration_id is missing", "webhook_secret is missing", "private_key is missing", "signoff.key is missing"}},
-		{name: "not PEM", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": "hello"}, want: []string{"not PEM"}},
+		{name: "not PEM", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": "hello"}, want: []string{"GITHUB_APP_PRIVATE_KEY: not PEM"}},
+		{name: "bad URL from the environment names the variable", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_V4_API_URL": "api.github.com/graphql"},
+			want: []string{`GITHUB_V4_API_URL: "api.github.com/graphql" must be an absolute http(s) URL`}},
+		{name: "bad sign-off key from the environment names the variable", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{envSignoffKey: "short"},
+			want: []string{envSignoffKey + ": "}},
 		{name: "escaped newlines", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1PEM(), "\n", `\n`)},
 			want: []string{`literal \n`}},
 		{name: "corrupt PKCS#1", yaml: valid(""), keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte("garbage")})),
-			want: []string{"does not parse as PKCS#1"}},
-		{name: "EC key", yaml: valid(""), keyPEM: pkcs8PEM(t, ec), want: []string{"GitHub App key is RSA"}},
+			want: []string{"github.app.private_key_file ", "k.pem: the RSA PRIVATE KEY block does not parse as PKCS#1"}},
+		{name: "EC key", yaml: valid(""), keyPEM: pkcs8PEM(t, ec), want: []string{"holds an ECDSA key; launchgate needs an RSA key, as GitHub issues them"}},
+		{name: "Ed25519 key", yaml: valid(""), keyPEM: pkcs8PEM(t, edKey), want: []string{"holds an Ed25519 key; launchgate needs an RSA key, as GitHub issues them"}},
 		{name: "certificate, not a key", yaml: valid(""), keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}})),
 			want: []string{`"CERTIFICATE" is not a private key`}},
 		{name: "missing key file", yaml: valid("    private_key_file: /nonexistent/app.pem\n"), want: []string{"private_key_file", "no such file"}},
 		{name: "both key and file", yaml: valid("    private_key: x\n    private_key_file: /k.pem\n"), want: []string{"both set"}},
-		{name: "bad URL", yaml: valid("  v3_api_url: api.github.com\n"), keyPEM: pkcs1PEM(), want: []string{"github.v3_api_url", "absolute http(s) URL"}},
-		{name: "id not a number", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_APP_INTEGRATION_ID": "12a"}, want: []string{`GITHUB_APP_INTEGRATION_ID="12a" is not a number`}},
+		{name: "bad URL", yaml: valid("  v3_api_url: api.github.com\n"), keyPEM: pkcs1PEM(), want: []string{`github.v3_api_url: "api.github.com/" must be an absolute http(s) URL`}},
+		{name: "id not a number", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_APP_INTEGRATION_ID": "12a"}, want: []string{`GITHUB_APP_INTEGRATION_ID: "12a" is not a number`}},
 		{name: "tiny body cap", yaml: valid("server:\n  max_body_bytes: 100\n"), keyPEM: pkcs1PEM(), want: []string{"max_body_bytes"}},
 		{name: "bad log level", yaml: valid("log:\n  level: loud\n"), keyPEM: pkcs1PEM(), want: []string{`log.level "loud"`}},
 	}
@@ -190,6 +251,9 @@ func TestLoadConfigErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
+			}
+			if tt.never != "" && strings.Contains(err.Error(), tt.never) {
+				t.Errorf("error has %q:\n%v", tt.never, err)
 			}
 			// Startup errors go to logs: they must never carry secrets.
 			for _, leak := range []string{secret, "MII", strings.Split(pkcs1PEM(), "\n")[1]} {

@@ -68,7 +68,8 @@ func newApp(t *testing.T, sim *githubsim.Server, tune ...func(*Config, *Options)
 	t.Helper()
 	cfg := &Config{GitHub: GitHubConfig{
 		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
-		App: AppConfig{IntegrationID: testAppID, WebhookSecret: testSecret, PrivateKey: pkcs1PEM()},
+		App:           AppConfig{IntegrationID: testAppID, WebhookSecret: testSecret, PrivateKey: pkcs1PEM()},
+		MembershipTTL: DefaultMembershipTTL,
 	}, Signoff: SignoffConfig{Key: testSignoffKey}}
 	logs := &syncBuffer{}
 	opts := Options{Config: cfg, Logger: zerolog.New(logs), Now: func() time.Time { return testNow }}

@@ -16,6 +16,7 @@ import (
 	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/codeowners"
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
@@ -328,8 +329,8 @@ func (st *humanState) decorate(out *report.CheckRunOutput) {
 				})
 			}
 		}
-		notes = append(notes, fmt.Sprintf("> ⚠️ %s on the base branch has %d invalid line(s), which GitHub and launchgate skip (the rest of the file applies): %s.",
-			report.Escape(o.Path), len(o.Invalid), report.Escape(strings.Join(lines, "; "))))
+		notes = append(notes, fmt.Sprintf("> ⚠️ %s on the base branch has %s, which GitHub and launchgate skip (the rest of the file applies): %s.",
+			report.Escape(o.Path), plural.Count(len(o.Invalid), "invalid line", "invalid lines"), report.Escape(strings.Join(lines, "; "))))
 	}
 	if len(notes) > 0 {
 		out.Text = strings.Join(notes, "\n>\n") + "\n\n" + out.Text

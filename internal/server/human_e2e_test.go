@@ -400,7 +400,7 @@ func TestCodeownersTeamsAndInvalidLines(t *testing.T) {
 	run := h.run(head)
 	wantLine(t, run, "approval-sre", "waiting for an approving review by a member of team sre")
 	wantLine(t, run, "approval-platform", "waiting for an approving review by a member of team platform")
-	if text := plain(run.GetOutput().GetText()); !strings.Contains(text, ".github/CODEOWNERS on the base branch has 1 invalid line(s)") || !strings.Contains(text, "line 3:") {
+	if text := plain(run.GetOutput().GetText()); !strings.Contains(text, ".github/CODEOWNERS on the base branch has 1 invalid line") || !strings.Contains(text, "line 3:") {
 		t.Errorf("the invalid CODEOWNERS line is not shown:\n%.600s", text)
 	}
 	var warned bool

@@ -25,8 +25,9 @@ type SignoffConfig struct {
 }
 
 // resolveKey reads the key file into Key and checks the key. It returns a
-// problem, or "". Problems never include the key.
-func (s *SignoffConfig) resolveKey() string {
+// problem, or "". Problems never include the key. keySource names where
+// Key came from.
+func (s *SignoffConfig) resolveKey(keySource string) string {
 	switch {
 	case s.Key != "" && s.KeyFile != "":
 		return "signoff.key and signoff.key_file are both set: use one"
@@ -35,13 +36,14 @@ func (s *SignoffConfig) resolveKey() string {
 		if err != nil {
 			return fmt.Sprintf("signoff.key_file: %v", err)
 		}
+		keySource = "signoff.key_file " + s.KeyFile
 		s.Key, s.KeyFile = strings.TrimSpace(string(data)), ""
 	case s.Key == "":
 		return "signoff.key is missing: set it, signoff.key_file, or " + envSignoffKey +
 			" to at least 32 random bytes (e.g. `openssl rand -hex 32`); launchgate signs the reviewer checklist's records with it"
 	}
 	if err := signoff.CheckKey([]byte(s.Key)); err != nil {
-		return fmt.Sprintf("signoff.key (or %s): %v", envSignoffKey, err)
+		return fmt.Sprintf("%s: %v", keySource, err)
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/launchgate/launchgate/internal/approval"
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/internal/readiness"
 )
 
@@ -335,11 +336,8 @@ func changes(now *Artifacts, fp string) string {
 	if len(changed) > 0 {
 		parts = append(parts, approval.NamePaths(changed, 3)+" changed")
 	}
-	switch {
-	case removed == 1:
-		parts = append(parts, "1 file it attests was removed")
-	case removed > 1:
-		parts = append(parts, fmt.Sprintf("%d files it attests were removed", removed))
+	if removed > 0 {
+		parts = append(parts, plural.Count(removed, "file it attests was removed", "files it attests were removed"))
 	}
 	if !ok || len(parts) == 0 {
 		return "the files it attests changed"

@@ -64,7 +64,8 @@ func appConfig(sim *githubsim.Server, key *rsa.PrivateKey, tune func(*server.Con
 	cfg := &server.Config{
 		GitHub: server.GitHubConfig{
 			WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
-			App: server.AppConfig{IntegrationID: appID, WebhookSecret: webhookSecret, PrivateKey: keyPEM(key)},
+			App:           server.AppConfig{IntegrationID: appID, WebhookSecret: webhookSecret, PrivateKey: keyPEM(key)},
+			MembershipTTL: server.DefaultMembershipTTL,
 		},
 		Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])},
 		// LoadConfig's default; a Config built in code has the reconciler
