@@ -10,9 +10,10 @@
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //
-// Webhooks are answered as soon as they are checked and queued; a pool of
-// workers evaluates them (see queue). Each event handler lives in a file
-// named after its event, as palantir/policy-bot does.
+// Webhooks are answered as soon as they are checked, parsed and queued
+// (see webhookGate); a pool of workers handles them (see queue). Each event
+// type's parsing, coalescing and handling live in a file named after it
+// (pull_request.go, check_run.go, ...), as palantir/policy-bot does.
 package server
 
 import (
@@ -122,24 +123,25 @@ func New(opts Options) (*Server, error) {
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
 		reconcileInterval: cfg.Server.ReconcileInterval, draining: make(chan struct{})}
 	s.reconciler = newReconciler(gh, cc.NewAppClient, q, ev, m, opts.Logger, cfg.Server.ReconcileMaxPRs, time.Now)
-	handlers := []githubapp.EventHandler{
-		pullRequestHandler{ev: ev},
-		checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
-		checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
-		pullRequestReviewHandler{ev: ev},
-		issueCommentHandler{ev: ev, pulls: pg, app: gh},
-		membershipHandler{fanout: fo, members: gh},
-		teamHandler{fanout: fo, members: gh},
-		pushHandler{fanout: fo},
+	parsers := map[string]parser{
+		"pull_request":        pullRequestHandler{ev: ev}.parse,
+		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parse,
+		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parse,
+		"pull_request_review": pullRequestReviewHandler{ev: ev}.parse,
+		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parse,
+		"membership":          membershipHandler{fanout: fo, members: gh}.parse,
+		"team":                teamHandler{fanout: fo, members: gh}.parse,
+		"push":                pushHandler{fanout: fo}.parse,
 	}
-	s.reconciler.handlers = handlers
-	dispatcher := githubapp.NewEventDispatcher(handlers, app.WebhookSecret,
-		githubapp.WithScheduler(q),
-		githubapp.WithErrorCallback(dispatchError),
-		githubapp.WithResponseCallback(dispatchResponse),
-	)
+	// The reconciler recovers a failed delivery of these events, whose
+	// target is one pull request, by evaluating that pull request afresh;
+	// it redelivers the others without reading their payload.
+	s.reconciler.prEvents = map[string]parser{}
+	for _, e := range []string{"pull_request", "check_run", "check_suite"} {
+		s.reconciler.prEvents[e] = parsers[e]
+	}
 	mux := http.NewServeMux()
-	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, next: dispatcher}))
+	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q}))
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())
@@ -221,8 +223,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.queue.Close(ctx)
 }
 
-// withLogger puts the base logger into each request's context, where
-// go-githubapp's dispatcher adds the event type and delivery id.
+// withLogger puts the base logger into each request's context, where the
+// webhook gate adds the event type and delivery id.
 func withLogger(log zerolog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(log.WithContext(r.Context())))
