@@ -116,8 +116,7 @@ func New(opts Options) (*Server, error) {
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, now: now, memo: newMemo(10_000), metrics: m,
-		human: &humans{gh: gh, key: []byte(cfg.Signoff.Key), now: now}}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), now: now, memo: newMemo(10_000), metrics: m}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
