@@ -45,12 +45,8 @@ type checkRunEvent struct {
 	p *checkRunPayload
 }
 
-func (h checkRunHandler) parse(payload []byte) (event, error) {
-	p, err := parseCheckRun(payload)
-	if err != nil {
-		return nil, err
-	}
-	return checkRunEvent{h: h, p: p}, nil
+func (h checkRunHandler) parser() parser {
+	return newParser(parseCheckRun, func(p *checkRunPayload) event { return checkRunEvent{h: h, p: p} })
 }
 
 func parseCheckRun(payload []byte) (*checkRunPayload, error) {

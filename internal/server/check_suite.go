@@ -39,12 +39,8 @@ type checkSuiteEvent struct {
 	p *checkSuitePayload
 }
 
-func (h checkSuiteHandler) parse(payload []byte) (event, error) {
-	p, err := parseCheckSuite(payload)
-	if err != nil {
-		return nil, err
-	}
-	return checkSuiteEvent{h: h, p: p}, nil
+func (h checkSuiteHandler) parser() parser {
+	return newParser(parseCheckSuite, func(p *checkSuitePayload) event { return checkSuiteEvent{h: h, p: p} })
 }
 
 func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {

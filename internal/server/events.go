@@ -32,6 +32,18 @@ type event interface {
 // the payload lacks.
 type parser func(payload []byte) (event, error)
 
+// newParser is an event type's parser: decode checks and decodes its
+// payload, wrap makes the event of a decoded one.
+func newParser[P any](decode func(payload []byte) (*P, error), wrap func(*P) event) parser {
+	return func(payload []byte) (event, error) {
+		p, err := decode(payload)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(p), nil
+	}
+}
+
 // uncoalesced is embedded by events that are queued one by one: those that
 // evaluate several pull requests, or one whose evaluation depends on the
 // event itself (a review, a checklist edit), which a later event must not

@@ -70,12 +70,8 @@ type issueCommentEvent struct {
 	p *issueCommentPayload
 }
 
-func (h issueCommentHandler) parse(payload []byte) (event, error) {
-	p, err := parseIssueComment(payload)
-	if err != nil {
-		return nil, err
-	}
-	return issueCommentEvent{h: h, p: p}, nil
+func (h issueCommentHandler) parser() parser {
+	return newParser(parseIssueComment, func(p *issueCommentPayload) event { return issueCommentEvent{h: h, p: p} })
 }
 
 func parseIssueComment(payload []byte) (*issueCommentPayload, error) {

@@ -76,7 +76,11 @@ type membershipEvent struct {
 	p *orgEventPayload
 }
 
-func (h membershipHandler) parse(payload []byte) (event, error) {
+func (h membershipHandler) parser() parser {
+	return newParser(parseMembership, func(p *orgEventPayload) event { return membershipEvent{h: h, p: p} })
+}
+
+func parseMembership(payload []byte) (*orgEventPayload, error) {
 	p, err := parseOrgEvent(payload)
 	if err != nil {
 		return nil, err
@@ -84,7 +88,7 @@ func (h membershipHandler) parse(payload []byte) (event, error) {
 	if p.Member == nil || p.Member.Login == "" {
 		return nil, errors.New("member.login is missing")
 	}
-	return membershipEvent{h: h, p: p}, nil
+	return p, nil
 }
 
 func (e membershipEvent) handle(ctx context.Context) error {

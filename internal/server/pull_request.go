@@ -54,12 +54,8 @@ type pullRequestEvent struct {
 	p *pullRequestPayload
 }
 
-func (h pullRequestHandler) parse(payload []byte) (event, error) {
-	p, err := parsePullRequest(payload)
-	if err != nil {
-		return nil, err
-	}
-	return pullRequestEvent{h: h, p: p}, nil
+func (h pullRequestHandler) parser() parser {
+	return newParser(parsePullRequest, func(p *pullRequestPayload) event { return pullRequestEvent{h: h, p: p} })
 }
 
 func parsePullRequest(payload []byte) (*pullRequestPayload, error) {

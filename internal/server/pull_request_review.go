@@ -23,12 +23,8 @@ type pullRequestReviewEvent struct {
 	p *pullRequestPayload
 }
 
-func (h pullRequestReviewHandler) parse(payload []byte) (event, error) {
-	p, err := parsePullRequest(payload)
-	if err != nil {
-		return nil, err
-	}
-	return pullRequestReviewEvent{h: h, p: p}, nil
+func (h pullRequestReviewHandler) parser() parser {
+	return newParser(parsePullRequest, func(p *pullRequestPayload) event { return pullRequestReviewEvent{h: h, p: p} })
 }
 
 func (e pullRequestReviewEvent) handle(ctx context.Context) error {

@@ -53,12 +53,8 @@ type pushEvent struct {
 	p *pushPayload
 }
 
-func (h pushHandler) parse(payload []byte) (event, error) {
-	p, err := parsePush(payload)
-	if err != nil {
-		return nil, err
-	}
-	return pushEvent{h: h, p: p}, nil
+func (h pushHandler) parser() parser {
+	return newParser(parsePush, func(p *pushPayload) event { return pushEvent{h: h, p: p} })
 }
 
 func parsePush(payload []byte) (*pushPayload, error) {

@@ -123,14 +123,14 @@ func New(opts Options) (*Server, error) {
 		reconcileInterval: cfg.Server.ReconcileInterval, draining: make(chan struct{})}
 	s.reconciler = newReconciler(gh, cc.NewAppClient, q, ev, m, opts.Logger, cfg.Server.ReconcileMaxPRs, time.Now)
 	parsers := map[string]parser{
-		"pull_request":        pullRequestHandler{ev: ev}.parse,
-		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parse,
-		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parse,
-		"pull_request_review": pullRequestReviewHandler{ev: ev}.parse,
-		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parse,
-		"membership":          membershipHandler{fanout: fo, members: gh}.parse,
-		"team":                teamHandler{fanout: fo, members: gh}.parse,
-		"push":                pushHandler{fanout: fo}.parse,
+		"pull_request":        pullRequestHandler{ev: ev}.parser(),
+		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
+		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
+		"pull_request_review": pullRequestReviewHandler{ev: ev}.parser(),
+		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parser(),
+		"membership":          membershipHandler{fanout: fo, members: gh}.parser(),
+		"team":                teamHandler{fanout: fo, members: gh}.parser(),
+		"push":                pushHandler{fanout: fo}.parser(),
 	}
 	// The reconciler recovers a failed delivery of these events, whose
 	// target is one pull request, by evaluating that pull request afresh;

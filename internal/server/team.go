@@ -25,12 +25,8 @@ type teamEvent struct {
 	p *orgEventPayload
 }
 
-func (h teamHandler) parse(payload []byte) (event, error) {
-	p, err := parseOrgEvent(payload)
-	if err != nil {
-		return nil, err
-	}
-	return teamEvent{h: h, p: p}, nil
+func (h teamHandler) parser() parser {
+	return newParser(parseOrgEvent, func(p *orgEventPayload) event { return teamEvent{h: h, p: p} })
 }
 
 func (e teamEvent) handle(ctx context.Context) error {
