@@ -14,8 +14,8 @@ import (
 // checkRunHandler re-evaluates when someone presses "Re-run" on the
 // Production readiness run (rerequested) or its "Re-check" button
 // (requested_action). An App with checks:write also receives check_run
-// events of other Apps' runs (GitHub community discussion 210531; shared
-// GITHUB-FACTS §3), so only runs whose app.id is this App's are taken.
+// events of other Apps' runs (GitHub community discussion 210531), so only
+// runs whose app.id is this App's are taken.
 type checkRunHandler struct {
 	ev    *evaluator
 	pulls pullGetter

@@ -40,11 +40,13 @@ func prKey(owner, repo string, number int) string {
 }
 
 // queue holds the parsed webhooks (see event) and the reconciler's repairs
-// until a worker runs them. GitHub gives a delivery 10 seconds and never retries
-// it (shared GITHUB-FACTS §1), while an evaluation makes several API
-// requests, so an event is answered as soon as its signature (the gate)
-// and payload are checked and it is queued; a fixed pool of workers
-// evaluates.
+// until a worker runs them. GitHub gives a delivery 10 seconds
+// (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks)
+// and does not redeliver a failed one by itself
+// (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries),
+// while an evaluation makes several API requests, so an event is answered
+// as soon as its signature and payload are checked (the gate) and it is
+// queued; a fixed pool of workers evaluates.
 //
 //   - Coalescing: while an evaluation of a pull request is queued or
 //     running, further events for it cause at most one more: they merge
