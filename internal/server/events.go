@@ -102,8 +102,8 @@ func (e envelope) repo() *github.Repository {
 	return &github.Repository{Name: github.String(e.Repository.Name), Owner: &github.User{Login: github.String(e.Repository.Owner.Login)}}
 }
 
-// pull is pull request number in repository e, as far as a payload that
-// gives only its number says.
+// pull is the pull request of that number in repository e, with nothing
+// else known of it.
 func (e envelope) pull(number int) githubapi.PullRequest {
 	return githubapi.PullRequest{InstallationID: e.Installation.ID, Owner: e.Repository.Owner.Login, Repo: e.Repository.Name, Number: number}
 }

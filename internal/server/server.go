@@ -14,6 +14,11 @@
 // (see webhookGate); a pool of workers handles them (see queue). Each event
 // type's parsing, coalescing and handling live in a file named after it
 // (pull_request.go, check_run.go, ...), as palantir/policy-bot does.
+//
+// An evaluation of a pull request reads everything it depends on first
+// (gather.go), decides what to publish without a request (decide.go), then
+// writes it: the checklist comment, the check run, the review requests
+// (publish.go).
 package server
 
 import (
