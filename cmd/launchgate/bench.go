@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/launchgate/launchgate/internal/loadtest"
+	"github.com/launchgate/launchgate/internal/stress"
 )
 
 // runLoadtest is `launchgate loadtest`: the load test at ten times the
@@ -24,7 +24,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 	fset.SetOutput(stderr)
 	events := fset.Int("events", 10_000, "webhooks of the steady phase")
 	prs := fset.Int("prs", 200, "pull requests of the steady phase")
-	rate := fset.Float64("rate", math.Round(loadtest.ExpectedPeak.TargetRate()), "webhooks per second of the steady phase; the default is 10 times the expected peak")
+	rate := fset.Float64("rate", math.Round(stress.ExpectedPeak.TargetRate()), "webhooks per second of the steady phase; the default is 10 times the expected peak")
 	burstEvents := fset.Int("burst-events", 10_000, "webhooks of the burst, sent as fast as the App answers (0: no burst)")
 	burstPRs := fset.Int("burst-prs", 100, "pull requests of the burst")
 	inProcess := fset.Bool("in-process", false, "serve the App in this process instead of a child launchgate serve process")
@@ -36,7 +36,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintln(stderr, "usage: launchgate loadtest [--events N] [--prs N] [--rate R] [--burst-events N] [--burst-prs N] [--in-process] [--report FILE]")
 		return 2
 	}
-	opts := loadtest.Options{
+	opts := stress.Options{
 		Events: *events, PRs: *prs, Rate: *rate, BurstEvents: *burstEvents, BurstPRs: *burstPRs,
 		Progress: stderr, Command: "launchgate loadtest " + strings.Join(args, " "),
 	}
@@ -53,7 +53,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	rep, err := loadtest.Run(ctx, opts)
+	rep, err := stress.Run(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate loadtest: %v\n", err)
 		return 1
@@ -89,7 +89,7 @@ func runDrill(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() { cleanup(code, stderr) }()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	rep, err := loadtest.Drill(ctx, loadtest.DrillOptions{
+	rep, err := stress.Drill(ctx, stress.DrillOptions{
 		Binary: bin, Dir: dir, Events: *events, PRs: *prs, FaultEvents: *faultEvents, FaultPRs: *faultPRs,
 		Progress: stderr, Command: "launchgate drill " + strings.Join(args, " "),
 	})

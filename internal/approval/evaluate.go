@@ -69,9 +69,11 @@ type Result struct {
 // CHANGES_REQUESTED or DISMISSED) is the one that counts: COMMENTED reviews
 // leave an earlier approval in place and PENDING ones are not submitted, as
 // on GitHub, whose docs only imply it ("a writer's change request blocks
-// until that same person approves"; GITHUB-FACTS §7). Dismissing a review
-// changes that review's own state ("Dismissing a pull request review",
-// docs.github.com, seen 2026-11-25), so a dismissed approval stops
+// until that same person approves";
+// https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews).
+// Dismissing a review changes that review's own state
+// (https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/dismissing-a-pull-request-review),
+// so a dismissed approval stops
 // counting, even with an older approval of the same user before it, and an
 // approval submitted after it counts again. One approval serves every
 // required team its author is an active member of.

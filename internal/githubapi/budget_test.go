@@ -29,7 +29,7 @@ func evaluate(ctx context.Context, c *Client, pr PullRequest) (changed bool, err
 	if _, err := c.CodeOwners(ctx, pr); err != nil {
 		return false, err
 	}
-	run := CheckRun{Name: "Production readiness", HeadSHA: pr.HeadSHA, Status: "completed", ExternalID: fmt.Sprintf("pr/%d", pr.Number)}
+	run := CheckRun{Name: "Production readiness", HeadSHA: pr.HeadSHA, Status: "completed", ID: RunID{PR: pr.Number}}
 	launch, err := isLaunch(ctx, c, p, pr)
 	if err != nil {
 		return false, err

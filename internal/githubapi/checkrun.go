@@ -14,19 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
-)
 
-// GitHub's limits on a check run (REST reference "Create a check run", seen
-// 2025): output.summary and output.text are at most 65,535 characters each;
-// at most 50 annotations per request; at most 3 actions whose label,
-// description and identifier have at most 20, 40 and 20 characters.
-const (
-	maxOutputChars      = 65535
-	maxAnnotationsBatch = 50
-	maxActions          = 3
-	maxActionLabel      = 20
-	maxActionDesc       = 40
-	maxActionIdentifier = 20
+	"github.com/launchgate/launchgate/internal/checklimits"
 )
 
 // CheckRun is the check run to publish for a head SHA.
@@ -36,25 +25,24 @@ type CheckRun struct {
 	Status     string // "completed", "in_progress" or "queued"
 	Conclusion string // with Status "completed": success, failure, action_required, neutral, …
 	// Title, Summary and Text are rendered and escaped by the caller.
-	// Summary and Text longer than GitHub's 65,535 characters are cut at a
-	// line or rune boundary and end with a note saying so.
+	// Summary and Text longer than checklimits.OutputBytes are cut at a
+	// line or character boundary and end with a note saying so.
 	Title, Summary, Text string
 	DetailsURL           string
-	// ExternalID is the caller's own reference, if any. The external_id
-	// sent to GitHub starts with this package's content digest (see
-	// PublishCheckRun) and ends with ExternalID.
-	ExternalID string
+	// ID is the run's identity, written to its external_id. The caller
+	// sets everything but the digests, which PublishCheckRun sets.
+	ID RunID
 	// Annotations may be any number; at most 50 go in each request.
 	Annotations []*github.CheckRunAnnotation
 	// Actions are at most 3, each with a label of at most 20 characters, a
 	// description of at most 40 and an identifier of at most 20. Breaking
 	// these limits is a programming error: PublishCheckRun returns an error.
 	Actions []*github.CheckRunAction
-	// Keep, when set, is shown the external_id of this App's complete run
-	// of the name on the SHA; true leaves that run as it is and writes
+	// Keep, when set, is shown the identity of this App's complete run of
+	// the name on the SHA; true leaves that run as it is and writes
 	// nothing (the server keeps a run a newer launchgate version wrote, so
 	// that two versions side by side converge instead of taking turns).
-	Keep func(externalID string) bool
+	Keep func(existing RunID) bool
 }
 
 var conclusions = []string{"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
@@ -71,14 +59,14 @@ func (run *CheckRun) validate() error {
 		return fmt.Errorf("check run status %q is not completed, in_progress or queued", run.Status)
 	case run.Status != "completed" && run.Conclusion != "":
 		return fmt.Errorf("check run with status %q cannot have conclusion %q (a conclusion completes the run)", run.Status, run.Conclusion)
-	case len(run.Actions) > maxActions:
-		return fmt.Errorf("check run has %d actions; GitHub allows %d", len(run.Actions), maxActions)
+	case len(run.Actions) > checklimits.Actions:
+		return fmt.Errorf("check run has %d actions; GitHub allows %d", len(run.Actions), checklimits.Actions)
 	}
 	for _, a := range run.Actions {
 		for _, f := range []struct {
 			what, v string
 			max     int
-		}{{"label", a.Label, maxActionLabel}, {"description", a.Description, maxActionDesc}, {"identifier", a.Identifier, maxActionIdentifier}} {
+		}{{"label", a.Label, checklimits.ActionLabel}, {"description", a.Description, checklimits.ActionDescription}, {"identifier", a.Identifier, checklimits.ActionIdentifier}} {
 			if n := utf8.RuneCountInString(f.v); n == 0 || n > f.max {
 				return fmt.Errorf("check run action %q: %s has %d characters; GitHub requires 1 to %d", a.Identifier, f.what, n, f.max)
 			}
@@ -87,52 +75,15 @@ func (run *CheckRun) validate() error {
 	return nil
 }
 
-// truncateOutput cuts s to GitHub's 65,535 characters (Unicode code points,
-// which is what GitHub counts), preferably at the end of a line, and says
-// what was cut.
-func truncateOutput(s string) string {
-	total := utf8.RuneCountInString(s)
-	if total <= maxOutputChars {
-		return s
-	}
-	note := func(kept int) string {
-		return fmt.Sprintf("\n\n… truncated: this text has %d characters and GitHub shows at most %d; the first %d are above.", total, maxOutputChars, kept)
-	}
-	// The note for kept=total is at least as long as the final one.
-	kept := maxOutputChars - utf8.RuneCountInString(note(total))
-	cut := 0 // byte offset of rune number kept
-	for i := range s {
-		if kept == 0 {
-			cut = i
-			break
-		}
-		kept--
-	}
-	head := s[:cut]
-	// Prefer a whole last line, unless that loses more than a tenth.
-	if nl := strings.LastIndexByte(head, '\n'); nl > len(head)-len(head)/10 {
-		head = head[:nl]
-	}
-	return head + note(utf8.RuneCountInString(head))
-}
+// truncationNote ends output that PublishCheckRun had to cut. The
+// renderers fit their output themselves; this is the last resort for a
+// caller that did not.
+var truncationNote = fmt.Sprintf("\n\n… truncated to the %d bytes GitHub shows of a check run's summary or text.", checklimits.OutputBytes)
 
-// digest identifies a check run's content: everything PublishCheckRun
-// writes. It is stored in the run's external_id, so that a replica that
-// never saw the run can tell whether it needs writing.
-type digest struct {
-	content     string // everything, annotations included
-	annotations string // the annotations alone
-}
-
-const (
-	digestPrefix = "v1:"
-	digestHexLen = 32 // 128 bits of SHA-256 each: enough to notice a change
-	// pendingDigest stands in for the digest while a run's annotations are
-	// still being sent: its content is not known to be complete.
-	pendingDigest = "pending"
-)
-
-func digestOf(run *CheckRun) digest {
+// digested is run.ID with the digests of everything PublishCheckRun
+// writes, so that a replica that never saw the run can tell whether it
+// needs writing.
+func (run *CheckRun) digested() RunID {
 	sum := func(v any) string {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -141,33 +92,11 @@ func digestOf(run *CheckRun) digest {
 		h := sha256.Sum256(b)
 		return hex.EncodeToString(h[:])[:digestHexLen]
 	}
-	return digest{
-		content: sum([]any{run.Name, run.Status, run.Conclusion, run.Title, run.Summary, run.Text,
-			run.DetailsURL, run.ExternalID, run.Annotations, run.Actions}),
-		annotations: sum(run.Annotations),
-	}
-}
-
-func (d digest) String() string { return d.content + "." + d.annotations }
-
-// externalID is "v1:<digest>", then ":" and the caller's ExternalID if any,
-// which stays readable at the end (the server finds a fork PR's number
-// there).
-func externalID(digest, callerID string) string {
-	id := digestPrefix + digest
-	if callerID != "" {
-		id += ":" + callerID
-	}
+	id := run.ID
+	id.Content = sum([]any{run.Name, run.Status, run.Conclusion, run.Title, run.Summary, run.Text,
+		run.DetailsURL, id.label(), run.Annotations, run.Actions})
+	id.Annotations = sum(run.Annotations)
 	return id
-}
-
-// annotationsOf reads the annotations digest back from an external_id.
-func annotationsOf(externalID string) (string, bool) {
-	rest, ok := strings.CutPrefix(externalID, digestPrefix)
-	if !ok || len(rest) < 2*digestHexLen+1 || rest[digestHexLen] != '.' {
-		return "", false
-	}
-	return rest[digestHexLen+1 : 2*digestHexLen+1], true
 }
 
 // PublishCheckRun makes run the check run named run.Name on run.HeadSHA,
@@ -203,14 +132,16 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	if c.opts.AppID <= 0 {
 		return 0, false, errors.New("githubapi: Options.AppID is needed to tell this App's check runs from others'")
 	}
-	if err := checkSHA("check run head SHA", run.HeadSHA); err != nil {
+	if err := CheckSHA("check run head SHA", run.HeadSHA); err != nil {
 		return 0, false, err
 	}
 	if err := run.validate(); err != nil {
 		return 0, false, fmt.Errorf("githubapi: %w", err)
 	}
-	run.Summary, run.Text = truncateOutput(run.Summary), truncateOutput(run.Text)
-	d := digestOf(&run)
+	run.Summary = checklimits.Truncate(run.Summary, checklimits.OutputBytes, truncationNote)
+	run.Text = checklimits.Truncate(run.Text, checklimits.OutputBytes, truncationNote)
+	final, pending := run.digested(), run.ID
+	pending.Content, pending.Annotations = "", ""
 	ic, err := c.installation(pr.InstallationID)
 	if err != nil {
 		return 0, false, err
@@ -222,7 +153,7 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	if err != nil {
 		return 0, false, wrap(err)
 	}
-	w := runWriter{ic: ic, pr: pr, run: &run, final: externalID(d.String(), run.ExternalID), pending: externalID(pendingDigest, run.ExternalID)}
+	w := runWriter{ic: ic, pr: pr, run: &run, final: final.String(), pending: pending.String()}
 	if existing == nil {
 		id, err := w.write(ctx, 0)
 		if err == nil {
@@ -235,9 +166,8 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 		// so the create is not simply repeated (the retry transport does
 		// not repeat POSTs): list again, and create once more only if
 		// there is no run; a run GitHub did make is finished below like
-		// any other. Without this the commit waited for the next
-		// reconciler pass (seen in the recovery drill under 20% injected
-		// 500s, 2026-11-25).
+		// any other. Without this the commit would wait for the next
+		// reconciler pass.
 		if existing, err = c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA); err != nil {
 			return 0, false, wrap(err)
 		}
@@ -248,14 +178,17 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 			return id, true, nil
 		}
 	}
-	oldAnnotations, digested := annotationsOf(existing.GetExternalID())
-	if digested && run.Keep != nil && run.Keep(existing.GetExternalID()) {
+	// A run whose external_id does not parse is treated as one without
+	// digests: it is rewritten.
+	old, parseErr := ParseRunID(existing.GetExternalID())
+	digested := parseErr == nil && old.Complete()
+	if digested && run.Keep != nil && run.Keep(old) {
 		return existing.GetID(), false, nil
 	}
 	switch {
 	case existing.GetExternalID() == w.final:
 		return existing.GetID(), false, nil
-	case digested && oldAnnotations == d.annotations:
+	case digested && old.Annotations == final.Annotations:
 		// The annotations are there already; sending them again would
 		// duplicate them.
 		w.run.Annotations = nil
@@ -326,7 +259,8 @@ type runListCache struct {
 // latestRun returns this App's latest run named name on sha, or nil.
 //
 // The listing is a conditional request: a 304 does not count against the
-// primary rate limit ("Best practices for using the REST API", seen 2025),
+// primary rate limit
+// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api),
 // and re-evaluating an unchanged pull request gets one. A commit listed for
 // the first time is sent the ETag of an empty listing seen before: GitHub's
 // ETag identifies the response body, and the empty listing's body is the
@@ -343,9 +277,9 @@ func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, 
 	}
 	key := fmt.Sprintf("%s@%s:%s", pr.fullName(), sha, name)
 	emptyKey := fmt.Sprintf("empty listing, installation %d", pr.InstallationID)
-	cached, haveCached := c.runs.get(key)
+	cached, haveCached := c.runs.Get(key)
 	if !haveCached {
-		cached, haveCached = c.runs.get(emptyKey)
+		cached, haveCached = c.runs.Get(emptyKey)
 	}
 	if haveCached {
 		req.Header.Set("If-None-Match", cached.etag)
@@ -377,9 +311,9 @@ func (c *Client) latestRun(ctx context.Context, ic *instClient, pr PullRequest, 
 	}
 	if etag := resp.Header.Get("ETag"); etag != "" {
 		entry := &runListCache{etag: etag, latest: latest}
-		c.runs.add(key, entry)
+		c.runs.Add(key, entry)
 		if len(list.CheckRuns) == 0 {
-			c.runs.add(emptyKey, entry)
+			c.runs.Add(emptyKey, entry)
 		}
 	}
 	return latest, nil
@@ -397,7 +331,7 @@ type runWriter struct {
 // write creates the run (id 0) or updates run id, then sends the remaining
 // annotations in updates of at most 50. It returns the run's ID.
 func (w *runWriter) write(ctx context.Context, id int64) (int64, error) {
-	batches := slices.Collect(slices.Chunk(w.run.Annotations, maxAnnotationsBatch))
+	batches := slices.Collect(slices.Chunk(w.run.Annotations, checklimits.AnnotationsPerRequest))
 	if len(batches) == 0 {
 		batches = [][]*github.CheckRunAnnotation{nil}
 	}

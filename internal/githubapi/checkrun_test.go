@@ -13,6 +13,7 @@ import (
 	"github.com/gregjones/httpcache"
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/launchgate/launchgate/internal/checklimits"
 	"github.com/launchgate/launchgate/internal/githubsim"
 )
 
@@ -206,24 +207,22 @@ func TestPublishCheckRunTruncatesOutput(t *testing.T) {
 	pr := e.repo("svc", map[string]string{"README.md": "r"}, kit)
 	c := e.client(Options{})
 	run := readinessRun(pr.HeadSHA)
-	// 65,536 characters, two bytes each, in lines.
+	// 65,536 characters of two bytes each, in lines: too long in bytes
+	// and for GitHub.
 	line := strings.Repeat("é", 99) + "\n"
 	run.Summary = strings.Repeat(line, 655) + strings.Repeat("é", 36)
-	run.Text = strings.Repeat("€", maxOutputChars) // exactly the limit: untouched
-	if n := utf8.RuneCountInString(run.Summary); n != maxOutputChars+1 {
-		t.Fatalf("summary has %d characters", n)
-	}
+	run.Text = strings.Repeat("x", checklimits.OutputBytes) // exactly the limit: untouched
 	if _, _, err := c.PublishCheckRun(context.Background(), pr, run); err != nil {
 		t.Fatalf("the simulator rejected the output: %v", err)
 	}
 	got := e.sim.CheckRuns("acme", "svc", pr.HeadSHA)[0].GetOutput()
 	summary := got.GetSummary()
-	if n := utf8.RuneCountInString(summary); n > maxOutputChars || !utf8.ValidString(summary) {
-		t.Errorf("summary has %d characters, valid UTF-8 %t", n, utf8.ValidString(summary))
+	if len(summary) > checklimits.OutputBytes || !utf8.ValidString(summary) {
+		t.Errorf("summary has %d bytes, valid UTF-8 %t", len(summary), utf8.ValidString(summary))
 	}
-	head, note, ok := strings.Cut(summary, "\n\n… truncated")
-	if !ok || !strings.HasSuffix(head, strings.Repeat("é", 99)) || !strings.Contains(note, "65536 characters") {
-		t.Errorf("summary does not end with whole lines and a note: …%q", summary[len(summary)-200:])
+	head, ok := strings.CutSuffix(summary, truncationNote)
+	if !ok || !strings.HasSuffix(head, strings.Repeat("é", 99)) || !strings.HasPrefix(run.Summary, head) {
+		t.Errorf("summary is not whole lines of the original and the note: …%q", summary[len(summary)-200:])
 	}
 	if got.GetText() != run.Text {
 		t.Error("text at the limit was changed")
@@ -283,7 +282,7 @@ func TestInterruptedAnnotations(t *testing.T) {
 	c := e.client(Options{})
 	ctx := context.Background()
 	run := readinessRun(pr.HeadSHA)
-	run.Annotations, run.ExternalID = annotations(120, "m"), "pr/1 v/test"
+	run.Annotations, run.ID = annotations(120, "m"), RunID{PR: 1, Version: "test"}
 	// Get the installation token first: the faults count every request.
 	ic, err := c.installation(e.inst)
 	if err != nil {
@@ -320,30 +319,6 @@ func TestInterruptedAnnotations(t *testing.T) {
 	latest := runs[len(runs)-1]
 	if latest.GetID() != id || len(latest.Output.Annotations) != 120 || !strings.HasPrefix(latest.GetExternalID(), "v1:") || strings.HasPrefix(latest.GetExternalID(), "v1:pending") {
 		t.Errorf("latest run %d: %d annotations, external_id %q", latest.GetID(), len(latest.Output.Annotations), latest.GetExternalID())
-	}
-}
-
-func TestTruncateOutput(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-	}{
-		{"one long line of ASCII", strings.Repeat("a", 70000)},
-		{"four-byte runes", strings.Repeat("😀", 65536)},
-		{"lines", strings.Repeat("row | row\n", 7000)},
-	}
-	for _, tt := range tests {
-		out := truncateOutput(tt.in)
-		n := utf8.RuneCountInString(out)
-		if n > maxOutputChars || !utf8.ValidString(out) || !strings.Contains(out, "… truncated") {
-			t.Errorf("%s: %d characters, valid %t", tt.name, n, utf8.ValidString(out))
-		}
-		if head, _, _ := strings.Cut(out, "\n\n… truncated"); !strings.HasPrefix(tt.in, head) || utf8.RuneCountInString(head) < maxOutputChars*9/10-200 {
-			t.Errorf("%s: kept %d characters that are not a prefix, or too few", tt.name, utf8.RuneCountInString(head))
-		}
-	}
-	if s := strings.Repeat("x", maxOutputChars); truncateOutput(s) != s {
-		t.Error("text at the limit was changed")
 	}
 }
 

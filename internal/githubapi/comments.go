@@ -43,7 +43,7 @@ func (c *Client) MarkedComment(ctx context.Context, pr PullRequest, marker, auth
 		return nil, err
 	}
 	key := fmt.Sprintf("%s#%d:%s", pr.fullName(), pr.Number, marker)
-	if id, ok := c.commentIDs.get(key); ok {
+	if id, ok := c.commentIDs.Get(key); ok {
 		cm, resp, err := ic.rest.Issues.GetComment(ctx, pr.Owner, pr.Repo, id)
 		switch {
 		case err == nil && strings.EqualFold(cm.GetUser().GetLogin(), author) && marked(cm.GetBody(), marker):
@@ -62,7 +62,7 @@ func (c *Client) MarkedComment(ctx context.Context, pr PullRequest, marker, auth
 		}
 		for _, cm := range page {
 			if strings.EqualFold(cm.GetUser().GetLogin(), author) && marked(cm.GetBody(), marker) {
-				c.commentIDs.add(key, cm.GetID())
+				c.commentIDs.Add(key, cm.GetID())
 				return commentOf(cm), nil
 			}
 		}
@@ -85,7 +85,7 @@ func (c *Client) CreateComment(ctx context.Context, pr PullRequest, marker, body
 		return nil, fmt.Errorf("githubapi: commenting on %s#%d: %w", pr.fullName(), pr.Number, err)
 	}
 	if marker != "" && marked(body, marker) {
-		c.commentIDs.add(fmt.Sprintf("%s#%d:%s", pr.fullName(), pr.Number, marker), cm.GetID())
+		c.commentIDs.Add(fmt.Sprintf("%s#%d:%s", pr.fullName(), pr.Number, marker), cm.GetID())
 	}
 	return commentOf(cm), nil
 }

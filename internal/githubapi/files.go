@@ -10,8 +10,8 @@ import (
 )
 
 // maxListedFiles is where GitHub stops listing a pull request's files:
-// "Responses include a maximum of 3000 files" (REST reference, "List pull
-// requests files", seen 2025).
+// "Responses include a maximum of 3000 files"
+// (https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files).
 const maxListedFiles = 3000
 
 // ErrFileListTruncated is returned, wrapped, by ChangedFiles together with
@@ -36,17 +36,17 @@ type filesResult struct {
 // decide on a partial list (a match among the listed files is a match) may
 // use the files; a decision that needs the whole list must fail closed.
 func (c *Client) ChangedFiles(ctx context.Context, pr PullRequest) ([]string, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	key := fmt.Sprintf("%s#%d@%s..%s", pr.fullName(), pr.Number, pr.BaseSHA, pr.HeadSHA)
-	res, ok := c.files.get(key)
+	res, ok := c.files.Get(key)
 	if !ok {
 		var err error
 		if res, err = c.listFiles(ctx, pr); err != nil {
 			return nil, err
 		}
-		c.files.add(key, res)
+		c.files.Add(key, res)
 	}
 	if res.truncated {
 		return res.files, fmt.Errorf("githubapi: %s#%d: %w; %d listed, the pull request reports %s",

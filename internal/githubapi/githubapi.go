@@ -28,6 +28,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // PullRequest identifies what to evaluate; the server fills it from the
@@ -109,16 +110,16 @@ type Client struct {
 	mu      sync.Mutex
 	clients map[int64]*instClient
 
-	trees     *lru[*tree]         // "owner/repo@commitSHA"
-	blobs     *lru[[]byte]        // blob SHA
-	bases     *lru[*baseFiles]    // "owner/repo@baseSHA"
-	files     *lru[filesResult]   // "owner/repo#n@base..head"
-	orgPolicy *lru[*orgPolicy]    // org login, checked against OrgPolicyTTL
-	runs      *lru[*runListCache] // "owner/repo@headSHA:name": ETag and result of the last listing
+	trees     *lru.Cache[*tree]         // "owner/repo@commitSHA"
+	blobs     *lru.Cache[[]byte]        // blob SHA
+	bases     *lru.Cache[*baseFiles]    // "owner/repo@baseSHA"
+	files     *lru.Cache[filesResult]   // "owner/repo#n@base..head"
+	orgPolicy *lru.Cache[*orgPolicy]    // org login, checked against OrgPolicyTTL
+	runs      *lru.Cache[*runListCache] // "owner/repo@headSHA:name": ETag and result of the last listing
 
 	members    *memberships
-	commentIDs *lru[int64]    // "owner/repo#n:marker" → comment ID (MarkedComment)
-	diffs      *lru[[]string] // "owner/repo@from..head" → ChangedSince
+	commentIDs *lru.Cache[int64]    // "owner/repo#n:marker" → comment ID (MarkedComment)
+	diffs      *lru.Cache[[]string] // "owner/repo@from..head" → ChangedSince
 	appMu      sync.Mutex
 	appLogin   string // AppLogin, once read
 }
@@ -152,16 +153,16 @@ func NewClient(cc githubapp.ClientCreator, opts Options) *Client {
 		log:       opts.Logger,
 		meter:     &meter{hook: opts.OnRequest, counts: map[RequestKey]int{}},
 		clients:   map[int64]*instClient{},
-		trees:     newLRU(n, opts.CacheBytes, (*tree).cost),
-		blobs:     newLRU(n, opts.CacheBytes, func(b []byte) int64 { return int64(len(b)) }),
-		bases:     newLRU(n, int64(n), unitCost[*baseFiles]),
-		files:     newLRU(n, opts.CacheBytes, func(f filesResult) int64 { return int64(len(f.files)) * 64 }),
-		orgPolicy: newLRU(n, int64(n), unitCost[*orgPolicy]),
-		runs:      newLRU(n, int64(n), unitCost[*runListCache]),
+		trees:     lru.New(n, opts.CacheBytes, (*tree).cost),
+		blobs:     lru.New(n, opts.CacheBytes, func(b []byte) int64 { return int64(len(b)) }),
+		bases:     lru.New[*baseFiles](n, 0, nil),
+		files:     lru.New(n, opts.CacheBytes, func(f filesResult) int64 { return int64(len(f.files)) * 64 }),
+		orgPolicy: lru.New[*orgPolicy](n, 0, nil),
+		runs:      lru.New[*runListCache](n, 0, nil),
 		// The human half of an evaluation (teams.go, comments.go, treediff.go).
 		members:    newMemberships(opts.MembershipTTL, opts.Now, n),
-		commentIDs: newLRU(n, int64(n), unitCost[int64]),
-		diffs:      newLRU(n, opts.CacheBytes, func(d []string) int64 { return int64(len(d))*64 + 64 }),
+		commentIDs: lru.New[int64](n, 0, nil),
+		diffs:      lru.New(n, opts.CacheBytes, func(d []string) int64 { return int64(len(d))*64 + 64 }),
 	}
 }
 
@@ -226,14 +227,16 @@ func (c *Client) graphqlURL(rest *url.URL) (*url.URL, error) {
 	return &u, nil
 }
 
-// shaPattern accepts the object IDs of SHA-1 and SHA-256 repositories. SHAs
-// are written into GraphQL expressions and URL paths, so anything else is
-// refused before it gets there.
+// shaPattern accepts the object IDs of SHA-1 and SHA-256 repositories.
 var shaPattern = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 
-func checkSHA(what, sha string) error {
+// CheckSHA refuses sha, named what in the error, unless it is a full
+// lower-case hex object ID. SHAs from webhooks are written into GraphQL
+// expressions and URL paths, so anything else is refused before it gets
+// there.
+func CheckSHA(what, sha string) error {
 	if !shaPattern.MatchString(sha) {
-		return fmt.Errorf("githubapi: %s %q is not a full lower-case hex object ID", what, sha)
+		return fmt.Errorf("%s %q is not a full lower-case hex object ID", what, sha)
 	}
 	return nil
 }
@@ -241,8 +244,9 @@ func checkSHA(what, sha string) error {
 // RetryAfter tells how long to wait before retrying a request that failed
 // with err, when err is a rate limit: the Retry-After of a secondary limit
 // (403 or 429), else at least a minute, or the reset time of an exhausted
-// primary limit ("Rate limits for the REST API", seen 2025). ok is false for
-// other errors.
+// primary limit
+// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+// ok is false for other errors.
 func RetryAfter(err error, now time.Time) (wait time.Duration, ok bool) {
 	var paced *RateLimitedError
 	if errors.As(err, &paced) {
@@ -274,5 +278,3 @@ func RetryAfter(err error, now time.Time) (wait time.Duration, ok bool) {
 	}
 	return 0, false
 }
-
-func unitCost[V any](V) int64 { return 1 }

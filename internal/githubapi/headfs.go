@@ -153,7 +153,7 @@ func (h *headFS) prefetch(inputs []string) error {
 			continue
 		}
 		seen[n.sha] = true
-		if _, ok := h.c.blobs.get(n.sha); ok {
+		if _, ok := h.c.blobs.Get(n.sha); ok {
 			continue
 		}
 		if len(batch) == maxBatchBlobs || len(batch) > 0 && batchBytes+n.size > maxBatchBytes {
@@ -185,7 +185,7 @@ func (h *headFS) fetchBatch(shas []string) error {
 	b.WriteString("query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n")
 	for i, sha := range shas {
 		// SHAs come from GitHub's own tree listing and are checked to be hex.
-		if err := checkSHA("blob SHA", sha); err != nil {
+		if err := CheckSHA("blob SHA", sha); err != nil {
 			return err
 		}
 		fmt.Fprintf(&b, "    b%d: object(oid: %q) %s\n", i, sha, blobSelection)
@@ -206,7 +206,7 @@ func (h *headFS) fetchBatch(shas []string) error {
 			continue
 		}
 		if text, ok := blob.text(); ok && shaPattern.MatchString(blob.OID) {
-			h.c.blobs.add(blob.OID, text)
+			h.c.blobs.Add(blob.OID, text)
 		}
 	}
 	return nil

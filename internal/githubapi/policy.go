@@ -20,7 +20,7 @@ const PolicyPath = ".github/launchgate.yml"
 const orgPolicyRepo = ".github"
 
 // codeownersMaxSize: GitHub ignores CODEOWNERS files of 3 MB or more
-// ("About code owners", seen 2025).
+// (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners).
 const codeownersMaxSize = 3 << 20
 
 // policyResult is a policy file as read: absent, or its parse result.
@@ -97,13 +97,13 @@ func (c *Client) CodeOwners(ctx context.Context, pr PullRequest) (*codeowners.Fi
 // indefinitely; when the repository part must be fetched, a stale org part is
 // fetched with it, since it costs nothing extra.
 func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (*baseFiles, *orgPolicy, error) {
-	if err := checkSHA("base SHA", pr.BaseSHA); err != nil {
+	if err := CheckSHA("base SHA", pr.BaseSHA); err != nil {
 		return nil, nil, err
 	}
 	baseKey := pr.fullName() + "@" + pr.BaseSHA
 	orgKey := strings.ToLower(pr.Owner)
-	base, haveBase := c.bases.get(baseKey)
-	org, haveOrg := c.orgPolicy.get(orgKey)
+	base, haveBase := c.bases.Get(baseKey)
+	org, haveOrg := c.orgPolicy.Get(orgKey)
 	orgFresh := haveOrg && c.opts.Now().Sub(org.fetched) < c.opts.OrgPolicyTTL
 	needOrg := !orgFresh && (!haveBase && wantOrg || haveBase && wantOrg && !base.policy.present)
 	if haveBase && !needOrg {
@@ -122,7 +122,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 		if base, err = c.parseBase(ctx, ic, pr, fetched); err != nil {
 			return nil, nil, err
 		}
-		c.bases.add(baseKey, base)
+		c.bases.Add(baseKey, base)
 	}
 	if q.org {
 		org = &orgPolicy{fetched: c.opts.Now()}
@@ -131,7 +131,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 		if err != nil {
 			return nil, nil, err
 		}
-		c.orgPolicy.add(orgKey, org)
+		c.orgPolicy.Add(orgKey, org)
 	}
 	return base, org, nil
 }

@@ -67,8 +67,8 @@ const (
 	defaultMaxDelay       = 8 * time.Second
 	defaultReserve        = 500
 	// secondaryDefaultWait is the wait after a secondary rate limit that
-	// names none: "wait for at least one minute before retrying" ("Rate
-	// limits for the REST API", shared GITHUB-FACTS §6).
+	// names none: "wait for at least one minute before retrying"
+	// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
 	secondaryDefaultWait = time.Minute
 	// maxErrorBody is how much of a 403 is read to tell a secondary rate
 	// limit from a permission error. GitHub's error bodies are a few
@@ -83,7 +83,9 @@ const (
 // (a secondary limit to wait out, a primary limit running low) holds back
 // the installation's other requests too.
 //
-// What is retried, and why (GitHub's guidance: shared GITHUB-FACTS §6):
+// What is retried, and why (GitHub's guidance:
+// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api,
+// https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api):
 //
 //   - 5xx answers, timeouts and connection errors, for requests that are
 //     safe to repeat: GET, HEAD, OPTIONS, PUT, DELETE, GraphQL queries, and

@@ -17,7 +17,7 @@ import (
 // reconciler uses it to find pull requests whose run is missing or out of
 // date.
 func (c *Client) LatestCheckRun(ctx context.Context, pr PullRequest, name string) (*github.CheckRun, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	ic, err := c.installation(pr.InstallationID)
@@ -34,9 +34,11 @@ func (c *Client) LatestCheckRun(ctx context.Context, pr PullRequest, name string
 // Incomplete reports a run whose publication did not finish: it is not
 // completed, or its annotations were still being sent (PublishCheckRun
 // writes the content digest into external_id with its last request only).
+// A run whose external_id does not parse is incomplete too: rewriting it
+// is how it gets a readable one.
 func Incomplete(run *github.CheckRun) bool {
-	_, digested := annotationsOf(run.GetExternalID())
-	return run.GetStatus() != "completed" || !digested
+	id, err := ParseRunID(run.GetExternalID())
+	return run.GetStatus() != "completed" || err != nil || !id.Complete()
 }
 
 // ErrNotModified is returned by OpenPullRequestsPage when the listing is

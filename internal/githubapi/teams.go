@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // defaultMembershipTTL is how long a membership answer is reused when
@@ -25,7 +27,7 @@ const defaultMembershipTTL = time.Minute
 type memberships struct {
 	ttl   time.Duration
 	now   func() time.Time
-	cache *lru[membershipAnswer]
+	cache *lru.Cache[membershipAnswer]
 
 	mu   sync.Mutex
 	gens map[string]int // lower-cased "org" or "org/team" → generation
@@ -41,7 +43,7 @@ func newMemberships(ttl time.Duration, now func() time.Time, size int) *membersh
 		ttl = defaultMembershipTTL
 	}
 	return &memberships{ttl: ttl, now: now, gens: map[string]int{},
-		cache: newLRU(size, int64(size), unitCost[membershipAnswer])}
+		cache: lru.New[membershipAnswer](size, 0, nil)}
 }
 
 func (m *memberships) key(org, team, user string) string {
@@ -53,7 +55,7 @@ func (m *memberships) key(org, team, user string) string {
 
 func (m *memberships) forget(org, team, user string) {
 	if user != "" {
-		m.cache.add(m.key(org, team, user), membershipAnswer{}) // an answer from the epoch: expired
+		m.cache.Add(m.key(org, team, user), membershipAnswer{}) // an answer from the epoch: expired
 		return
 	}
 	k := strings.ToLower(org)
@@ -73,7 +75,7 @@ func (m *memberships) forget(org, team, user string) {
 // callers must not read it as "no" or "yes".
 func (c *Client) ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error) {
 	key := c.members.key(org, team, user)
-	if a, ok := c.members.cache.get(key); ok && c.members.now().Sub(a.at) < c.members.ttl {
+	if a, ok := c.members.cache.Get(key); ok && c.members.now().Sub(a.at) < c.members.ttl {
 		return a.active, nil
 	}
 	ic, err := c.installation(installationID)
@@ -91,7 +93,7 @@ func (c *Client) ActiveMember(ctx context.Context, installationID int64, org, te
 	default:
 		return false, fmt.Errorf("githubapi: membership of %s in team %s/%s: %w", user, org, team, err)
 	}
-	c.members.cache.add(key, membershipAnswer{active: active, at: c.members.now()})
+	c.members.cache.Add(key, membershipAnswer{active: active, at: c.members.now()})
 	return active, nil
 }
 

@@ -126,7 +126,7 @@ func (t *tree) sort() {
 // fetched for them. Binary files read as their bytes. Reads after HeadTree
 // returns use ctx, which must stay live for the evaluation.
 func (c *Client) HeadTree(ctx context.Context, pr PullRequest, inputs []string) (fs.FS, error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
 	for _, g := range inputs {
@@ -159,7 +159,8 @@ type treeWalk struct {
 // walk lists the tree sha at prefix: recursively in one request when GitHub
 // can, else one level at a time, recursing into each sub-tree ("If
 // truncated is true ... use the non-recursive method of fetching trees, and
-// fetch one sub-tree at a time", REST reference "Get a tree", seen 2025).
+// fetch one sub-tree at a time",
+// https://docs.github.com/en/rest/git/trees#get-a-tree).
 func (w *treeWalk) walk(ctx context.Context, sha, prefix string) error {
 	t, err := w.get(ctx, sha, true)
 	if err != nil {
@@ -211,10 +212,10 @@ func (w *treeWalk) addAll(t *github.Tree, prefix string) error {
 // their content, so a cached blob is the same bytes in any repository; it is
 // only ever looked up by a SHA read from a tree the installation could read.
 func (c *Client) restBlob(ctx context.Context, ic *instClient, owner, repo, sha string) ([]byte, error) {
-	if err := checkSHA("blob SHA", sha); err != nil {
+	if err := CheckSHA("blob SHA", sha); err != nil {
 		return nil, err
 	}
-	if data, ok := c.blobs.get(sha); ok {
+	if data, ok := c.blobs.Get(sha); ok {
 		return data, nil
 	}
 	blob, _, err := ic.rest.Git.GetBlob(ctx, owner, repo, sha)
@@ -236,6 +237,6 @@ func (c *Client) restBlob(ctx context.Context, ic *instClient, owner, repo, sha 
 	if blob.Size != nil && len(data) != blob.GetSize() {
 		return nil, fmt.Errorf("blob %s: GitHub sent %d bytes of %d", sha, len(data), blob.GetSize())
 	}
-	c.blobs.add(sha, data)
+	c.blobs.Add(sha, data)
 	return data, nil
 }

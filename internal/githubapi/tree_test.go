@@ -91,7 +91,7 @@ func TestHeadTreeRequests(t *testing.T) {
 			if got := count(reqs, "POST /graphql"); got != tt.wantGraphQL {
 				t.Errorf("GraphQL requests = %d, want %d", got, tt.wantGraphQL)
 			}
-			if got := c.blobs.len(); got != tt.wantPrefetch {
+			if got := c.blobs.Len(); got != tt.wantPrefetch {
 				t.Errorf("prefetched blobs = %d, want %d", got, tt.wantPrefetch)
 			}
 			for _, name := range tt.readInputs {

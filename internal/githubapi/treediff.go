@@ -16,7 +16,7 @@ import (
 // cached by repository and SHA, as everything addressed by a SHA is.
 func (c *Client) treeAt(ctx context.Context, ic *instClient, pr PullRequest, sha string) (*tree, error) {
 	key := pr.fullName() + "@" + sha
-	if t, ok := c.trees.get(key); ok {
+	if t, ok := c.trees.Get(key); ok {
 		return t, nil
 	}
 	t := newTree()
@@ -25,7 +25,7 @@ func (c *Client) treeAt(ctx context.Context, ic *instClient, pr PullRequest, sha
 		return nil, fmt.Errorf("githubapi: listing the tree of %s at %s: %w", pr.fullName(), sha, err)
 	}
 	t.sort()
-	c.trees.add(key, t)
+	c.trees.Add(key, t)
 	return t, nil
 }
 
@@ -39,17 +39,17 @@ func (c *Client) treeAt(ctx context.Context, ic *instClient, pr PullRequest, sha
 // commit force-pushed away and collected): what changed since is unknown,
 // which voids what was judged on it. Other failures are errors.
 func (c *Client) ChangedSince(ctx context.Context, pr PullRequest, from string) (paths []string, known bool, err error) {
-	if err := checkSHA("head SHA", pr.HeadSHA); err != nil {
+	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, false, err
 	}
-	if checkSHA("reviewed commit", from) != nil {
+	if CheckSHA("reviewed commit", from) != nil {
 		return nil, false, nil
 	}
 	if from == pr.HeadSHA {
 		return nil, true, nil
 	}
 	key := pr.fullName() + "@" + from + ".." + pr.HeadSHA
-	if d, ok := c.diffs.get(key); ok {
+	if d, ok := c.diffs.Get(key); ok {
 		return d, true, nil
 	}
 	ic, err := c.installation(pr.InstallationID)
@@ -70,7 +70,7 @@ func (c *Client) ChangedSince(ctx context.Context, pr PullRequest, from string) 
 		return nil, false, err
 	}
 	d := diffTrees(old, head)
-	c.diffs.add(key, d)
+	c.diffs.Add(key, d)
 	return d, true, nil
 }
 

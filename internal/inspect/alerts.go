@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // Alerts (kind "alerts") requires at least Min Prometheus alerting rules
@@ -129,7 +131,7 @@ func checkRuleSource(repo *Repo, name string, ruleFile bool) (int, []Finding) {
 	docs, err := parseYAMLDocs(data)
 	if err != nil {
 		if ruleFile || bytes.Contains(data, []byte("PrometheusRule")) {
-			return 0, []Finding{{Path: name, Line: yamlSyntaxLine(err), Message: fmt.Sprintf(
+			return 0, []Finding{{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
 				"does not parse as YAML, so Prometheus loads none of its rules: %v", err)}}
 		}
 		return 0, nil

@@ -80,32 +80,18 @@ func TestParseFieldExprErrors(t *testing.T) {
 }
 
 func TestFieldValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		c    Field
-		want string // "" for valid
-	}{
-		{"files", Field{Files: "*.yaml", Assert: "a exists"}, ""},
-		{"paths", Field{Paths: []string{"a.yaml", "b/**/*.json"}, Assert: "a exists", Require: "any"}, ""},
-		{"both", Field{Files: "x.yaml", Paths: []string{"y.yaml"}, Assert: "a exists", Require: "all"}, ""},
-		{"no files", Field{Assert: "a exists"}, "set files"},
-		{"bad glob", Field{Files: "a/[x", Assert: "a exists"}, `files: "a/[x" is not a valid glob`},
-		{"bad paths glob", Field{Files: "ok.yaml", Paths: []string{"ok.json", "{a"}, Assert: "a exists"}, `paths[1]: "{a" is not a valid glob`},
-		{"empty path glob", Field{Paths: []string{""}, Assert: "a exists"}, "paths[0] is empty"},
-		{"no assert", Field{Files: "a.yaml"}, "assert is required"},
-		{"bad assert", Field{Files: "a.yaml", Assert: "a >> 1"}, `assert "a >> 1": column 4: ">" is not a literal`},
-		{"bad require", Field{Files: "a.yaml", Assert: "a exists", Require: "most"}, `require is "most", want all or any`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.c.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("Validate: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("Validate = %v, want error containing %q", err, tc.want)
-			}
-		})
-	}
+	runValidateCases(t, []validateCase{
+		{name: "files", check: &Field{Files: "*.yaml", Assert: "a exists"}},
+		{name: "paths", check: &Field{Paths: []string{"a.yaml", "b/**/*.json"}, Assert: "a exists", Require: "any"}},
+		{name: "both", check: &Field{Files: "x.yaml", Paths: []string{"y.yaml"}, Assert: "a exists", Require: "all"}},
+		{name: "no files", check: &Field{Assert: "a exists"}, err: "set files"},
+		{name: "bad glob", check: &Field{Files: "a/[x", Assert: "a exists"}, err: `files: "a/[x" is not a valid glob`},
+		{name: "bad paths glob", check: &Field{Files: "ok.yaml", Paths: []string{"ok.json", "{a"}, Assert: "a exists"}, err: `paths[1]: "{a" is not a valid glob`},
+		{name: "empty path glob", check: &Field{Paths: []string{""}, Assert: "a exists"}, err: "paths[0] is empty"},
+		{name: "no assert", check: &Field{Files: "a.yaml"}, err: "assert is required"},
+		{name: "bad assert", check: &Field{Files: "a.yaml", Assert: "a >> 1"}, err: `assert "a >> 1": column 4: ">" is not a literal`},
+		{name: "bad require", check: &Field{Files: "a.yaml", Assert: "a exists", Require: "most"}, err: `require is "most", want all or any`},
+	})
 }
 
 func TestFieldInputs(t *testing.T) {
@@ -244,10 +230,7 @@ func TestFieldCheck(t *testing.T) {
 			[]expectedFinding{{"a.yaml", 1, []string{"reaches more than 10000 values"}}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.c.Validate(); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
-			got := tc.c.Check(fixtureRepo(tc.files))
+			got := checkValid(t, &tc.c, fixtureRepo(tc.files))
 			if tc.wantNil {
 				if len(got) != 0 {
 					t.Fatalf("want no findings, got:\n%s", dumpFindings(got))
@@ -296,10 +279,7 @@ func TestFieldCheckManifests(t *testing.T) {
 	} {
 		t.Run(tc.assert, func(t *testing.T) {
 			c := &Field{Paths: []string{"deploy/*.yaml", "deploy/*.json"}, Assert: tc.assert, Message: "use the internal registry"}
-			if err := c.Validate(); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
-			expectFindings(t, c.Check(repo), tc.want)
+			expectFindings(t, checkValid(t, c, repo), tc.want)
 		})
 	}
 }

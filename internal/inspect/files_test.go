@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -19,39 +18,6 @@ func fixtureRepo(files map[string]string) *Repo {
 	return NewRepo(fsys, time.Time{}, nil)
 }
 
-// expectedFinding matches a Finding by path, line and fragments of its message.
-type expectedFinding struct {
-	path string
-	line int
-	msg  []string
-}
-
-func expectFindings(t *testing.T, got []Finding, want []expectedFinding) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d findings, want %d:\n%s", len(got), len(want), dumpFindings(got))
-	}
-	for i, w := range want {
-		g := got[i]
-		if g.Path != w.path || g.Line != w.line {
-			t.Errorf("finding %d at %s:%d, want %s:%d (%s)", i, g.Path, g.Line, w.path, w.line, g.Message)
-		}
-		for _, frag := range w.msg {
-			if !strings.Contains(g.Message, frag) {
-				t.Errorf("finding %d message %q does not contain %q", i, g.Message, frag)
-			}
-		}
-	}
-}
-
-func dumpFindings(fs []Finding) string {
-	var b strings.Builder
-	for _, f := range fs {
-		fmt.Fprintf(&b, "  %s:%d: %s\n", f.Path, f.Line, f.Message)
-	}
-	return b.String()
-}
-
 // unlistableFS fails every Open, as a tree the App cannot fetch would.
 type unlistableFS struct{}
 
@@ -63,29 +29,15 @@ var containerOrInfra = []string{
 }
 
 func TestFilesValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		c    Files
-		want string // "" for valid
-	}{
-		{"any", Files{Any: containerOrInfra}, ""},
-		{"all", Files{All: []string{"go.mod", "cmd/*/main.go"}}, ""},
-		{"both", Files{Any: []string{"a"}, All: []string{"b"}, Message: "m"}, ""},
-		{"neither", Files{Message: "add a Dockerfile"}, "set any"},
-		{"bad any glob", Files{Any: []string{"ok", "src/[a"}}, `any[1]: "src/[a" is not a valid glob`},
-		{"bad all glob", Files{All: []string{"{a,b"}}, `all[0]: "{a,b" is not a valid glob`},
-		{"empty glob", Files{All: []string{""}}, "all[0] is empty"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.c.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("Validate: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("Validate = %v, want error containing %q", err, tc.want)
-			}
-		})
-	}
+	runValidateCases(t, []validateCase{
+		{name: "any", check: &Files{Any: containerOrInfra}},
+		{name: "all", check: &Files{All: []string{"go.mod", "cmd/*/main.go"}}},
+		{name: "both", check: &Files{Any: []string{"a"}, All: []string{"b"}, Message: "m"}},
+		{name: "neither", check: &Files{Message: "add a Dockerfile"}, err: "set any"},
+		{name: "bad any glob", check: &Files{Any: []string{"ok", "src/[a"}}, err: `any[1]: "src/[a" is not a valid glob`},
+		{name: "bad all glob", check: &Files{All: []string{"{a,b"}}, err: `all[0]: "{a,b" is not a valid glob`},
+		{name: "empty glob", check: &Files{All: []string{""}}, err: "all[0] is empty"},
+	})
 }
 
 func TestFilesCheck(t *testing.T) {
@@ -112,14 +64,11 @@ func TestFilesCheck(t *testing.T) {
 			[]expectedFinding{{"", 0, []string{"no file matches"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.c.Validate(); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
 			files := map[string]string{}
 			for _, f := range tc.files {
 				files[f] = "x"
 			}
-			expectFindings(t, tc.c.Check(fixtureRepo(files)), tc.want)
+			expectFindings(t, checkValid(t, &tc.c, fixtureRepo(files)), tc.want)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -287,10 +286,7 @@ func TestLoadTestCheckTools(t *testing.T) {
 		{"one of two tests run is enough", map[string]string{"perf/locustfile.py": locustFile, "loadtest/script.js": k6Script, wf: workflow("k6 run loadtest/script.js")}, LoadTest{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.c.Validate(); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
-			got := tc.c.Check(fixtureRepo(tc.files))
+			got := checkValid(t, &tc.c, fixtureRepo(tc.files))
 			expectFindings(t, got, tc.want)
 			for _, f := range got {
 				if f.Path != "" && tc.files[f.Path] == "" {
@@ -339,10 +335,7 @@ func TestLoadTestCheckTaskRunners(t *testing.T) {
 			[]expectedFinding{{"loadtest/script.js", 0, []string{"is not run by CI"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.c.Validate(); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
-			expectFindings(t, tc.c.Check(fixtureRepo(tc.files)), tc.want)
+			expectFindings(t, checkValid(t, &tc.c, fixtureRepo(tc.files)), tc.want)
 		})
 	}
 }
@@ -408,27 +401,13 @@ func TestLoadTestCheckRepository(t *testing.T) {
 }
 
 func TestLoadTestValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		c    LoadTest
-		want string
-	}{
-		{"defaults", LoadTest{}, ""},
-		{"everything", LoadTest{Paths: []string{"bench/**/*.js"}, CI: []string{".buildkite/*.yml"}, Tools: []string{"k6", "go"}}, ""},
-		{"bad path glob", LoadTest{Paths: []string{"a/[b"}}, `paths[0]: "a/[b" is not a valid glob`},
-		{"bad ci glob", LoadTest{CI: []string{"ok", "{x"}}, `ci[1]: "{x" is not a valid glob`},
-		{"unknown tool", LoadTest{Tools: []string{"k6", "artillery"}}, `unknown tool "artillery", want one of k6, locust, gatling, jmeter, vegeta, go`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.c.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("Validate: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("Validate = %v, want error containing %q", err, tc.want)
-			}
-		})
-	}
+	runValidateCases(t, []validateCase{
+		{name: "defaults", check: &LoadTest{}},
+		{name: "everything", check: &LoadTest{Paths: []string{"bench/**/*.js"}, CI: []string{".buildkite/*.yml"}, Tools: []string{"k6", "go"}}},
+		{name: "bad path glob", check: &LoadTest{Paths: []string{"a/[b"}}, err: `paths[0]: "a/[b" is not a valid glob`},
+		{name: "bad ci glob", check: &LoadTest{CI: []string{"ok", "{x"}}, err: `ci[1]: "{x" is not a valid glob`},
+		{name: "unknown tool", check: &LoadTest{Tools: []string{"k6", "artillery"}}, err: `unknown tool "artillery", want one of k6, locust, gatling, jmeter, vegeta, go`},
+	})
 }
 
 func TestLoadTestInputs(t *testing.T) {
@@ -456,25 +435,6 @@ func TestLoadTestInputs(t *testing.T) {
 	} {
 		if got := matchesAnyGlob(tc.inputs, tc.file); got != tc.want {
 			t.Errorf("Inputs match %s = %v, want %v", tc.file, got, tc.want)
-		}
-	}
-}
-
-func TestLtWords(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want []string
-	}{
-		{"- run: make loadtest", []string{"-", "run:", "make", "loadtest"}},
-		{"sh 'cd perf && k6 run a.js'", []string{"sh", ";", "cd", "perf", ";", "k6", "run", "a.js"}},
-		{`go test -run '^(TestA|TestB)$' ./...`, []string{"go", "test", "-run", "^(TestA|TestB)$", "./..."}},
-		{"k6 run --out=json=\"out.json\" a.js # the smoke test", []string{"k6", "run", "--out=json=out.json", "a.js"}},
-		{"$(MAKE) -C ${DIR} load 2>&1 | tee log", []string{"$(MAKE)", "-C", "${DIR}", "load", "2", ";", "1", ";", "tee", "log"}},
-		{"k6 run - <loadtest/a.js", []string{"k6", "run", "-", "loadtest/a.js"}},
-		{"curl http://x/#frag", []string{"curl", "http://x/#frag"}},
-	} {
-		if got := ltWords(tc.line); !slices.Equal(got, tc.want) {
-			t.Errorf("ltWords(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

@@ -12,51 +12,48 @@ func TestReplicasCheck(t *testing.T) {
 		name  string
 		check Replicas
 		repo  *Repo
-		want  []k8sFinding
+		want  []expectedFinding
 	}{
-		{"overlay patching production to 1 fails; the HPA overlay passes", Replicas{}, k8sFixture("kustomize"), []k8sFinding{
+		{"overlay patching production to 1 fails; the HPA overlay passes", Replicas{}, k8sFixture("kustomize"), []expectedFinding{
 			{"deploy/base/web.yaml", 2, []string{"production: Deployment web runs 1 replica(s) (spec.replicas in deploy/overlays/prod (rendered))",
 				"at least 2", "in the overlay deploy/overlays/prod", "HorizontalPodAutoscaler whose minReplicas is 2 or more"}},
 			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1 replica(s) (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
 		}},
-		{"a higher minimum", Replicas{Min: 3, Kinds: []string{"statefulset"}}, k8sFixture("kustomize"), []k8sFinding{
+		{"a higher minimum", Replicas{Min: 3, Kinds: []string{"statefulset"}}, k8sFixture("kustomize"), []expectedFinding{
 			{"deploy/base/worker.yaml", 1, []string{"production: StatefulSet worker runs 2 replica(s)", "at least 3"}},
 			{"deploy/base/worker.yaml", 1, []string{"uat: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"integration: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"ci: StatefulSet worker"}},
 			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1"}},
 		}},
-		{"manifests: unset replicas is one; missing environments fail", Replicas{}, k8sFixture("manifests"), []k8sFinding{
+		{"manifests: unset replicas is one; missing environments fail", Replicas{}, k8sFixture("manifests"), []expectedFinding{
 			{"deploy/uat/app.yaml", 1, []string{"uat: Deployment api runs 1 replica(s) (spec.replicas unset in deploy/uat/app.yaml (Kubernetes defaults to 1))",
 				"set spec.replicas to 2 or more in deploy/uat/app.yaml"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
 		}},
-		{"helm values", Replicas{}, k8sFixture("helm"), []k8sFinding{
+		{"helm values", Replicas{}, k8sFixture("helm"), []expectedFinding{
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"charts/shop/templates/deployment.yaml", 2, []string{"development: Deployment shop runs 1 replica(s) (charts/shop/values.yaml replicaCount)",
 				"set replicaCount: 2 (or autoscaling.enabled: true with autoscaling.minReplicas: 2) in charts/shop/values.dev.yml"}},
 		}},
-		{"an environment without workloads fails", Replicas{}, noWorkloads, []k8sFinding{
+		{"an environment without workloads fails", Replicas{}, noWorkloads, []expectedFinding{
 			{"deploy/production", 0, []string{"production: deploy/production renders no Deployment or StatefulSet"}},
 		}},
 		{"a chart without workload templates", Replicas{}, k8sMapRepo(map[string]string{
 			"chart/Chart.yaml": "name: lib\n", "chart/values-production.yaml": "replicaCount: 3\n",
 			"chart/templates/_helpers.tpl": "{{- define \"x\" }}kind: Deployment{{ end }}\n",
-		}), []k8sFinding{
+		}), []expectedFinding{
 			{"chart/values-production.yaml", 0, []string{"production: chart/values-production.yaml renders no Deployment or StatefulSet", "templates/"}},
 		}},
-		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []k8sFinding{
+		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []expectedFinding{
 			{"deploy/production/app.yaml", 1, []string{"does not parse as YAML"}},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.check.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			k8sAssertFindings(t, tt.check.Check(tt.repo), tt.want)
+			expectFindings(t, checkValid(t, &tt.check, tt.repo), tt.want)
 		})
 	}
 }
@@ -66,60 +63,49 @@ func TestProbesCheck(t *testing.T) {
 		name  string
 		check Probes
 		repo  *Repo
-		want  []k8sFinding
+		want  []expectedFinding
 	}{
-		{"a base missing a probe is one finding for all its environments", Probes{}, k8sFixture("kustomize"), []k8sFinding{
+		{"a base missing a probe is one finding for all its environments", Probes{}, k8sFixture("kustomize"), []expectedFinding{
 			{"deploy/base/worker.yaml", 1, []string{"production, uat, integration, ci, development: container worker of StatefulSet worker has no livenessProbe: add livenessProbe"}},
 		}},
 		{"kinds narrow the check", Probes{Kinds: []string{"Deployment"}}, k8sFixture("kustomize"), nil},
-		{"manifests", Probes{}, k8sFixture("manifests"), []k8sFinding{
+		{"manifests", Probes{}, k8sFixture("manifests"), []expectedFinding{
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
 			{"deploy/uat/app.yaml", 1, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
 		}},
-		{"helm", Probes{}, k8sFixture("helm"), []k8sFinding{
+		{"helm", Probes{}, k8sFixture("helm"), []expectedFinding{
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"charts/shop/templates/deployment.yaml", 2, []string{"development: container shop of Deployment shop has no readinessProbe", "chart's Deployment or StatefulSet template"}},
 		}},
 		{"a workload without containers", Probes{}, k8sMapRepo(map[string]string{
 			"deploy/production/app.yaml": "kind: Deployment\nmetadata: {name: empty}\nspec: {replicas: 2}\n",
-		}), []k8sFinding{
+		}), []expectedFinding{
 			{"deploy/production/app.yaml", 1, []string{"production: Deployment empty has no containers"}},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.check.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			k8sAssertFindings(t, tt.check.Check(tt.repo), tt.want)
+			expectFindings(t, checkValid(t, &tt.check, tt.repo), tt.want)
 		})
 	}
 }
 
 func TestWorkloadChecksValidate(t *testing.T) {
-	tests := []struct {
-		name  string
-		check Checker
-		ok    bool
-	}{
-		{"replicas defaults", &Replicas{}, true},
-		{"replicas min 1", &Replicas{Min: 1}, true},
-		{"replicas negative min", &Replicas{Min: -1}, false},
-		{"replicas empty kind", &Replicas{Kinds: []string{"Deployment", " "}}, false},
-		{"probes defaults", &Probes{}, true},
-		{"probes empty kind", &Probes{Kinds: []string{""}}, false},
-		{"environments", &Environments{}, true},
+	cases := []validateCase{
+		{name: "replicas defaults", check: &Replicas{}},
+		{name: "replicas min 1", check: &Replicas{Min: 1}},
+		{name: "replicas negative min", check: &Replicas{Min: -1}, err: "replicas: min is -1; it must be 1 or more"},
+		{name: "replicas empty kind", check: &Replicas{Kinds: []string{"Deployment", " "}}, err: "replicas: kinds[1] is empty"},
+		{name: "probes defaults", check: &Probes{}},
+		{name: "probes empty kind", check: &Probes{Kinds: []string{""}}, err: "probes: kinds[0] is empty"},
+		{name: "environments", check: &Environments{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.check.Validate(); (err == nil) != tt.ok {
-				t.Errorf("Validate() = %v, want ok=%t", err, tt.ok)
-			}
-			if len(tt.check.Inputs()) == 0 {
-				t.Error("no inputs")
-			}
-		})
+	runValidateCases(t, cases)
+	for _, tc := range cases {
+		if len(tc.check.Inputs()) == 0 {
+			t.Errorf("%s: no inputs", tc.name)
+		}
 	}
 }

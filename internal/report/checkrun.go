@@ -11,33 +11,26 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/launchgate/launchgate/internal/checklimits"
 	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/templates"
 )
 
-// Check-run conclusions launchgate publishes (GitHub's check runs REST
-// reference; shared GITHUB-FACTS §3). It never publishes neutral or skipped:
-// branch protection counts both as passing.
+// Check-run conclusions launchgate publishes
+// (https://docs.github.com/en/rest/checks/runs). It never publishes
+// neutral or skipped: branch protection counts both as passing
+// (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches).
 const (
 	ConclusionSuccess        = "success"
 	ConclusionFailure        = "failure"
 	ConclusionActionRequired = "action_required"
 )
 
-// GitHub's limits on check-run output (check runs REST reference, "Create a
-// check run"; shared GITHUB-FACTS §3).
+// Caps launchgate's check runs keep. GitHub's own limits are in
+// checklimits.
 const (
-	// MaxOutputChars caps output.summary and output.text. GitHub counts
-	// characters; launchgate counts bytes, which are never fewer, so what
-	// it sends always fits.
-	MaxOutputChars = 65535
-	// MaxAnnotationsPerRequest is how many annotations one create or
-	// update may carry.
-	MaxAnnotationsPerRequest = 50
-	// maxAnnotationTitle caps an annotation's title (255 characters).
-	maxAnnotationTitle = 255
 	// maxAnnotationMessage caps an annotation's message far below GitHub's
 	// 64 KB: an annotation is read in the diff, one finding each.
 	maxAnnotationMessage = 4 << 10
@@ -50,8 +43,8 @@ const (
 )
 
 // Re-check action: GitHub shows it on the completed run and sends
-// check_run.requested_action with this identifier. Limits: label 20,
-// description 40, identifier 20 characters.
+// check_run.requested_action with this identifier. githubapi checks them
+// against checklimits.
 const (
 	RecheckIdentifier  = "recheck"
 	recheckLabel       = "Re-check"
@@ -71,11 +64,11 @@ type CheckRunOptions struct {
 	// different deployments side by side can be told apart.
 	PolicySource, PolicyDigest, Version string
 	// MaxAnnotations caps the annotations of a run. Default
-	// MaxAnnotationsPerRequest, so that one request carries them all; the
-	// details list every finding anyway.
+	// checklimits.AnnotationsPerRequest, so that one request carries them
+	// all; the details list every finding anyway.
 	MaxAnnotations int
-	// MaxOutput caps summary and text. Default MaxOutputChars; tests lower
-	// it.
+	// MaxOutput caps summary and text, in bytes. Default
+	// checklimits.OutputBytes; tests lower it.
 	MaxOutput int
 }
 
@@ -203,10 +196,10 @@ func shortRun(name, conclusion, title string, v shortView, opts CheckRunOptions)
 
 func (o CheckRunOptions) withDefaults() CheckRunOptions {
 	if o.MaxAnnotations <= 0 {
-		o.MaxAnnotations = MaxAnnotationsPerRequest
+		o.MaxAnnotations = checklimits.AnnotationsPerRequest
 	}
-	if o.MaxOutput <= 0 || o.MaxOutput > MaxOutputChars {
-		o.MaxOutput = MaxOutputChars
+	if o.MaxOutput <= 0 || o.MaxOutput > checklimits.OutputBytes {
+		o.MaxOutput = checklimits.OutputBytes
 	}
 	o.WebURL = strings.TrimSuffix(o.WebURL, "/")
 	return o
@@ -258,23 +251,14 @@ func fitFindings(t *template.Template, v checkRunView, total int) (string, error
 	return fitLines(text, v.Meta.MaxOutput), nil
 }
 
-// truncationNote ends output cut at a line boundary.
+// truncationNote ends output cut by fitLines.
 const truncationNote = "\n… output truncated to GitHub's limit; run `launchgate check` locally for all.\n"
 
-// fitLines cuts s at the last line boundary that leaves room for a note
-// saying so. It is the last resort, for output that does not fit even with
-// no findings (a policy with thousands of requirements).
+// fitLines cuts s to limit bytes, at a line boundary, leaving room for a
+// note saying so. It is the last resort, for output that does not fit even
+// with no findings (a policy with thousands of requirements).
 func fitLines(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	cut := s[:limit-len(truncationNote)]
-	if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
-		cut = cut[:i]
-	} else {
-		cut = ""
-	}
-	return cut + truncationNote
+	return checklimits.Truncate(s, limit, truncationNote)
 }
 
 func countFindings(rep *readiness.Report) int {
@@ -333,10 +317,10 @@ func annotations(rep *readiness.Report, limit int) []*github.CheckRunAnnotation 
 					StartLine:       github.Int(line),
 					EndLine:         github.Int(line),
 					AnnotationLevel: github.String("failure"),
-					Title:           github.String(truncateRunes(r.Title+": "+c.ID, maxAnnotationTitle)),
+					Title:           github.String(truncateRunes(r.Title+": "+c.ID, checklimits.AnnotationTitle)),
 					// Annotation messages are shown as plain text, not
 					// markdown, so they are not escaped, only capped.
-					Message: github.String(truncateBytes(plain(f.Message), maxAnnotationMessage)),
+					Message: github.String(checklimits.Truncate(plain(f.Message), maxAnnotationMessage, "…")),
 				})
 			}
 		}
@@ -419,16 +403,4 @@ func truncateRunes(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ell = "…"
-	cut := s[:n-len(ell)]
-	for !utf8.ValidString(cut) {
-		cut = cut[:len(cut)-1]
-	}
-	return cut + ell
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer/html"
 
+	"github.com/launchgate/launchgate/internal/checklimits"
 	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
@@ -198,8 +199,8 @@ func TestCheckRunAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Annotations) != MaxAnnotationsPerRequest {
-		t.Fatalf("%d annotations, want %d", len(out.Annotations), MaxAnnotationsPerRequest)
+	if len(out.Annotations) != checklimits.AnnotationsPerRequest {
+		t.Fatalf("%d annotations, want %d", len(out.Annotations), checklimits.AnnotationsPerRequest)
 	}
 	for i, a := range out.Annotations {
 		if a.GetStartLine() != i+1 {
@@ -244,7 +245,7 @@ func TestCheckRunFitsGitHubLimits(t *testing.T) {
 			}
 			limit := tt.limit
 			if limit == 0 {
-				limit = MaxOutputChars
+				limit = checklimits.OutputBytes
 			}
 			if len(out.Text) > limit || len(out.Summary) > limit {
 				t.Fatalf("text %d and summary %d bytes; limit %d", len(out.Text), len(out.Summary), limit)

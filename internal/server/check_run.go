@@ -14,8 +14,10 @@ import (
 // checkRunHandler re-evaluates when someone presses "Re-run" on the
 // Production readiness run (rerequested) or its "Re-check" button
 // (requested_action). An App with checks:write also receives check_run
-// events of other Apps' runs (GitHub community discussion 210531), so only
-// runs whose app.id is this App's are taken.
+// events of other Apps' runs
+// (https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_run,
+// https://github.com/orgs/community/discussions/210531), so only runs
+// whose app.id is this App's are taken.
 type checkRunHandler struct {
 	ev    *evaluator
 	pulls pullGetter
@@ -65,7 +67,7 @@ func parseCheckRun(payload []byte) (*checkRunPayload, error) {
 	case p.Action == "requested_action" && p.RequestedAction == nil:
 		return nil, errors.New("requested_action is missing from a requested_action event")
 	}
-	if err := checkSHA("check_run.head_sha", p.CheckRun.HeadSHA); err != nil {
+	if err := githubapi.CheckSHA("check_run.head_sha", p.CheckRun.HeadSHA); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -127,7 +129,9 @@ func (h checkRunHandler) rerunOf(p *checkRunPayload) (number int, why string, le
 	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
 		return 0, "unknown check run action; ignored", zerolog.WarnLevel
 	}
-	number = pullNumberOf(run.ExternalID)
+	if id, err := githubapi.ParseRunID(run.ExternalID); err == nil {
+		number = id.PR
+	}
 	if number == 0 && len(run.PullRequests) > 0 {
 		number = run.PullRequests[0].Number
 	}

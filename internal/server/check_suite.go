@@ -54,7 +54,7 @@ func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
 	if p.CheckSuite == nil {
 		return nil, errors.New("check_suite is missing")
 	}
-	if err := checkSHA("check_suite.head_sha", p.CheckSuite.HeadSHA); err != nil {
+	if err := githubapi.CheckSHA("check_suite.head_sha", p.CheckSuite.HeadSHA); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -113,7 +113,7 @@ type LogConfig struct {
 }
 
 // DefaultMaxBodyBytes caps webhook bodies. GitHub sends payloads up to
-// 25 MB (GitHub docs, webhook best practices; shared GITHUB-FACTS §1),
+// 25 MB (https://docs.github.com/en/webhooks/webhook-events-and-payloads),
 // but the events launchgate handles are a few tens of kilobytes: the
 // largest part is a pull request body of at most 65,536 characters, under
 // 400 KB even when every character is JSON-escaped. 5 MiB leaves ample room
@@ -250,7 +250,8 @@ func (c *Config) setDefaults() {
 		g.V3APIURL = "https://api.github.com/"
 		if !dotcom {
 			// GitHub Enterprise Server serves REST under /api/v3/ and
-			// GraphQL at /api/graphql (shared GITHUB-FACTS §10).
+			// GraphQL at /api/graphql
+			// (https://docs.github.com/en/enterprise-server@latest/graphql/guides/forming-calls-with-graphql).
 			g.V3APIURL = g.WebURL + "/api/v3/"
 		}
 	}

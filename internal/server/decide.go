@@ -17,9 +17,10 @@ import (
 // plan is what one evaluation publishes, decided from its snapshot alone.
 // publish writes it in its fields' order: checklist, run, review requests.
 type plan struct {
-	// outcome says what was decided ("launch PR: label \"launch\"") or
-	// what failed ("reading the head tree"), for the log.
-	outcome string
+	// decided says what was decided ("launch PR: label \"launch\"") or
+	// what failed ("reading the head tree"), for the log and the failure
+	// run. The run's ID.Outcome says what kind of run reports it.
+	decided string
 	// failure is the error of the read that failed, nil when everything
 	// was read. A failed evaluation is not remembered (see memo), so that
 	// a redelivery retries it.
@@ -66,34 +67,35 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 	p := plan{failure: s.err}
 	detailsURL := e.pullURL(pr)
 	var out report.CheckRunOutput
+	var outcome githubapi.RunOutcome
 	var err error
 	switch {
 	case s.err != nil:
-		p.outcome = s.failed
+		p.decided, outcome = s.failed, githubapi.OutcomeEvaluationError
 		out, err = report.ErrorCheckRun(s.failed, opts)
 	case s.brokenPolicy != nil:
-		p.outcome = "policy cannot be read"
+		p.decided, outcome = "policy cannot be read", githubapi.OutcomePolicyError
 		out, err = report.PolicyErrorCheckRun(s.brokenPolicy, opts)
 	case !s.launch.Launch:
-		p.outcome = "not a launch PR: " + s.launch.Reason
+		p.decided, outcome = "not a launch PR: "+s.launch.Reason, githubapi.OutcomeNotLaunch
 		out, err = report.NotLaunchCheckRun(s.launch.Reason, opts)
 	default:
-		p.outcome = "launch PR: " + s.launch.Reason
+		p.decided, outcome = "launch PR: "+s.launch.Reason, githubapi.OutcomeEvaluated
 		out, err = e.decideLaunchPR(s, now, opts, &p)
 		if c := s.human.comment; c != nil {
 			detailsURL = c.HTMLURL
 		}
 	}
 	if err != nil {
-		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.outcome, err)
+		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
-	p.run = e.checkRun(pr, out, opts.PolicyDigest, detailsURL)
+	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
 		if err != nil {
 			return plan{}, fmt.Errorf("rendering the failure run of %s/%s@%s: %w", pr.Owner, pr.Repo, pr.HeadSHA, err)
 		}
-		p.checklist.failedRun = e.checkRun(pr, failed, opts.PolicyDigest, e.pullURL(pr))
+		p.checklist.failedRun = e.checkRun(pr, failed, githubapi.OutcomeEvaluationError, opts.PolicyDigest, e.pullURL(pr))
 	}
 	return p, nil
 }
@@ -171,14 +173,17 @@ func (e *evaluator) judgeHumans(s *snapshot, hs *humanSnapshot, now time.Time) h
 }
 
 // checkRun is the run publishing out on pr's head commit, identified by
-// this replica's version and the policy digest.
-func (e *evaluator) checkRun(pr githubapi.PullRequest, out report.CheckRunOutput, policyDigest, detailsURL string) githubapi.CheckRun {
+// the pull request, this replica's version, the policy digest and the
+// outcome: the reconciler retries a run whose outcome is an evaluation
+// error, and a Re-run of a fork's pull request finds its number there.
+func (e *evaluator) checkRun(pr githubapi.PullRequest, out report.CheckRunOutput, outcome githubapi.RunOutcome, policyDigest, detailsURL string) githubapi.CheckRun {
+	id := githubapi.RunID{PR: pr.Number, Version: e.version, Policy: githubapi.ShortPolicyDigest(policyDigest), Outcome: outcome}
 	return githubapi.CheckRun{
 		Name: CheckName, HeadSHA: pr.HeadSHA, Status: "completed",
 		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
 		DetailsURL:  detailsURL,
-		ExternalID:  externalID(pr.Number, e.version, policyDigest),
-		Keep:        keepNewer(e.version, policyDigest),
+		ID:          id,
+		Keep:        keepNewer(id),
 		Annotations: out.Annotations, Actions: out.Actions,
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/codeowners"
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/lru"
 	"github.com/launchgate/launchgate/internal/policy"
 )
 
@@ -97,11 +98,11 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 		return err
 	}
 	id, written, err := e.publish(ctx, pr, &p)
-	outcome := "ok"
+	result := "ok"
 	if p.failure != nil || err != nil {
-		outcome = "error"
+		result = "error"
 	}
-	e.metrics.evaluated(p.run.Conclusion, outcome, time.Since(started))
+	e.metrics.evaluated(p.run.Conclusion, result, time.Since(started))
 	if err != nil {
 		return err
 	}
@@ -110,37 +111,9 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 		e.memo.remember(pr, inputs)
 	}
 	log.Info().Str("head_sha", pr.HeadSHA).Int64("check_run", id).Bool("written", written).
-		Str("conclusion", p.run.Conclusion).Str("outcome", p.outcome).Str("title", p.run.Title).
+		Str("conclusion", p.run.Conclusion).Str("outcome", p.decided).Str("title", p.run.Title).
 		Dur("took", time.Since(started)).Msg("evaluated")
 	return nil
-}
-
-// externalID is launchgate's part of a run's external_id: the pull request
-// (check_run events of fork PRs list no pull requests, so a Re-run finds
-// its PR here), the launchgate version and the policy digest.
-func externalID(number int, version, policyDigest string) string {
-	d := strings.TrimPrefix(policyDigest, "sha256:")
-	if len(d) > 12 {
-		d = d[:12]
-	}
-	return fmt.Sprintf("pr/%d v/%s policy/%s", number, version, d)
-}
-
-// pullNumberOf reads the pull request number back from an external_id
-// that ends with externalID's text.
-func pullNumberOf(externalID string) int {
-	_, rest, ok := strings.Cut(externalID, "pr/")
-	if !ok {
-		return 0
-	}
-	n := 0
-	for _, c := range rest {
-		if c < '0' || c > '9' || n > 1e9 {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // inputKey is everything from the pull request an evaluation depends on.
@@ -155,46 +128,29 @@ func inputKey(pr githubapi.PullRequest) string {
 // accompanies every push's pull_request.synchronize, costs no request.
 // Re-evaluations people ask for bypass it.
 type memo struct {
-	mu      sync.Mutex
-	entries map[string]string // "owner/repo#n@head" -> inputKey
-	order   []string
-	max     int
+	entries *lru.Cache[string] // "owner/repo#n@head" -> inputKey
 }
 
-func newMemo(max int) *memo { return &memo{entries: map[string]string{}, max: max} }
+func newMemo(max int) *memo { return &memo{entries: lru.New[string](max, 0, nil)} }
 
 func memoKey(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s#%d@%s", pr.Owner, pr.Repo, pr.Number, pr.HeadSHA)
 }
 
 func (m *memo) seen(pr githubapi.PullRequest, inputs string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && v == inputs
 }
 
 // seenCommit reports whether the commit was evaluated for the pull
 // request against the same base, whatever its title and labels were.
 func (m *memo) seenCommit(pr githubapi.PullRequest) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.entries[memoKey(pr)]
+	v, ok := m.entries.Get(memoKey(pr))
 	return ok && strings.HasPrefix(v, pr.BaseSHA+"|")
 }
 
 func (m *memo) remember(pr githubapi.PullRequest, inputs string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := memoKey(pr)
-	if _, ok := m.entries[k]; !ok {
-		m.order = append(m.order, k)
-		if len(m.order) > m.max {
-			delete(m.entries, m.order[0])
-			m.order = m.order[1:]
-		}
-	}
-	m.entries[k] = inputs
+	m.entries.Add(memoKey(pr), inputs)
 }
 
 // keyedMutex serialises work per key.

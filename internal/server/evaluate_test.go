@@ -187,47 +187,49 @@ func TestDecideFailsClosed(t *testing.T) {
 		// wantConclusion is the run's conclusion.
 		wantConclusion string
 		wantTitle      string // a substring of the run's title
+		// wantOutcome is the outcome the run's external_id records.
+		wantOutcome githubapi.RunOutcome
 		// wantFailure is set when a read failed: the evaluation is not
 		// remembered, and the run says what failed.
 		wantFailure   bool
 		wantChecklist bool
 	}{
 		{name: "ready", spoil: func(*fakeGitHub, *githubapi.PullRequest, string) {},
-			wantConclusion: report.ConclusionSuccess, wantTitle: "ready to launch", wantChecklist: true},
+			wantConclusion: report.ConclusionSuccess, wantTitle: "ready to launch", wantOutcome: githubapi.OutcomeEvaluated, wantChecklist: true},
 		{name: "policy does not parse", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.policy, gh.policyErr = nil, policy.Errors{{Source: ".github/launchgate.yml", Line: 3, Msg: "unknown key"}}
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Policy cannot be read"},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Policy cannot be read", wantOutcome: githubapi.OutcomePolicyError},
 		{name: "policy unreadable", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.policy, gh.policyErr = nil, errors.New("GET contents: 502 Bad Gateway")
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantFailure: true},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantOutcome: githubapi.OutcomeEvaluationError, wantFailure: true},
 		{name: "changed files unreadable when the path rules decide", spoil: func(gh *fakeGitHub, pr *githubapi.PullRequest, _ string) {
 			pr.Labels, pr.Title = nil, "Orders service"
 			gh.changedErr = errors.New("GET files: 500")
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantFailure: true},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantOutcome: githubapi.OutcomeEvaluationError, wantFailure: true},
 		{name: "head tree unreadable", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.treeErr = errors.New("GET tree: 502")
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantFailure: true},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantOutcome: githubapi.OutcomeEvaluationError, wantFailure: true},
 		{name: "reviews unreadable", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.reviewsErr = errors.New("GET reviews: 502")
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantFailure: true},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantOutcome: githubapi.OutcomeEvaluationError, wantFailure: true},
 		{name: "checklist comment unreadable", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.commentErr = errors.New("GET comments: 502")
-		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantFailure: true},
+		}, wantConclusion: report.ConclusionFailure, wantTitle: "Could not evaluate", wantOutcome: githubapi.OutcomeEvaluationError, wantFailure: true},
 		{name: "checklist ticked by hand, without records", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, ticked string) {
 			gh.comment.Body = ticked
-		}, wantConclusion: report.ConclusionActionRequired, wantTitle: "sign-off", wantChecklist: true},
+		}, wantConclusion: report.ConclusionActionRequired, wantTitle: "sign-off", wantOutcome: githubapi.OutcomeEvaluated, wantChecklist: true},
 		{name: "checklist records copied from another pull request", spoil: func(_ *fakeGitHub, pr *githubapi.PullRequest, _ string) {
 			pr.Number = 8
-		}, wantConclusion: report.ConclusionActionRequired, wantTitle: "sign-off", wantChecklist: true},
+		}, wantConclusion: report.ConclusionActionRequired, wantTitle: "sign-off", wantOutcome: githubapi.OutcomeEvaluated, wantChecklist: true},
 		{name: "membership lookups fail", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.memberErr = errors.New("GET membership: 502")
-		}, wantConclusion: report.ConclusionActionRequired, wantChecklist: true},
+		}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated, wantChecklist: true},
 		{name: "reviewer left the teams", spoil: func(gh *fakeGitHub, _ *githubapi.PullRequest, _ string) {
 			gh.members = nil
-		}, wantConclusion: report.ConclusionActionRequired, wantChecklist: true},
+		}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated, wantChecklist: true},
 		{name: "not a launch PR", spoil: func(gh *fakeGitHub, pr *githubapi.PullRequest, _ string) {
 			pr.Labels, pr.Title, gh.changed = nil, "Fix a typo", []string{"README.md"}
-		}, wantConclusion: report.ConclusionSuccess, wantTitle: "Not a launch PR"},
+		}, wantConclusion: report.ConclusionSuccess, wantTitle: "Not a launch PR", wantOutcome: githubapi.OutcomeNotLaunch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,7 +239,7 @@ func TestDecideFailsClosed(t *testing.T) {
 			tt.spoil(gh, &pr, ticked)
 			p := e.planFor(t, pr, nil)
 			if p.run.Conclusion != tt.wantConclusion || !strings.Contains(p.run.Title, tt.wantTitle) {
-				t.Errorf("run %s %q, want %s with %q in the title (outcome %q)", p.run.Conclusion, p.run.Title, tt.wantConclusion, tt.wantTitle, p.outcome)
+				t.Errorf("run %s %q, want %s with %q in the title (decided %q)", p.run.Conclusion, p.run.Title, tt.wantConclusion, tt.wantTitle, p.decided)
 			}
 			if (p.failure != nil) != tt.wantFailure {
 				t.Errorf("failure %v, want one: %v", p.failure, tt.wantFailure)
@@ -245,8 +247,9 @@ func TestDecideFailsClosed(t *testing.T) {
 			if (p.checklist != nil) != tt.wantChecklist {
 				t.Errorf("checklist planned: %v, want %v", p.checklist != nil, tt.wantChecklist)
 			}
-			if p.run.ExternalID != externalID(pr.Number, "v1.0.0", digestOf(gh.policy)) || p.run.Name != CheckName || p.run.HeadSHA != pr.HeadSHA {
-				t.Errorf("run identity: %q %q on %s", p.run.Name, p.run.ExternalID, p.run.HeadSHA)
+			wantID := githubapi.RunID{PR: pr.Number, Version: "v1.0.0", Policy: githubapi.ShortPolicyDigest(digestOf(gh.policy)), Outcome: tt.wantOutcome}
+			if p.run.ID != wantID || p.run.Name != CheckName || p.run.HeadSHA != pr.HeadSHA {
+				t.Errorf("run identity: %q %+v on %s, want %+v", p.run.Name, p.run.ID, p.run.HeadSHA, wantID)
 			}
 			if len(gh.writes) != 0 {
 				t.Errorf("gathering and deciding wrote %v", gh.writes)
@@ -272,7 +275,8 @@ func TestPublish(t *testing.T) {
 		// wantWrites are the writes, in order.
 		wantWrites     []string
 		wantConclusion string
-		wantDetails    string // the run's details_url
+		wantOutcome    githubapi.RunOutcome // in the run's external_id
+		wantDetails    string               // the run's details_url
 		wantAsked      []string
 		// wantRemembered: the memo holds the evaluation, so that the same
 		// state is not evaluated again.
@@ -281,7 +285,7 @@ func TestPublish(t *testing.T) {
 		{
 			name:       "first evaluation: the checklist is created, then the run links to it",
 			setup:      func(*testing.T, *evaluator, *fakeGitHub) {},
-			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionActionRequired,
+			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
 			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantRemembered: true,
 		},
 		{
@@ -289,7 +293,7 @@ func TestPublish(t *testing.T) {
 			setup: func(_ *testing.T, _ *evaluator, gh *fakeGitHub) {
 				gh.reviews = nil
 			},
-			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired,
+			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
 			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantAsked: []string{"security", "infra"}, wantRemembered: true,
 		},
 		{
@@ -297,7 +301,7 @@ func TestPublish(t *testing.T) {
 			setup: func(t *testing.T, e *evaluator, gh *fakeGitHub) {
 				signOffAll(t, e, gh)
 			},
-			wantWrites: []string{"run"}, wantConclusion: report.ConclusionSuccess,
+			wantWrites: []string{"run"}, wantConclusion: report.ConclusionSuccess, wantOutcome: githubapi.OutcomeEvaluated,
 			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-11", wantRemembered: true,
 		},
 		{
@@ -305,7 +309,7 @@ func TestPublish(t *testing.T) {
 			setup: func(_ *testing.T, _ *evaluator, gh *fakeGitHub) {
 				gh.reviews, gh.requestErr = nil, errors.New("422 team has no access")
 			},
-			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired,
+			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
 			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantAsked: []string{"security", "infra"}, wantRemembered: true,
 		},
 		{
@@ -313,7 +317,7 @@ func TestPublish(t *testing.T) {
 			setup: func(_ *testing.T, _ *evaluator, gh *fakeGitHub) {
 				gh.reviews, gh.writeErr = nil, errors.New("403 locked conversation")
 			},
-			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionFailure,
+			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionFailure, wantOutcome: githubapi.OutcomeEvaluationError,
 			wantDetails: "https://github.com/acme/orders/pull/7",
 		},
 		{
@@ -321,7 +325,7 @@ func TestPublish(t *testing.T) {
 			setup: func(_ *testing.T, _ *evaluator, gh *fakeGitHub) {
 				gh.commentErr = errors.New("GET comments: 502")
 			},
-			wantWrites: []string{"run"}, wantConclusion: report.ConclusionFailure,
+			wantWrites: []string{"run"}, wantConclusion: report.ConclusionFailure, wantOutcome: githubapi.OutcomeEvaluationError,
 			wantDetails: "https://github.com/acme/orders/pull/7",
 		},
 	}
@@ -339,8 +343,9 @@ func TestPublish(t *testing.T) {
 			if len(gh.runs) != 1 {
 				t.Fatalf("%d runs published", len(gh.runs))
 			}
-			if run := gh.runs[0]; run.Conclusion != tt.wantConclusion || run.DetailsURL != tt.wantDetails {
-				t.Errorf("run %s %q details %s, want %s details %s", run.Conclusion, run.Title, run.DetailsURL, tt.wantConclusion, tt.wantDetails)
+			if run := gh.runs[0]; run.Conclusion != tt.wantConclusion || run.ID.Outcome != tt.wantOutcome || run.DetailsURL != tt.wantDetails {
+				t.Errorf("run %s %q outcome %q details %s, want %s outcome %q details %s",
+					run.Conclusion, run.Title, run.ID.Outcome, run.DetailsURL, tt.wantConclusion, tt.wantOutcome, tt.wantDetails)
 			}
 			if !slices.Equal(gh.asked, tt.wantAsked) {
 				t.Errorf("teams asked %v, want %v", gh.asked, tt.wantAsked)

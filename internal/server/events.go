@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/google/go-github/v60/github"
 
@@ -122,16 +121,6 @@ type pullRef struct {
 			ID int64 `json:"id"`
 		} `json:"repo"`
 	} `json:"base"`
-}
-
-// shaPattern accepts SHA-1 and SHA-256 object IDs.
-var shaPattern = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
-
-func checkSHA(field, sha string) error {
-	if !shaPattern.MatchString(sha) {
-		return fmt.Errorf("%s %q is not a commit SHA", field, sha)
-	}
-	return nil
 }
 
 // decode unmarshals a payload; JSON errors name the offset.

@@ -26,7 +26,7 @@ func TestEventTargets(t *testing.T) {
 	}
 	sha := strings.Repeat("c", 40)
 	ref := map[string]any{"number": 5, "head": map[string]any{"sha": sha}, "base": map[string]any{"sha": sha, "ref": "main", "repo": map[string]any{"id": 0}}}
-	ourRun := map[string]any{"check_run.app.id": testAppID, "check_run.name": CheckName, "check_run.external_id": "pr/9 v/v1.0.0 policy/abc",
+	ourRun := map[string]any{"check_run.app.id": testAppID, "check_run.name": CheckName, "check_run.external_id": githubapi.RunID{PR: 9, Version: "v1.0.0", Policy: "abc"}.String(),
 		"installation.id": 1, "repository.owner.login": "Codertocat", "repository.name": "Hello-World"}
 	tests := []struct {
 		name      string
@@ -45,7 +45,7 @@ func TestEventTargets(t *testing.T) {
 		{name: "Re-run of this App's run reads the pull request afresh", eventType: "check_run",
 			payload: fixture(t, "check_run.rerequested.json", ourRun), wantPR: hello(9), wantRank: rankFresh, wantOK: true},
 		{name: "Re-run of another App's run is ignored", eventType: "check_run",
-			payload: fixture(t, "check_run.rerequested.json", map[string]any{"check_run.app.id": testAppID + 1, "check_run.name": CheckName, "check_run.external_id": "pr/9"})},
+			payload: fixture(t, "check_run.rerequested.json", map[string]any{"check_run.app.id": testAppID + 1, "check_run.name": CheckName, "check_run.external_id": githubapi.RunID{PR: 9}.String()})},
 		{name: "check_suite requested for one pull request is a hint", eventType: "check_suite",
 			payload: fixture(t, "check_suite.requested.json", map[string]any{"check_suite.app.id": testAppID, "check_suite.pull_requests": []any{ref}, "installation.id": 1}),
 			wantPR:  hello(5), wantRank: rankHint, wantOK: true},

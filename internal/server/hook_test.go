@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/githubsim"
 	"github.com/launchgate/launchgate/internal/report"
 )
@@ -231,7 +232,7 @@ func TestPublishedExamplePayloads(t *testing.T) {
 			_ = base
 			set := map[string]any{
 				"check_run.head_sha": head, "check_run.name": CheckName, "check_run.app.id": testAppID,
-				"check_run.external_id": externalID(n, "test", "sha256:abc"), "check_run.pull_requests": []any{},
+				"check_run.external_id": githubapi.RunID{PR: n, Version: "test", Policy: "abc"}.String(), "check_run.pull_requests": []any{},
 				"repository.name": "orders", "repository.owner.login": "acme", "installation.id": h.inst,
 			}
 			if action == "requested_action" {

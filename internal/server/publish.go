@@ -34,7 +34,7 @@ func (e *evaluator) publish(ctx context.Context, pr githubapi.PullRequest, p *pl
 		}
 		if err != nil {
 			log.Error().Err(err).Str("head_sha", pr.HeadSHA).Msg("writing the checklist comment failed; publishing a failure")
-			p.outcome, p.failure = doingChecklistWrite, fmt.Errorf("%s: %w", doingChecklistWrite, err)
+			p.decided, p.failure = doingChecklistWrite, fmt.Errorf("%s: %w", doingChecklistWrite, err)
 			p.run, p.reviewTeams = c.failedRun, nil
 		} else {
 			p.run.DetailsURL = cm.HTMLURL

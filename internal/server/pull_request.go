@@ -73,10 +73,10 @@ func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
 	case pr.Number <= 0:
 		return nil, errors.New("pull_request.number is missing")
 	}
-	if err := checkSHA("pull_request.head.sha", pr.Head.SHA); err != nil {
+	if err := githubapi.CheckSHA("pull_request.head.sha", pr.Head.SHA); err != nil {
 		return nil, err
 	}
-	if err := checkSHA("pull_request.base.sha", pr.Base.SHA); err != nil {
+	if err := githubapi.CheckSHA("pull_request.base.sha", pr.Base.SHA); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -9,8 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/golang-lru/simplelru"
 	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // rank orders the evaluations of one pull request by how much of its state
@@ -93,8 +94,8 @@ type queue struct {
 	queued  int        // items not started: ready and parked behind a running job
 	bytes   int64      // payload bytes of the queued items
 	running int
-	slots   map[string]*slot // per pull request: running, and the one waiting item
-	seen    *simplelru.LRU   // delivery GUIDs accepted
+	slots   map[string]*slot     // per pull request: running, and the one waiting item
+	seen    *lru.Cache[struct{}] // delivery GUIDs accepted
 	closed  bool
 	dropped bool          // the shutdown deadline passed: queued items are handed back
 	room    chan struct{} // closed (and replaced) whenever an item leaves the queue
@@ -144,10 +145,7 @@ type queueOptions struct {
 }
 
 func newQueue(o queueOptions) *queue {
-	seen, err := simplelru.NewLRU(o.dedupeSize, nil)
-	if err != nil {
-		panic(err) // only for a size < 1, which the defaults rule out
-	}
+	seen := lru.New[struct{}](o.dedupeSize, 0, nil)
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -184,7 +182,7 @@ func (q *queue) accept(ctx context.Context, d delivery) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if j.guid != "" && q.seen.Contains(j.guid) {
+	if _, dup := q.seen.Get(j.guid); j.guid != "" && dup {
 		q.deduplicated.Add(1)
 		zerolog.Ctx(ctx).Info().Msg("delivery seen before; not evaluated again")
 		return nil
@@ -193,7 +191,7 @@ func (q *queue) accept(ctx context.Context, d delivery) error {
 		return err
 	}
 	if j.guid != "" {
-		q.seen.Add(j.guid, nil)
+		q.seen.Add(j.guid, struct{}{})
 	}
 	return nil
 }

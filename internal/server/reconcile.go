@@ -13,15 +13,14 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
-	"github.com/hashicorp/golang-lru/simplelru"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
-	"github.com/launchgate/launchgate/internal/report"
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
-// The reconciler repairs what webhooks failed to bring about. GitHub never
+// reconciler repairs what webhooks failed to bring about. GitHub never
 // retries a failed delivery, a replica killed mid-burst loses the events it
 // had queued, and a full queue refuses deliveries on purpose; the
 // reconciler finds all three from GitHub's own state, so launchgate keeps
@@ -34,14 +33,14 @@ import (
 //     (GET …/pulls?state=open, a conditional request: free for a repository
 //     whose open pull requests did not change), launch PR or not (a
 //     required check needs a run on every PR), it looks up this App's
-//     "Production readiness" run on the head commit. A PR is repaired, through the same queue as
-//     webhooks (so coalescing applies), when that run is missing (never
-//     evaluated, or the head moved since), incomplete (a publication cut
-//     short), or reports an evaluation error (retried by up to
-//     maxErrorRetries passes per commit: a permanent error, 404 or 422, is
-//     not retried forever). The lookup is
-//     a conditional request: for a PR whose runs did not change it costs
-//     no rate limit.
+//     "Production readiness" run on the head commit. A PR is repaired,
+//     through the same queue as webhooks (so coalescing applies), when
+//     that run is missing (never evaluated, or the head moved since),
+//     incomplete (a publication cut short), or its external_id records an
+//     evaluation error (githubapi.OutcomeEvaluationError; retried by up
+//     to maxErrorRetries passes per commit: a permanent error, 404 or 422,
+//     is not retried forever). The lookup is a conditional request: for a
+//     PR whose runs did not change it costs no rate limit.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
 //     /app/hook/deliveries; an hour back on start-up) and recovers each
 //     one that failed (status other than "OK") and has not succeeded since
@@ -52,8 +51,7 @@ import (
 //     state, like a repair. It is not redelivered: redeliveries arrive in
 //     any order, and a payload's state is the pull request's state when
 //     the event happened, so an old event redelivered after a newer one
-//     would publish a run for an outdated title or labels (the recovery
-//     drill caught exactly that). Any other event (a review, a comment, a
+//     would publish a run for an outdated title or labels. Any other event (a review, a comment, a
 //     team change, a push to the default branch) is redelivered (POST
 //     /app/hook/deliveries/{id}/attempts). Deliveries refused for their
 //     content (400, 413, 415, …) are left alone: they would be refused
@@ -95,18 +93,18 @@ type reconciler struct {
 	maxPRs   int
 	now      func() time.Time
 
-	mu      sync.Mutex     // one pass at a time
-	cursor  cursor         // where the next pass starts
-	since   time.Time      // deliveries are listed back to here
-	retried *simplelru.LRU // "owner/repo#n@sha" of error runs -> passes that retried it
+	mu      sync.Mutex      // one pass at a time
+	cursor  cursor          // where the next pass starts
+	since   time.Time       // deliveries are listed back to here
+	retried *lru.Cache[int] // "owner/repo#n@sha" of error runs -> passes that retried it
 	// redelivered counts this replica's redeliveries per GUID: a delivery
 	// that keeps failing is listed with only its latest attempts.
-	redelivered *simplelru.LRU
+	redelivered *lru.Cache[int]
 	// pulls holds each repository's last open pull request listing with
 	// its ETag ("installation/owner/repo" -> *pullsPage): a repository
 	// whose open pull requests did not change since costs no rate limit.
 	// At most maxListings repositories, of at most 100 pull requests.
-	pulls *simplelru.LRU
+	pulls *lru.Cache[*pullsPage]
 }
 
 // pullsPage is a conditional listing's answer.
@@ -183,20 +181,9 @@ type Stats struct {
 }
 
 func newReconciler(gh reconcileGitHub, app func() (*github.Client, error), q *queue, ev *evaluator, m *metrics, log zerolog.Logger, maxPRs int, now func() time.Time) *reconciler {
-	retried, err := simplelru.NewLRU(10_000, nil)
-	if err != nil {
-		panic(err)
-	}
-	redelivered, err := simplelru.NewLRU(10_000, nil)
-	if err != nil {
-		panic(err)
-	}
-	pulls, err := simplelru.NewLRU(maxListings, nil)
-	if err != nil {
-		panic(err)
-	}
 	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now,
-		retried: retried, redelivered: redelivered, pulls: pulls}
+		retried: lru.New[int](10_000, 0, nil), redelivered: lru.New[int](10_000, 0, nil),
+		pulls: lru.New[*pullsPage](maxListings, 0, nil)}
 }
 
 // Reconcile runs one reconciler pass now and returns what it did. Passes
@@ -367,10 +354,9 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 // whether there are more. The first page is a conditional request.
 func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.Repository, max int) ([]githubapi.PullRequest, bool, error) {
 	key := fmt.Sprintf("%d/%s/%s", inst, repo.Owner, repo.Name)
-	var cached *pullsPage
+	cached, ok := r.pulls.Get(key)
 	etag := ""
-	if v, ok := r.pulls.Get(key); ok {
-		cached = v.(*pullsPage)
+	if ok {
 		etag = cached.etag
 	}
 	prs, newETag, more, err := r.gh.OpenPullRequestsPage(ctx, inst, repo.Owner, repo.Name, etag)
@@ -391,21 +377,10 @@ func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.R
 	return prs, more, nil
 }
 
-// errorTitle is the title of the run an evaluation that could not finish
-// publishes (report.ErrorCheckRun).
-var errorTitle = sync.OnceValue(func() string {
-	out, err := report.ErrorCheckRun("reconciling", report.CheckRunOptions{})
-	if err != nil {
-		panic(err) // the embedded template is broken: every test fails
-	}
-	return out.Title
-})
-
 // maxErrorRetries bounds how many passes re-evaluate a commit whose run is
-// an evaluation error. One was too few: under a sustained 20% of 500s a
-// retry can fail again (the recovery drill's fifth full run, 2026-11-25);
-// a bound still keeps a permanent error (404, 422) from being retried
-// forever.
+// an evaluation error. One is too few: while GitHub keeps answering some
+// requests with 5xx a retry can fail again (launch/recovery.md); a bound
+// still keeps a permanent error (404, 422) from being retried forever.
 const maxErrorRetries = 5
 
 // check repairs pr when its run on the head commit needs it.
@@ -414,16 +389,18 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 	if err != nil {
 		return err
 	}
+	// A run whose external_id does not parse is Incomplete, so id is only
+	// read once it parsed.
+	id, _ := githubapi.ParseRunID(run.GetExternalID())
 	var reason string
 	switch {
 	case run == nil:
 		reason = "missing"
 	case githubapi.Incomplete(run):
 		reason = "incomplete"
-	case run.GetOutput().GetTitle() == errorTitle():
+	case id.Outcome == githubapi.OutcomeEvaluationError:
 		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
-		tries, _ := r.retried.Get(key)
-		n, _ := tries.(int)
+		n, _ := r.retried.Get(key)
 		if n >= maxErrorRetries {
 			return nil // retried enough; its run says what failed
 		}
@@ -525,8 +502,7 @@ func (r *reconciler) redeliver(ctx context.Context, app *github.Client, start ti
 		d := g.newest
 		log := r.log.With().Str(githubapp.LogKeyDeliveryID, guid).Str(githubapp.LogKeyEventType, d.GetEvent()).
 			Int("status_code", d.GetStatusCode()).Str("status", d.GetStatus()).Logger()
-		n, _ := r.redelivered.Get(guid)
-		made, _ := n.(int)
+		made, _ := r.redelivered.Get(guid)
 		switch {
 		case g.attempts >= maxDeliveryAttempts || made >= maxDeliveryAttempts:
 			if made < maxDeliveryAttempts {

@@ -1,9 +1,9 @@
 package server
 
 import (
-	"strings"
-
 	"github.com/blang/semver/v4"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
 )
 
 // Several launchgate versions run side by side during a rolling deploy, and
@@ -15,30 +15,13 @@ import (
 // on the newest version's run. A replica of the same version writes
 // nothing when nothing changed (githubapi's content digest).
 
-// keepNewer is CheckRun.Keep for a run this replica (version) is about to
-// publish under policyDigest: it keeps an existing run that a newer
-// version wrote under the same policy.
-func keepNewer(version, policyDigest string) func(externalID string) bool {
-	mine, myPolicy := versionOf(externalID(0, version, policyDigest))
-	return func(existing string) bool {
-		theirs, policy := versionOf(existing)
-		return policy == myPolicy && compareVersions(theirs, mine) > 0
+// keepNewer is CheckRun.Keep for the run mine this replica is about to
+// publish: it keeps an existing run that a newer version wrote under the
+// same policy.
+func keepNewer(mine githubapi.RunID) func(existing githubapi.RunID) bool {
+	return func(existing githubapi.RunID) bool {
+		return existing.Policy == mine.Policy && compareVersions(existing.Version, mine.Version) > 0
 	}
-}
-
-// versionOf reads the launchgate version and policy digest back from an
-// external_id that ends with externalID's text ("pr/N v/VERSION
-// policy/DIGEST").
-func versionOf(externalID string) (version, policy string) {
-	for _, f := range strings.Fields(externalID) {
-		if v, ok := strings.CutPrefix(f, "v/"); ok {
-			version = v
-		}
-		if p, ok := strings.CutPrefix(f, "policy/"); ok {
-			policy = p
-		}
-	}
-	return version, policy
 }
 
 // compareVersions orders launchgate versions by semantic versioning

@@ -3,11 +3,11 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/githubsim"
 	"github.com/launchgate/launchgate/internal/report"
 )
@@ -65,9 +65,10 @@ func TestTwoVersionsConverge(t *testing.T) {
 			if w := writes(older.sim.Requests()); len(w) != 0 {
 				t.Errorf("writes after convergence: %v", w)
 			}
-			for _, head := range []string{launch, docs} {
-				if ext := older.latestRun(head).GetExternalID(); !strings.Contains(ext, " v/v1.10.0 ") {
-					t.Errorf("run on %.7s has external_id %q; want the newer version's", head, ext)
+			for head, outcome := range map[string]githubapi.RunOutcome{launch: githubapi.OutcomeEvaluated, docs: githubapi.OutcomeNotLaunch} {
+				ext := older.latestRun(head).GetExternalID()
+				if id, err := githubapi.ParseRunID(ext); err != nil || id.Version != "v1.10.0" || id.Outcome != outcome {
+					t.Errorf("run on %.7s has external_id %q (%v); want the newer version's, outcome %s", head, ext, err, outcome)
 				}
 			}
 		})
@@ -96,23 +97,25 @@ func TestCompareVersions(t *testing.T) {
 }
 
 func TestKeepNewer(t *testing.T) {
-	const digest = "sha256:0123456789abcdef0123"
-	ext := func(v, d string) string { return "v1:aaaa.bbbb:" + externalID(7, v, d) }
-	keep := keepNewer("v1.4.2", digest)
+	const policy = "0123456789ab"
+	keep := keepNewer(githubapi.RunID{PR: 7, Version: "v1.4.2", Policy: policy, Outcome: githubapi.OutcomeEvaluated})
 	tests := []struct {
-		existing string
+		name     string
+		existing githubapi.RunID
 		want     bool
 	}{
-		{ext("v1.10.0", digest), true},
-		{ext("v1.4.2", digest), false},
-		{ext("v1.4.1", digest), false},
-		{ext("dev", digest), false},
-		{ext("v1.10.0", "sha256:ffffffffffffffffffff"), false}, // another policy: the caller's evaluation is as good
-		{"v1:aaaa.bbbb", false},
+		{name: "newer", existing: githubapi.RunID{PR: 7, Version: "v1.10.0", Policy: policy}, want: true},
+		{name: "newer, another outcome", existing: githubapi.RunID{PR: 7, Version: "v1.10.0", Policy: policy, Outcome: githubapi.OutcomeEvaluationError}, want: true},
+		{name: "same", existing: githubapi.RunID{PR: 7, Version: "v1.4.2", Policy: policy}, want: false},
+		{name: "older", existing: githubapi.RunID{PR: 7, Version: "v1.4.1", Policy: policy}, want: false},
+		{name: "not a release", existing: githubapi.RunID{PR: 7, Version: "dev", Policy: policy}, want: false},
+		// Another policy: the caller's evaluation is as good.
+		{name: "newer under another policy", existing: githubapi.RunID{PR: 7, Version: "v1.10.0", Policy: "ffffffffffff"}, want: false},
+		{name: "no version", existing: githubapi.RunID{}, want: false},
 	}
 	for _, tt := range tests {
 		if got := keep(tt.existing); got != tt.want {
-			t.Errorf("keep(%q) = %v, want %v", tt.existing, got, tt.want)
+			t.Errorf("%s: keep(%+v) = %v, want %v", tt.name, tt.existing, got, tt.want)
 		}
 	}
 }

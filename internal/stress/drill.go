@@ -1,4 +1,4 @@
-package loadtest
+package stress
 
 import (
 	"context"
@@ -112,7 +112,7 @@ type FaultReport struct {
 // must still end right.
 func Drill(ctx context.Context, opts DrillOptions) (*DrillReport, error) {
 	if opts.Binary == "" || opts.Dir == "" {
-		return nil, errors.New("loadtest: a drill needs a launchgate binary and a directory")
+		return nil, errors.New("stress: a drill needs a launchgate binary and a directory")
 	}
 	if opts.Repos <= 0 {
 		opts.Repos = 5

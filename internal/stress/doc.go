@@ -1,4 +1,4 @@
-// Package loadtest is launchgate's load test and recovery drill. Both
+// Package stress is launchgate's load test and recovery drill. Both
 // drive the real App (server.New's handler on a 127.0.0.1 listener, or
 // `launchgate serve` in a child process) with the GitHub simulator
 // (internal/githubsim) behind it: the driver plays pull request scripts on
@@ -25,4 +25,4 @@
 // drill (SIGKILL in a burst, restart, reconciler; then simulator faults).
 // The short versions run in `go test`; `launchgate loadtest` and
 // `launchgate drill` run the full ones and write reports.
-package loadtest
+package stress

@@ -1,4 +1,4 @@
-package loadtest
+package stress
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 func TestLoad(t *testing.T) {
 	rep, err := Run(context.Background(), Options{
 		Events: 1000, PRs: 20, Rate: 200, BurstEvents: 1000, BurstPRs: 20,
-		Settle: time.Minute, Progress: testWriter{t}, Command: "go test -run TestLoad ./internal/loadtest",
+		Settle: time.Minute, Progress: testWriter{t}, Command: "go test -run TestLoad ./internal/stress",
 	})
 	if err != nil {
 		t.Fatal(err)

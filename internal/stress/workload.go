@@ -1,4 +1,4 @@
-package loadtest
+package stress
 
 import (
 	"fmt"
@@ -142,7 +142,7 @@ func newWorkload(repos, prs, eventsPerPR int, seed uint64, now time.Time, first 
 	}
 	pol, err := policy.Default()
 	if err != nil {
-		return nil, fmt.Errorf("loadtest: the default policy: %w", err)
+		return nil, fmt.Errorf("stress: the default policy: %w", err)
 	}
 	for _, p := range w.prs {
 		p.want = expect(pol, p, now)
@@ -243,7 +243,7 @@ func expect(pol *policy.Policy, p *PR, now time.Time) expectation {
 	if !slices.Contains(p.labels, launchLabel) {
 		out, err := report.NotLaunchCheckRun("", report.CheckRunOptions{})
 		if err != nil {
-			panic("loadtest: rendering the not-launch run: " + err.Error()) // embedded templates
+			panic("stress: rendering the not-launch run: " + err.Error()) // embedded templates
 		}
 		return expectation{conclusion: out.Conclusion, title: out.Title}
 	}

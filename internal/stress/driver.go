@@ -1,4 +1,4 @@
-package loadtest
+package stress
 
 import (
 	"bytes"
@@ -156,7 +156,7 @@ type webhook struct {
 func newWebhook(event string, payload any) webhook {
 	body, err := json.Marshal(payload)
 	if err != nil {
-		panic("loadtest: marshal " + event + ": " + err.Error()) // go-github types always marshal
+		panic("stress: marshal " + event + ": " + err.Error()) // go-github types always marshal
 	}
 	return webhook{event: event, guid: guid(), body: body}
 }

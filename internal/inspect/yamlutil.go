@@ -1,0 +1,61 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// parseYAMLDocs parses every document of a YAML (or JSON) stream, skipping
+// empty ones; anchors and aliases are resolved when decoding.
+func parseYAMLDocs(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(doc.Content) == 1 && doc.Content[0].Tag != "!!null" {
+			docs = append(docs, doc.Content[0])
+		}
+	}
+}
+
+// decodeErrorText flattens yaml.v3's multi-line decode errors into one
+// line fit for a finding.
+func decodeErrorText(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return strings.Join(te.Errors, "; ")
+	}
+	return err.Error()
+}
+
+// scalarLine is the line of the first scalar equal to value under n, 0 if
+// none: the best position for a reference decoded from n.
+func scalarLine(n *yaml.Node, value string) int {
+	line := 0
+	walkScalars(n, func(s *yaml.Node) {
+		if line == 0 && s.Value == value {
+			line = s.Line
+		}
+	})
+	return line
+}
+
+func walkScalars(n *yaml.Node, fn func(*yaml.Node)) {
+	if n.Kind == yaml.ScalarNode {
+		fn(n)
+	}
+	for _, c := range n.Content {
+		walkScalars(c, fn)
+	}
+}
