@@ -13,6 +13,7 @@ import (
 	"text/template"
 
 	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/plural"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/templates"
 )
@@ -42,6 +43,7 @@ type view struct {
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"esc":   Escape,
+	"count": plural.Count,
 	"upper": func(s readiness.Status) string { return strings.ToUpper(string(s)) },
 	"mark": func(s readiness.Status) string {
 		return map[readiness.Status]string{readiness.Pass: "✓", readiness.Fail: "✗", readiness.Pending: "○"}[s]

@@ -41,11 +41,14 @@ type checkRunPayload struct {
 	} `json:"requested_action"`
 }
 
-func (checkRunHandler) Handles() []string { return []string{"check_run"} }
+// checkRunEvent is a parsed check_run delivery.
+type checkRunEvent struct {
+	h checkRunHandler
+	p *checkRunPayload
+}
 
-func (checkRunHandler) CheckPayload(payload []byte) error {
-	_, err := parseCheckRun(payload)
-	return err
+func (h checkRunHandler) parser() parser {
+	return newParser(parseCheckRun, func(p *checkRunPayload) event { return checkRunEvent{h: h, p: p} })
 }
 
 func parseCheckRun(payload []byte) (*checkRunPayload, error) {
@@ -70,14 +73,21 @@ func parseCheckRun(payload []byte) (*checkRunPayload, error) {
 	return &p, nil
 }
 
-func (h checkRunHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parseCheckRun(payload)
-	if err != nil {
-		return err
+// target implements event: Re-run and Re-check read the pull request
+// when they run and evaluate it whatever the memo says.
+func (e checkRunEvent) target() (githubapi.PullRequest, rank, bool) {
+	number, _, _ := e.h.rerunOf(e.p)
+	if number == 0 {
+		return githubapi.PullRequest{}, 0, false
 	}
+	return e.p.pull(number), rankFresh, true
+}
+
+func (e checkRunEvent) handle(ctx context.Context) error {
+	h, p := e.h, e.p
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
 	run := p.CheckRun
-	number, why, level := h.target(p)
+	number, why, level := h.rerunOf(p)
 	if number == 0 {
 		ev := log.WithLevel(level).Int64("app_id", run.App.ID).Str("check_run_name", run.Name).Str("head_sha", run.HeadSHA)
 		if p.RequestedAction != nil {
@@ -104,10 +114,10 @@ func (h checkRunHandler) Handle(ctx context.Context, _, _ string, payload []byte
 	return h.ev.evaluate(ctx, pr, true)
 }
 
-// target is the pull request a check_run event asks to re-evaluate, or 0
+// rerunOf is the pull request a check_run event asks to re-evaluate, or 0
 // with why not and how loudly to log it. The queue coalesces by it too
-// (coalesce.go), so it is the one place that decides.
-func (h checkRunHandler) target(p *checkRunPayload) (number int, why string, level zerolog.Level) {
+// (checkRunEvent.target), so it is the one place that decides.
+func (h checkRunHandler) rerunOf(p *checkRunPayload) (number int, why string, level zerolog.Level) {
 	run := p.CheckRun
 	switch {
 	case p.Action != "rerequested" && p.Action != "requested_action":

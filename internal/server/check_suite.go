@@ -33,11 +33,14 @@ type checkSuitePayload struct {
 	} `json:"check_suite"`
 }
 
-func (checkSuiteHandler) Handles() []string { return []string{"check_suite"} }
+// checkSuiteEvent is a parsed check_suite delivery.
+type checkSuiteEvent struct {
+	h checkSuiteHandler
+	p *checkSuitePayload
+}
 
-func (checkSuiteHandler) CheckPayload(payload []byte) error {
-	_, err := parseCheckSuite(payload)
-	return err
+func (h checkSuiteHandler) parser() parser {
+	return newParser(parseCheckSuite, func(p *checkSuitePayload) event { return checkSuiteEvent{h: h, p: p} })
 }
 
 func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
@@ -57,11 +60,24 @@ func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
 	return &p, nil
 }
 
-func (h checkSuiteHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parseCheckSuite(payload)
-	if err != nil {
-		return err
+// target implements event for a check suite of one pull request (a suite
+// of several is queued as it is): "rerequested" (Re-run all checks)
+// evaluates the pull request's current state; "requested", sent with every
+// push, may find the commit evaluated already.
+func (e checkSuiteEvent) target() (githubapi.PullRequest, rank, bool) {
+	refs, _ := e.h.targets(e.p)
+	if len(refs) != 1 {
+		return githubapi.PullRequest{}, 0, false
 	}
+	r := rankHint
+	if e.p.Action == "rerequested" {
+		r = rankFresh
+	}
+	return e.p.pull(refs[0].Number), r, true
+}
+
+func (e checkSuiteEvent) handle(ctx context.Context) error {
+	h, p := e.h, e.p
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
 	suite := p.CheckSuite
 	refs, why := h.targets(p)
@@ -99,8 +115,8 @@ func (h checkSuiteHandler) Handle(ctx context.Context, _, _ string, payload []by
 }
 
 // targets are the pull requests a check_suite event evaluates, or why it
-// evaluates none. The queue coalesces by them too (coalesce.go), so it is
-// the one place that decides.
+// evaluates none. The queue coalesces by them too (checkSuiteEvent.target),
+// so it is the one place that decides.
 func (h checkSuiteHandler) targets(p *checkSuitePayload) (refs []pullRef, why string) {
 	suite := p.CheckSuite
 	switch {

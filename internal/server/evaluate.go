@@ -1,12 +1,9 @@
 package server
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -14,11 +11,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/launchgate/launchgate/internal/approval"
+	"github.com/launchgate/launchgate/internal/codeowners"
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/lru"
 	"github.com/launchgate/launchgate/internal/policy"
-	"github.com/launchgate/launchgate/internal/readiness"
-	"github.com/launchgate/launchgate/internal/report"
 )
 
 // CheckName is the name of the one check run launchgate keeps per head SHA.
@@ -26,38 +23,45 @@ import (
 const CheckName = "Production readiness"
 
 // GitHub is what an evaluation reads from and writes to GitHub;
-// *githubapi.Client implements it.
+// *githubapi.Client implements it. gather only reads, publish only writes.
 type GitHub interface {
 	Policy(ctx context.Context, pr githubapi.PullRequest) (*policy.Policy, error)
 	ChangedFiles(ctx context.Context, pr githubapi.PullRequest) ([]string, error)
 	HeadTree(ctx context.Context, pr githubapi.PullRequest, inputs []string) (fs.FS, error)
+	CodeOwners(ctx context.Context, pr githubapi.PullRequest) (*codeowners.File, error)
+	Reviews(ctx context.Context, pr githubapi.PullRequest) ([]approval.Review, error)
+	ChangedSince(ctx context.Context, pr githubapi.PullRequest, from string) (paths []string, known bool, err error)
+	ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error)
+	AppLogin(ctx context.Context) (string, error)
+	MarkedComment(ctx context.Context, pr githubapi.PullRequest, marker, author string) (*githubapi.Comment, error)
+
+	CreateComment(ctx context.Context, pr githubapi.PullRequest, marker, body string) (*githubapi.Comment, error)
+	EditComment(ctx context.Context, pr githubapi.PullRequest, id int64, body string) (*githubapi.Comment, error)
 	PublishCheckRun(ctx context.Context, pr githubapi.PullRequest, run githubapi.CheckRun) (id int64, changed bool, err error)
+	RequestTeamReviews(ctx context.Context, pr githubapi.PullRequest, teams []string) error
 }
 
 // evaluationTimeout bounds one evaluation, so that a hung connection cannot
 // hold a worker forever.
 const evaluationTimeout = 2 * time.Minute
 
-// evaluator runs gather -> evaluate -> publish for one pull request.
+// evaluator runs gather -> decide -> publish for one pull request: it reads
+// everything first (gather.go), decides what to publish without a request
+// (decide.go), then writes it (publish.go).
 type evaluator struct {
 	gh      GitHub
 	webURL  string
 	version string
+	key     []byte // signs the checklist's records
 	now     func() time.Time
 	locks   keyedMutex
 	memo    *memo
 	metrics *metrics
-	// human gathers approvals and the checklist of launch PRs (human.go).
-	human *humans
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for
 // events people raise (Re-run, Re-check): those evaluate even when an
 // identical evaluation was just published.
-//
-// Every outcome publishes a run, so that a required check never waits
-// forever: a policy that does not parse and a read that fails publish a
-// failure saying so (fail closed), a PR that is not a launch PR a success.
 func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool) error {
 	return e.evaluateEdit(ctx, pr, force, nil)
 }
@@ -71,104 +75,45 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	// One evaluation per commit at a time: pull_request.synchronize and
 	// check_suite.requested arrive together for every push, and two
 	// concurrent first publishes would create two runs.
-	unlock := e.locks.lock(pr.Owner + "/" + pr.Repo + "@" + pr.HeadSHA)
-	defer unlock()
+	defer e.locks.lock(pr.Owner + "/" + pr.Repo + "@" + pr.HeadSHA)()
 
 	inputs := inputKey(pr)
 	if !force && e.memo.seen(pr, inputs) {
 		log.Info().Str("head_sha", pr.HeadSHA).Msg("same pull request state already evaluated; nothing to do")
 		return nil
 	}
-	opts := report.CheckRunOptions{
-		WebURL: e.webURL, Owner: pr.Owner, Repo: pr.Repo, HeadSHA: pr.HeadSHA, Version: e.version,
+	// And one per pull request, whatever its head (several commits may be
+	// evaluated at once): the checklist comment is read by gather and
+	// written by publish, and two evaluations that both found none would
+	// post two.
+	defer e.locks.lock(fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number))()
+
+	started, now := time.Now(), e.now()
+	snap := e.gather(ctx, pr, edit, now)
+	if snap.err != nil {
+		log.Error().Err(snap.err).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
 	}
-	started := time.Now()
-	hr := &humanRun{edit: edit}
-	out, outcome, decided, evalErr := e.run(ctx, pr, &opts, hr)
-	if evalErr != nil {
-		log.Error().Err(evalErr).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
-		var err error
-		if out, err = report.ErrorCheckRun(decided, opts); err != nil {
-			return err
-		}
-		outcome = githubapi.OutcomeEvaluationError
+	p, err := e.decide(snap, now)
+	if err != nil {
+		return err
 	}
-	runID := githubapi.RunID{PR: pr.Number, Version: e.version, Policy: githubapi.ShortPolicyDigest(opts.PolicyDigest), Outcome: outcome}
-	run := githubapi.CheckRun{
-		Name: CheckName, HeadSHA: pr.HeadSHA, Status: "completed",
-		Conclusion: out.Conclusion, Title: out.Title, Summary: out.Summary, Text: out.Text,
-		DetailsURL:  cmp.Or(hr.detailsURL, e.pullURL(pr)),
-		ID:          runID,
-		Keep:        keepNewer(runID),
-		Annotations: out.Annotations, Actions: out.Actions,
-	}
-	id, changed, err := e.gh.PublishCheckRun(ctx, pr, run)
+	id, written, err := e.publish(ctx, pr, &p)
 	result := "ok"
-	if evalErr != nil || err != nil {
+	if p.failure != nil || err != nil {
 		result = "error"
 	}
-	e.metrics.evaluated(out.Conclusion, result, time.Since(started))
+	e.metrics.evaluated(p.run.Conclusion, result, time.Since(started))
 	if err != nil {
-		return fmt.Errorf("publishing the check run: %w", err)
+		return err
 	}
-	if evalErr == nil {
+	if p.failure == nil {
 		// A failed evaluation is not remembered: a redelivery retries it.
 		e.memo.remember(pr, inputs)
 	}
-	log.Info().Str("head_sha", pr.HeadSHA).Int64("check_run", id).Bool("written", changed).
-		Str("conclusion", out.Conclusion).Str("outcome", decided).Str("title", out.Title).
+	log.Info().Str("head_sha", pr.HeadSHA).Int64("check_run", id).Bool("written", written).
+		Str("conclusion", p.run.Conclusion).Str("outcome", p.decided).Str("title", p.run.Title).
 		Dur("took", time.Since(started)).Msg("evaluated")
 	return nil
-}
-
-// run gathers and evaluates. On error, decided says what failed ("reading
-// the head tree") for the failure run; otherwise it says what was decided,
-// and outcome what kind of run reports it.
-func (e *evaluator) run(ctx context.Context, pr githubapi.PullRequest, opts *report.CheckRunOptions, hr *humanRun) (out report.CheckRunOutput, outcome githubapi.RunOutcome, decided string, err error) {
-	pol, err := e.gh.Policy(ctx, pr)
-	var broken policy.Errors
-	switch {
-	case errors.As(err, &broken):
-		out, err := report.PolicyErrorCheckRun(broken, *opts)
-		return out, githubapi.OutcomePolicyError, "policy cannot be read", err
-	case err != nil:
-		return out, "", "reading the policy from the base branch", err
-	}
-	opts.PolicySource, opts.PolicyDigest = pol.Source, pol.Digest
-
-	decision, err := decideLaunch(pol.Launch, pr.Title, pr.Labels, func() ([]string, bool, error) {
-		files, err := e.gh.ChangedFiles(ctx, pr)
-		if errors.Is(err, githubapi.ErrFileListTruncated) {
-			return files, false, nil
-		}
-		return files, err == nil, err
-	})
-	if err != nil {
-		return out, "", "listing the changed files", err
-	}
-	if !decision.Launch {
-		out, err := report.NotLaunchCheckRun(decision.Reason, *opts)
-		return out, githubapi.OutcomeNotLaunch, "not a launch PR: " + decision.Reason, err
-	}
-	fsys, err := e.gh.HeadTree(ctx, pr, pol.Inputs())
-	if err != nil {
-		return out, "", "reading the head tree", err
-	}
-	hs, err := e.human.gather(ctx, pr, pol, fsys, hr.edit)
-	if err != nil {
-		return out, "", "reading reviews, team memberships and the checklist", err
-	}
-	hr.detailsURL = hs.detailsURL
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: fsys, Human: hs.human, ExtraApprovals: hs.extra}, e.now())
-	out, err = report.CheckRun(rep, *opts)
-	hs.decorate(&out)
-	return out, githubapi.OutcomeEvaluated, "launch PR: " + decision.Reason, err
-}
-
-// pullURL is where a run sends people when there is no checklist comment
-// (not a launch PR, or the evaluation failed before finding it).
-func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
-	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
 }
 
 // inputKey is everything from the pull request an evaluation depends on.

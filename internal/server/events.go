@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,47 @@ import (
 
 	"github.com/launchgate/launchgate/internal/githubapi"
 )
+
+// event is a webhook delivery parsed, once, by the webhook gate: the queue
+// holds it and a worker handles it. Each event type's parser and handling
+// live in the file named after it (pull_request.go, check_run.go, ...).
+type event interface {
+	// target is the one pull request the event evaluates (installation,
+	// owner, repository and number) and the rank of that evaluation, for
+	// coalescing (see rank), or ok false when it evaluates none (an action
+	// it ignores) or several. It applies the same filters as handle: an
+	// event that handle would ignore must not take the place of one it
+	// would evaluate.
+	target() (pr githubapi.PullRequest, r rank, ok bool)
+	// handle does what the event asks for.
+	handle(ctx context.Context) error
+}
+
+// parser parses the payload of one event type into an event, or says what
+// the payload lacks.
+type parser func(payload []byte) (event, error)
+
+// newParser is an event type's parser: decode checks and decodes its
+// payload, wrap makes the event of a decoded one.
+func newParser[P any](decode func(payload []byte) (*P, error), wrap func(*P) event) parser {
+	return func(payload []byte) (event, error) {
+		p, err := decode(payload)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(p), nil
+	}
+}
+
+// uncoalesced is embedded by events that are queued one by one: those that
+// evaluate several pull requests, or one whose evaluation depends on the
+// event itself (a review, a checklist edit), which a later event must not
+// replace.
+type uncoalesced struct{}
+
+func (uncoalesced) target() (githubapi.PullRequest, rank, bool) {
+	return githubapi.PullRequest{}, 0, false
+}
 
 // Webhook payloads are decoded into the small structs below, holding only
 // what launchgate reads, rather than go-github's event types. go-github v60
@@ -59,6 +101,12 @@ func (e envelope) repo() *github.Repository {
 	return &github.Repository{Name: github.String(e.Repository.Name), Owner: &github.User{Login: github.String(e.Repository.Owner.Login)}}
 }
 
+// pull is the pull request of that number in repository e, with nothing
+// else known of it.
+func (e envelope) pull(number int) githubapi.PullRequest {
+	return githubapi.PullRequest{InstallationID: e.Installation.ID, Owner: e.Repository.Owner.Login, Repo: e.Repository.Name, Number: number}
+}
+
 // pullRef is a pull request as check_run and check_suite payloads list it:
 // number and branches, without title or labels.
 type pullRef struct {
@@ -89,8 +137,7 @@ func decode(payload []byte, v any) error {
 
 // toPull is what a pullRef says about its pull request in repository e.
 func (r pullRef) toPull(e envelope) githubapi.PullRequest {
-	return githubapi.PullRequest{
-		InstallationID: e.Installation.ID, Owner: e.Repository.Owner.Login, Repo: e.Repository.Name,
-		Number: r.Number, HeadSHA: r.Head.SHA, BaseSHA: r.Base.SHA, BaseRef: r.Base.Ref,
-	}
+	pr := e.pull(r.Number)
+	pr.HeadSHA, pr.BaseSHA, pr.BaseRef = r.Head.SHA, r.Base.SHA, r.Base.Ref
+	return pr
 }

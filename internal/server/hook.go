@@ -1,8 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -12,39 +12,84 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// webhookGate guards the event dispatcher. go-githubapp's dispatcher checks
-// the signature with go-github's ValidatePayload, which (v60 messages.go,
-// read 2026-11) falls back to the SHA-1 X-Hub-Signature header when the SHA-256
-// one is missing, and for form-encoded deliveries parses the form before
-// checking the signature. The gate therefore insists on what a GitHub App
-// sends (JSON, signed with HMAC-SHA256) and checks the signature over the
-// raw body itself, before anything reads the payload:
+// webhookGate takes webhook deliveries: it checks them, parses each once
+// into its event and queues it. go-github's ValidatePayload (v60
+// messages.go, read 2026-11) falls back to the SHA-1 X-Hub-Signature header
+// when the SHA-256 one is missing, and for form-encoded deliveries parses
+// the form before checking the signature. The gate therefore insists on
+// what a GitHub App sends (JSON, signed with HMAC-SHA256) and checks the
+// signature over the raw body itself, before anything reads the payload:
 //
 //   - a body larger than max: 413, read no further
 //   - a content type other than application/json: 415
 //   - a missing or wrong X-Hub-Signature-256: 401
-//
-// Only then does the dispatcher see the request.
+//   - no X-GitHub-Event header: 400
+//   - an event launchgate does not handle: 202 (ping: 200), not parsed
+//   - a payload that lacks what its event's handling reads: 400
+//   - a queue that is full, or a server that is stopping: 503 (GitHub
+//     marks the delivery failed; it can be redelivered)
+//   - queued, or seen before: 200
 type webhookGate struct {
-	secret []byte
-	max    int64
-	next   http.Handler
+	secret  []byte
+	max     int64
+	parsers map[string]parser // by X-GitHub-Event
+	queue   *queue
 }
 
 func (g webhookGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	eventType := r.Header.Get("X-GitHub-Event")
 	log := zerolog.Ctx(r.Context()).With().
-		Str(githubapp.LogKeyEventType, r.Header.Get("X-GitHub-Event")).
+		Str(githubapp.LogKeyEventType, eventType).
 		Str(githubapp.LogKeyDeliveryID, r.Header.Get("X-GitHub-Delivery")).
 		Logger()
+	body, ok := g.readSigned(w, r, log)
+	if !ok {
+		return
+	}
+	if eventType == "" {
+		log.Warn().Msg("webhook has no X-GitHub-Event header; answered 400")
+		http.Error(w, "malformed webhook: missing X-GitHub-Event header", http.StatusBadRequest)
+		return
+	}
+	log.Info().Msg("Received webhook event")
+	parse, handled := g.parsers[eventType]
+	if !handled {
+		if eventType == "ping" {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		log.Debug().Msg("event not handled; acknowledged")
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	ev, err := parse(body)
+	if err != nil {
+		log.Warn().Err(err).Msg("malformed webhook payload; answered 400")
+		http.Error(w, fmt.Sprintf("malformed %s payload: %v", eventType, err), http.StatusBadRequest)
+		return
+	}
+	d := delivery{guid: r.Header.Get("X-GitHub-Delivery"), eventType: eventType, bytes: int64(len(body)), event: ev}
+	if err := g.queue.accept(log.WithContext(r.Context()), d); err != nil {
+		// accept fails only for a full or closed queue.
+		log.Warn().Err(err).Msg("cannot queue webhook; answered 503")
+		http.Error(w, "cannot take events now", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// readSigned reads the body of a JSON delivery whose signature matches, or
+// answers the request and returns ok false.
+func (g webhookGate) readSigned(w http.ResponseWriter, r *http.Request, log zerolog.Logger) (body []byte, ok bool) {
 	if r.ContentLength > g.max {
 		log.Warn().Int64("bytes", r.ContentLength).Int64("limit", g.max).Msg("webhook body too large; rejected")
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-		return
+		return nil, false
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		log.Warn().Str("content_type", r.Header.Get("Content-Type")).Msg("webhook is not JSON; rejected (set the App's webhook content type to application/json)")
 		http.Error(w, "content type must be application/json", http.StatusUnsupportedMediaType)
-		return
+		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.max))
 	if err != nil {
@@ -52,56 +97,23 @@ func (g webhookGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &tooLarge) {
 			log.Warn().Int64("limit", g.max).Msg("webhook body too large; rejected")
 			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-			return
+			return nil, false
 		}
 		log.Warn().Err(err).Msg("reading webhook body failed")
 		http.Error(w, "cannot read body", http.StatusBadRequest)
-		return
+		return nil, false
 	}
 	sig := r.Header.Get(github.SHA256SignatureHeader)
 	if sig == "" {
 		log.Warn().Msg("webhook has no X-Hub-Signature-256; rejected")
 		http.Error(w, "missing X-Hub-Signature-256", http.StatusUnauthorized)
-		return
+		return nil, false
 	}
 	// ValidateSignature compares in constant time (hmac.Equal).
 	if err := github.ValidateSignature(sig, body, g.secret); err != nil {
 		log.Warn().Msg("webhook signature does not match the webhook secret; rejected")
 		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
+		return nil, false
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	g.next.ServeHTTP(w, r)
-}
-
-// dispatchError answers what the dispatcher could not take: 400 for a
-// malformed payload (the log line says what is wrong with it), 503 when the
-// queue is full or the server is stopping (GitHub marks the delivery
-// failed; it can be redelivered), 500 otherwise.
-func dispatchError(w http.ResponseWriter, r *http.Request, err error) {
-	log := zerolog.Ctx(r.Context())
-	var ve githubapp.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		log.Warn().Err(ve.Cause).Msg("malformed webhook payload; answered 400")
-		http.Error(w, "malformed webhook payload: "+ve.Cause.Error(), http.StatusBadRequest)
-	case errors.Is(err, githubapp.ErrCapacityExceeded), errors.Is(err, errShuttingDown):
-		log.Warn().Err(err).Msg("cannot queue webhook; answered 503")
-		http.Error(w, "cannot take events now", http.StatusServiceUnavailable)
-	default:
-		log.Error().Err(err).Msg("webhook handling failed")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-	}
-}
-
-// dispatchResponse answers 202 Accepted for events launchgate does not
-// handle and 200 for queued ones (ping included).
-func dispatchResponse(w http.ResponseWriter, r *http.Request, event string, handled bool) {
-	if !handled && event != "ping" {
-		zerolog.Ctx(r.Context()).Debug().Msg("event not handled; acknowledged")
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
+	return body, true
 }

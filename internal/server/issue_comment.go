@@ -61,11 +61,17 @@ type issueCommentPayload struct {
 	Sender *userPayload `json:"sender"`
 }
 
-func (issueCommentHandler) Handles() []string { return []string{"issue_comment"} }
+// issueCommentEvent is a parsed issue_comment delivery. It is not
+// coalesced: a checklist edit is judged by its sender and its before and
+// after bodies, which a later event does not carry.
+type issueCommentEvent struct {
+	uncoalesced
+	h issueCommentHandler
+	p *issueCommentPayload
+}
 
-func (issueCommentHandler) CheckPayload(payload []byte) error {
-	_, err := parseIssueComment(payload)
-	return err
+func (h issueCommentHandler) parser() parser {
+	return newParser(parseIssueComment, func(p *issueCommentPayload) event { return issueCommentEvent{h: h, p: p} })
 }
 
 func parseIssueComment(payload []byte) (*issueCommentPayload, error) {
@@ -97,11 +103,8 @@ func firstLine(body string) string {
 	return strings.TrimSpace(first)
 }
 
-func (h issueCommentHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parseIssueComment(payload)
-	if err != nil {
-		return err
-	}
+func (e issueCommentEvent) handle(ctx context.Context) error {
+	h, p := e.h, e.p
 	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.Issue.Number)
 	if skip := p.skipReason(); skip != "" {
 		log.Debug().Str("action", p.Action).Msg("issue_comment ignored: " + skip)

@@ -30,6 +30,7 @@ const (
 	metricRepairs           = "launchgate_reconciler_repairs_total"
 	metricRedeliveries      = "launchgate_reconciler_redeliveries_total"
 	metricPasses            = "launchgate_reconciler_passes_total"
+	metricReviewRequests    = "launchgate_review_requests_failed_total"
 )
 
 // metrics are the App's Prometheus metrics, in a registry of its own (not
@@ -46,6 +47,7 @@ type metrics struct {
 	repairs      prometheus.Counter
 	redeliveries prometheus.Counter
 	passes       *prometheus.CounterVec // outcome: ok | error
+	reviewFails  prometheus.Counter
 }
 
 func newMetrics(q *queue) *metrics {
@@ -90,12 +92,16 @@ func newMetrics(q *queue) *metrics {
 			Name: metricPasses,
 			Help: "Reconciler passes by outcome: ok, or error when part of a pass failed.",
 		}, []string{"outcome"}),
+		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricReviewRequests,
+			Help: "Review requests of missing teams that GitHub refused (a team without access to the repository, say); the evaluation went on.",
+		}),
 	}
 	gauge := func(name, help string, f func(queueStats) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
 	m.reg.MustRegister(m.webhooks, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
-		m.repairs, m.redeliveries, m.passes,
+		m.repairs, m.redeliveries, m.passes, m.reviewFails,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
 		gauge(metricQueueBytes, "Payload bytes of the waiting events (bounded by server.queue_max_bytes).", func(s queueStats) float64 { return float64(s.bytes) }),
@@ -145,6 +151,9 @@ func (m *metrics) evaluated(conclusion, outcome string, took time.Duration) {
 	m.evaluations.WithLabelValues(conclusion, outcome).Inc()
 	m.evalDuration.WithLabelValues(outcome).Observe(took.Seconds())
 }
+
+// reviewRequestFailed counts a review request that failed.
+func (m *metrics) reviewRequestFailed() { m.reviewFails.Inc() }
 
 func (m *metrics) githubRequest(endpoint string, status int) {
 	m.requests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()

@@ -48,11 +48,14 @@ type pullRequestPayload struct {
 	} `json:"changes"`
 }
 
-func (pullRequestHandler) Handles() []string { return []string{"pull_request"} }
+// pullRequestEvent is a parsed pull_request delivery.
+type pullRequestEvent struct {
+	h pullRequestHandler
+	p *pullRequestPayload
+}
 
-func (pullRequestHandler) CheckPayload(payload []byte) error {
-	_, err := parsePullRequest(payload)
-	return err
+func (h pullRequestHandler) parser() parser {
+	return newParser(parsePullRequest, func(p *pullRequestPayload) event { return pullRequestEvent{h: h, p: p} })
 }
 
 func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
@@ -79,17 +82,23 @@ func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
 	return &p, nil
 }
 
-func (h pullRequestHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parsePullRequest(payload)
-	if err != nil {
-		return err // CheckPayload let it through, so this cannot happen
+// target implements event: a pull_request event carries the pull
+// request's state at the event.
+func (e pullRequestEvent) target() (githubapi.PullRequest, rank, bool) {
+	if e.p.skipReason() != "" {
+		return githubapi.PullRequest{}, 0, false
 	}
+	return e.p.pull(), rankState, true
+}
+
+func (e pullRequestEvent) handle(ctx context.Context) error {
+	p := e.p
 	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
 	if skip := p.skipReason(); skip != "" {
 		log.Debug().Str("action", p.Action).Msg("pull_request event ignored: " + skip)
 		return nil
 	}
-	return h.ev.evaluate(ctx, p.pull(), false)
+	return e.h.ev.evaluate(ctx, p.pull(), false)
 }
 
 // skipReason says why an event cannot change the check run, or "".

@@ -15,18 +15,20 @@ type pullRequestReviewHandler struct{ ev *evaluator }
 
 var pullRequestReviewActions = []string{"submitted", "edited", "dismissed"}
 
-func (pullRequestReviewHandler) Handles() []string { return []string{"pull_request_review"} }
-
-func (pullRequestReviewHandler) CheckPayload(payload []byte) error {
-	_, err := parsePullRequest(payload)
-	return err
+// pullRequestReviewEvent is a parsed pull_request_review delivery. It is
+// not coalesced: the memo does not see reviews, so each one evaluates.
+type pullRequestReviewEvent struct {
+	uncoalesced
+	h pullRequestReviewHandler
+	p *pullRequestPayload
 }
 
-func (h pullRequestReviewHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parsePullRequest(payload)
-	if err != nil {
-		return err
-	}
+func (h pullRequestReviewHandler) parser() parser {
+	return newParser(parsePullRequest, func(p *pullRequestPayload) event { return pullRequestReviewEvent{h: h, p: p} })
+}
+
+func (e pullRequestReviewEvent) handle(ctx context.Context) error {
+	p := e.p
 	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
 	switch {
 	case !slices.Contains(pullRequestReviewActions, p.Action):
@@ -38,5 +40,5 @@ func (h pullRequestReviewHandler) Handle(ctx context.Context, _, _ string, paylo
 	}
 	// The review changed what people did, which the memo of pull request
 	// states does not see: always evaluate.
-	return h.ev.evaluate(ctx, p.pull(), true)
+	return e.h.ev.evaluate(ctx, p.pull(), true)
 }

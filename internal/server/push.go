@@ -45,11 +45,16 @@ type pushPayload struct {
 	} `json:"commits"`
 }
 
-func (pushHandler) Handles() []string { return []string{"push"} }
+// pushEvent is a parsed push delivery; it may evaluate every open pull
+// request into the default branch, so it is not coalesced.
+type pushEvent struct {
+	uncoalesced
+	h pushHandler
+	p *pushPayload
+}
 
-func (pushHandler) CheckPayload(payload []byte) error {
-	_, err := parsePush(payload)
-	return err
+func (h pushHandler) parser() parser {
+	return newParser(parsePush, func(p *pushPayload) event { return pushEvent{h: h, p: p} })
 }
 
 func parsePush(payload []byte) (*pushPayload, error) {
@@ -87,11 +92,8 @@ func (p *pushPayload) touchesGate() bool {
 	return false
 }
 
-func (h pushHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
-	p, err := parsePush(payload)
-	if err != nil {
-		return err
-	}
+func (e pushEvent) handle(ctx context.Context) error {
+	h, p := e.h, e.p
 	r := p.Repository
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, envelope{Repository: &repositoryPayload{Name: r.Name, Owner: r.Owner}}.repo())
 	switch {

@@ -9,31 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/lru"
 )
-
-// payloadChecker is implemented by handlers that can tell a malformed
-// payload from a valid one cheaply, before the event is queued.
-type payloadChecker interface {
-	// CheckPayload decodes what the handler needs and reports a payload
-	// that lacks it.
-	CheckPayload(payload []byte) error
-}
-
-// coalescer is implemented by handlers whose events each evaluate one pull
-// request. Events of such a handler are coalesced per pull request; events
-// of other handlers are queued one by one.
-type coalescer interface {
-	// Coalesce returns the pull request an event evaluates (prKey) and the
-	// rank of its evaluation, or ok false when the event evaluates none
-	// (an action the handler ignores) or several. It must apply the same
-	// filters as Handle: an event that Handle would ignore must not take
-	// the place of one it would evaluate.
-	Coalesce(payload []byte) (key string, r rank, ok bool)
-}
 
 // rank orders the evaluations of one pull request by how much of its state
 // they cover, for coalescing: a waiting evaluation is replaced by a later
@@ -61,15 +40,14 @@ func prKey(owner, repo string, number int) string {
 	return fmt.Sprintf("%s/%s#%d", strings.ToLower(owner), strings.ToLower(repo), number)
 }
 
-// queue is the webhook scheduler (githubapp.Scheduler) and the reconciler's
-// way to the workers. GitHub gives a delivery 10 seconds
+// queue holds the parsed webhooks (see event) and the reconciler's repairs
+// until a worker runs them. GitHub gives a delivery 10 seconds
 // (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks)
-// and never retries it
+// and does not redeliver a failed one by itself
 // (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries),
-// while an evaluation makes several API
-// requests, so an event is answered as soon as its signature (the gate)
-// and payload are checked and it is queued; a fixed pool of workers
-// evaluates.
+// while an evaluation makes several API requests, so an event is answered
+// as soon as its signature and payload are checked (the gate) and it is
+// queued; a fixed pool of workers evaluates.
 //
 //   - Coalescing: while an evaluation of a pull request is queued or
 //     running, further events for it cause at most one more: they merge
@@ -181,28 +159,26 @@ func newQueue(o queueOptions) *queue {
 	return q
 }
 
+// The webhook gate answers both with 503.
 var (
 	errShuttingDown = errors.New("server is shutting down")
-	// errQueueFull wraps go-githubapp's error so that its callbacks, and
-	// dispatchError, answer 503.
-	errQueueFull = fmt.Errorf("evaluation queue is full: %w", githubapp.ErrCapacityExceeded)
+	errQueueFull    = errors.New("evaluation queue is full")
 )
 
-// Schedule implements githubapp.Scheduler: the dispatcher calls it once the
-// signature is checked.
-func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
-	if c, ok := d.Handler.(payloadChecker); ok {
-		if err := c.CheckPayload(d.Payload); err != nil {
-			// The dispatcher's error callback answers a ValidationError
-			// with 400.
-			return githubapp.ValidationError{EventType: d.EventType, DeliveryID: d.DeliveryID, Cause: err}
-		}
-	}
-	j := &job{guid: d.DeliveryID, event: d.EventType, bytes: int64(len(d.Payload)), ctx: q.jobContext(ctx), run: d.Execute}
-	if c, ok := d.Handler.(coalescer); ok {
-		if key, r, ok := c.Coalesce(d.Payload); ok {
-			j.key, j.rank = key, r
-		}
+// delivery is a webhook the gate checked and parsed, for the queue.
+type delivery struct {
+	guid      string // X-GitHub-Delivery
+	eventType string // X-GitHub-Event
+	bytes     int64  // the payload's size, counted against maxBytes
+	event     event
+}
+
+// accept queues a delivery; ctx carries the request's logger. A delivery
+// seen before is accepted and not queued again.
+func (q *queue) accept(ctx context.Context, d delivery) error {
+	j := &job{guid: d.guid, event: d.eventType, bytes: d.bytes, ctx: q.jobContext(ctx), run: d.event.handle}
+	if pr, r, ok := d.event.target(); ok {
+		j.key, j.rank = prKey(pr.Owner, pr.Repo, pr.Number), r
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -224,7 +200,7 @@ func (q *queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 // id and event), without the request's end: it ends when the delivery is
 // answered.
 func (q *queue) jobContext(ctx context.Context) context.Context {
-	return zerolog.Ctx(ctx).WithContext(githubapp.InitializeResponder(context.Background()))
+	return zerolog.Ctx(ctx).WithContext(context.Background())
 }
 
 // submitWait queues a job that is not a delivery (the reconciler's), once

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,10 +84,10 @@ type reconciler struct {
 	app   func() (*github.Client, error) // a client authenticated as the App (JWT)
 	queue *queue
 	ev    *evaluator
-	// handlers are the webhook handlers: a failed delivery that one of
-	// them would coalesce (it evaluates one pull request) is recovered by
+	// prEvents are the parsers of the events about one pull request, which
+	// the queue coalesces: a failed delivery of one is recovered by
 	// evaluating that pull request afresh rather than redelivered.
-	handlers []githubapp.EventHandler
+	prEvents map[string]parser
 	m        *metrics
 	log      zerolog.Logger
 	maxPRs   int
@@ -553,36 +552,22 @@ func (r *reconciler) redeliver(ctx context.Context, app *github.Client, start ti
 }
 
 // pullOf reads a failed delivery's payload and tells whether it is an
-// event about one pull request (its handler would coalesce it), and which.
+// event about one pull request (its event's target), and which.
 func (r *reconciler) pullOf(ctx context.Context, app *github.Client, d *github.HookDelivery) (githubapi.PullRequest, bool, error) {
-	var c coalescer
-	for _, h := range r.handlers {
-		if hc, ok := h.(coalescer); ok && slices.Contains(h.Handles(), d.GetEvent()) {
-			c = hc
-		}
-	}
-	if c == nil {
+	parse, ok := r.prEvents[d.GetEvent()]
+	if !ok {
 		return githubapi.PullRequest{}, false, nil
 	}
 	full, _, err := app.Apps.GetHookDelivery(ctx, d.GetID())
 	if err != nil {
 		return githubapi.PullRequest{}, false, fmt.Errorf("reconciler: reading delivery %s: %w", d.GetGUID(), err)
 	}
-	payload := []byte(full.GetRequest().GetRawPayload())
-	key, _, ok := c.Coalesce(payload)
-	if !ok {
-		return githubapi.PullRequest{}, false, nil
-	}
-	var env envelope
-	if err := decode(payload, &env); err != nil || env.check() != nil {
-		return githubapi.PullRequest{}, false, nil // Coalesce accepted it, so this cannot happen
-	}
-	_, num, _ := strings.Cut(key, "#")
-	number, err := strconv.Atoi(num)
+	ev, err := parse([]byte(full.GetRequest().GetRawPayload()))
 	if err != nil {
 		return githubapi.PullRequest{}, false, nil
 	}
-	return githubapi.PullRequest{InstallationID: env.Installation.ID, Owner: env.Repository.Owner.Login, Repo: env.Repository.Name, Number: number}, true, nil
+	pr, _, ok := ev.target()
+	return pr, ok, nil
 }
 
 // refusedForContent reports a status the App gives a delivery for what it

@@ -10,9 +10,15 @@
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //
-// Webhooks are answered as soon as they are checked and queued; a pool of
-// workers evaluates them (see queue). Each event handler lives in a file
-// named after its event, as palantir/policy-bot does.
+// Webhooks are answered as soon as they are checked, parsed and queued
+// (see webhookGate); a pool of workers handles them (see queue). Each event
+// type's parsing, coalescing and handling live in a file named after it
+// (pull_request.go, check_run.go, ...), as palantir/policy-bot does.
+//
+// An evaluation of a pull request reads everything it depends on first
+// (gather.go), decides what to publish without a request (decide.go), then
+// writes it: the checklist comment, the check run, the review requests
+// (publish.go).
 package server
 
 import (
@@ -115,31 +121,31 @@ func New(opts Options) (*Server, error) {
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, now: now, memo: newMemo(10_000), metrics: m,
-		human: &humans{gh: gh, key: []byte(cfg.Signoff.Key), now: now}}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), now: now, memo: newMemo(10_000), metrics: m}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
 		reconcileInterval: cfg.Server.ReconcileInterval, draining: make(chan struct{})}
 	s.reconciler = newReconciler(gh, cc.NewAppClient, q, ev, m, opts.Logger, cfg.Server.ReconcileMaxPRs, time.Now)
-	handlers := []githubapp.EventHandler{
-		pullRequestHandler{ev: ev},
-		checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
-		checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID},
-		pullRequestReviewHandler{ev: ev},
-		issueCommentHandler{ev: ev, pulls: pg, app: gh},
-		membershipHandler{fanout: fo, members: gh},
-		teamHandler{fanout: fo, members: gh},
-		pushHandler{fanout: fo},
+	parsers := map[string]parser{
+		"pull_request":        pullRequestHandler{ev: ev}.parser(),
+		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
+		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
+		"pull_request_review": pullRequestReviewHandler{ev: ev}.parser(),
+		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parser(),
+		"membership":          membershipHandler{fanout: fo, members: gh}.parser(),
+		"team":                teamHandler{fanout: fo, members: gh}.parser(),
+		"push":                pushHandler{fanout: fo}.parser(),
 	}
-	s.reconciler.handlers = handlers
-	dispatcher := githubapp.NewEventDispatcher(handlers, app.WebhookSecret,
-		githubapp.WithScheduler(q),
-		githubapp.WithErrorCallback(dispatchError),
-		githubapp.WithResponseCallback(dispatchResponse),
-	)
+	// The reconciler recovers a failed delivery of these events, whose
+	// target is one pull request, by evaluating that pull request afresh;
+	// it redelivers the others without reading their payload.
+	s.reconciler.prEvents = map[string]parser{}
+	for _, e := range []string{"pull_request", "check_run", "check_suite"} {
+		s.reconciler.prEvents[e] = parsers[e]
+	}
 	mux := http.NewServeMux()
-	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, next: dispatcher}))
+	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q}))
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())
@@ -221,8 +227,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.queue.Close(ctx)
 }
 
-// withLogger puts the base logger into each request's context, where
-// go-githubapp's dispatcher adds the event type and delivery id.
+// withLogger puts the base logger into each request's context, where the
+// webhook gate adds the event type and delivery id.
 func withLogger(log zerolog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(log.WithContext(r.Context())))
