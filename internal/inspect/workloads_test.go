@@ -47,8 +47,10 @@ func TestReplicasCheck(t *testing.T) {
 		}), []expectedFinding{
 			{"chart/values-production.yaml", 0, []string{"production: chart/values-production.yaml renders no Deployment or StatefulSet", "templates/"}},
 		}},
+		// The cause is the environments check's finding; replicas fails
+		// once for the environment, at it.
 		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []expectedFinding{
-			{"deploy/production/app.yaml", 1, []string{"does not parse as YAML"}},
+			{"deploy/production/app.yaml", 1, []string{"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}},
 		}},
 	}
 	for _, tt := range tests {
