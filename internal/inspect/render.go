@@ -110,10 +110,10 @@ type renderer struct {
 	// anywhere else is a finding, so that everything rendering reads is
 	// fetched by the App and guarded by sign-offs.
 	files   map[string]bool
-	unread  map[string]bool   // regular files outside the inputs
-	dirs    map[string]bool   // directories holding files; "." is the root
-	indexed []string          // files, sorted
-	sorted  []string          // dirs, sorted
+	unread  map[string]bool    // regular files outside the inputs
+	dirs    map[string]bool    // directories holding files; "." is the root
+	indexed []string           // files, sorted
+	sorted  []string           // dirs, sorted
 	matches map[string][]match // per layout
 	reads   map[string]readResult
 

@@ -30,9 +30,9 @@ type Policy struct {
 	Layouts []string `yaml:"layouts,omitempty"`
 	// ExtraLayouts are appended to Layouts: with extends, to the default's,
 	// which Layouts would replace.
-	ExtraLayouts []string  `yaml:"extra_layouts,omitempty"`
-	Approvals    Approvals `yaml:"approvals"`
-	Requirements []Requirement         `yaml:"requirements"`
+	ExtraLayouts []string      `yaml:"extra_layouts,omitempty"`
+	Approvals    Approvals     `yaml:"approvals"`
+	Requirements []Requirement `yaml:"requirements"`
 
 	// Source says where the policy was read from, for messages.
 	Source string `yaml:"-"`
