@@ -106,6 +106,9 @@ var notEnvironments = map[string]bool{
 	"base": true, "bases": true, "components": true, "common": true, "shared": true,
 	"modules": true, "templates": true, "terraform": true, "default": true, "defaults": true,
 	"global": true, "variables": true, "vars": true, "backend": true, "flux-system": true,
+	// Roots of other layouts, which a shorter layout also matches
+	// (k8s/{env} matches k8s/overlays).
+	"overlays": true, "environments": true, "envs": true, "apps": true, "charts": true, "clusters": true,
 }
 
 // environmentLike reports whether text, the environment part of a path a
@@ -114,6 +117,21 @@ func environmentLike(text string) bool {
 	l := strings.ToLower(text)
 	// *.auto.tfvars are loaded by Terraform in every environment.
 	return l != "" && !notEnvironments[l] && !strings.HasSuffix(l, ".auto") && !strings.HasPrefix(l, ".")
+}
+
+// namesKind reports whether a layout's matches can be directories and
+// files: a layout ending in {env} names directories, one ending in {env}
+// with a suffix (".tfvars") files. A match of the other kind is not what
+// the layout means (envs/{env} does not mean a file envs/common.tfvars).
+func namesKind(layout string) (dirs, files bool) {
+	last := layout[strings.LastIndexByte(layout, '/')+1:]
+	switch {
+	case last == EnvPlaceholder:
+		return true, false
+	case strings.Contains(last, EnvPlaceholder) && !strings.HasSuffix(last, EnvPlaceholder):
+		return false, true
+	}
+	return true, true
 }
 
 // renderGlobs are the files any layout may lead rendering to, beyond the

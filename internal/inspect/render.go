@@ -203,17 +203,23 @@ func (rd *renderer) notInput(name string) error {
 }
 
 // layoutMatches lists, sorted, the directories and files the layout
-// matches for any environment name, outside testdata.
+// matches for any environment name, outside testdata, of the kinds it
+// names.
 func (rd *renderer) layoutMatches(layout string) []match {
 	if ms, ok := rd.matches[layout]; ok {
 		return ms
 	}
 	glob := layoutGlob(layout, "*")
+	dirs, files := namesKind(layout)
 	var ms []match
 	for _, list := range []struct {
 		paths []string
 		dir   bool
-	}{{rd.sorted, true}, {rd.indexed, false}} {
+		named bool
+	}{{rd.sorted, true, dirs}, {rd.indexed, false, files}} {
+		if !list.named {
+			continue
+		}
 		for _, p := range matchSorted(list.paths, glob) {
 			if !isFixture(p) {
 				ms = append(ms, match{path: p, dir: list.dir, envSeg: envPathSegment(layout, p)})

@@ -1,0 +1,237 @@
+package inspect
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// layoutEnvs are the environments of the layout tests.
+var layoutEnvs = []Environment{
+	{Name: "production", Aliases: []string{"prod"}},
+	{Name: "development", Aliases: []string{"dev"}},
+}
+
+// webDeployment is a Deployment with both probes.
+func webDeployment(replicas int) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: %d
+  template:
+    spec:
+      containers:
+        - name: app
+          image: web
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}}
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+`, replicas)
+}
+
+// kustomizeLayout builds a kustomize base of one Deployment at two
+// replicas and an overlay per environment directory; the production
+// overlay patches the replicas to prod.
+func kustomizeLayout(base, prodDir, devDir string) func(prod int) map[string]string {
+	up := func(dir string) string { return strings.Repeat("../", strings.Count(dir, "/")+1) + base }
+	return func(prod int) map[string]string {
+		return map[string]string{
+			base + "/kustomization.yaml": "resources: [web.yaml]\n",
+			base + "/web.yaml":           webDeployment(2),
+			prodDir + "/kustomization.yaml": fmt.Sprintf("resources: [%s]\npatches:\n  - target: {kind: Deployment, name: web}\n"+
+				"    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: %d\n", up(prodDir), prod),
+			devDir + "/kustomization.yaml": fmt.Sprintf("resources: [%s]\n", up(devDir)),
+		}
+	}
+}
+
+// manifestLayout builds a directory of manifests per environment, plus
+// extra files.
+func manifestLayout(prodDir, devDir string, extra map[string]string) func(prod int) map[string]string {
+	return func(prod int) map[string]string {
+		files := map[string]string{prodDir + "/web.yaml": webDeployment(prod), devDir + "/web.yaml": webDeployment(2)}
+		for k, v := range extra {
+			files[k] = v
+		}
+		return files
+	}
+}
+
+func helmLayout(prod int) map[string]string {
+	return map[string]string{
+		"charts/web/Chart.yaml":                "name: web\n",
+		"charts/web/values.yaml":               "replicaCount: 2\n",
+		"charts/web/values-prod.yaml":          fmt.Sprintf("replicaCount: %d\n", prod),
+		"charts/web/values.dev.yml":            "{}\n",
+		"charts/web/templates/deployment.yaml": "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - readinessProbe: {}\n          livenessProbe: {}\n",
+	}
+}
+
+// layoutFamily is a repository laid out as one family of the default
+// layouts, and where the replicas check reports production at one replica.
+type layoutFamily struct {
+	name  string
+	files func(prod int) map[string]string
+	path  string
+	line  int
+	msg   string
+}
+
+func kustomizeFinding(base, overlay string) (string, int, string) {
+	return base + "/web.yaml", 1, "production: Deployment web runs 1 replica(s) (spec.replicas in " + overlay + " (rendered))"
+}
+
+var layoutFamilies = func() []layoutFamily {
+	var fams []layoutFamily
+	for _, k := range []struct{ name, base, prod, dev string }{
+		{name: "k8s/overlays", base: "k8s/base", prod: "k8s/overlays/prod", dev: "k8s/overlays/development"},
+		{name: "kubernetes/overlays", base: "kubernetes/base", prod: "kubernetes/overlays/production", dev: "kubernetes/overlays/dev"},
+		{name: "manifests/overlays", base: "manifests/base", prod: "manifests/overlays/prod", dev: "manifests/overlays/dev"},
+		{name: "kustomize/<env> with kustomizations", base: "kustomize/base", prod: "kustomize/prod", dev: "kustomize/dev"},
+		{name: "environments/<env>", base: "environments/base", prod: "environments/Production", dev: "environments/dev"},
+		{name: "envs/overlays", base: "envs/bases/web", prod: "envs/overlays/prod", dev: "envs/overlays/dev"},
+		{name: "overlays/<env> beside a root base", base: "base", prod: "overlays/prod", dev: "overlays/dev"},
+		{name: "Flux apps/<env> over apps/base", base: "apps/base/web", prod: "apps/production", dev: "apps/development"},
+		{name: "deploy/overlays", base: "deploy/base", prod: "deploy/overlays/prod", dev: "deploy/overlays/dev"},
+	} {
+		path, line, msg := kustomizeFinding(k.base, k.prod)
+		fams = append(fams, layoutFamily{name: k.name, files: kustomizeLayout(k.base, k.prod, k.dev), path: path, line: line, msg: msg})
+	}
+	for _, m := range []struct {
+		name, prod, dev string
+		extra           map[string]string
+	}{
+		{name: "k8s/<env> manifests", prod: "k8s/prod", dev: "k8s/dev"},
+		{name: "kubernetes/<env> manifests", prod: "kubernetes/production", dev: "kubernetes/development"},
+		{name: "manifests/<env> in sub-directories", prod: "manifests/prod/web", dev: "manifests/dev/web"},
+		{name: "envs/<env> manifests", prod: "envs/prod", dev: "envs/dev"},
+		// Flux's own controllers in flux-system run one replica; they are
+		// not the service's.
+		{name: "Flux clusters/<env>", prod: "clusters/production/apps", dev: "clusters/dev", extra: map[string]string{
+			"clusters/production/flux-system/gotk-components.yaml": webDeployment(1),
+			"clusters/production/flux-system/kustomization.yaml":   "resources: [gotk-components.yaml]\n",
+		}},
+	} {
+		fams = append(fams, layoutFamily{name: m.name, files: manifestLayout(m.prod, m.dev, m.extra), path: m.prod + "/web.yaml", line: 1,
+			msg: "production: Deployment web runs 1 replica(s) (spec.replicas in " + m.prod + "/web.yaml)"})
+	}
+	fams = append(fams, layoutFamily{name: "Helm values beside Chart.yaml", files: helmLayout,
+		path: "charts/web/templates/deployment.yaml", line: 1,
+		msg: "production: Deployment web runs 1 replica(s) (charts/web/values-prod.yaml replicaCount)"})
+	return fams
+}()
+
+func mapRepo(files map[string]string, envs []Environment) *Repo {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return NewRepo(fsys, k8sNow, envs)
+}
+
+// Each family of the default layouts passes with two replicas everywhere
+// and fails with production patched down to one.
+func TestLayoutFamilies(t *testing.T) {
+	for _, fam := range layoutFamilies {
+		t.Run(fam.name, func(t *testing.T) {
+			passing := mapRepo(fam.files(2), layoutEnvs)
+			for _, c := range []Checker{&Environments{}, &Replicas{}, &Probes{}} {
+				expectFindings(t, checkValid(t, c, passing), nil)
+			}
+			failing := mapRepo(fam.files(1), layoutEnvs)
+			expectFindings(t, checkValid(t, &Environments{}, failing), nil)
+			expectFindings(t, checkValid(t, &Replicas{}, failing), []expectedFinding{{path: fam.path, line: fam.line, msg: []string{fam.msg}}})
+		})
+	}
+}
+
+func TestLayoutsCombine(t *testing.T) {
+	files := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/dev")(2)
+	for k, v := range manifestLayout("clusters/production", "clusters/dev", nil)(1) {
+		files[k] = v
+	}
+	envs := mapRepo(files, layoutEnvs).Rendered(defaultLayouts)
+	if got := sourcePaths(envs[0].Sources); got != "k8s/overlays/prod and clusters/production" {
+		t.Errorf("production sources = %q, want both layouts' matches in layout order", got)
+	}
+	expectFindings(t, checkValid(t, &Replicas{}, mapRepo(files, layoutEnvs)), []expectedFinding{
+		{path: "clusters/production/web.yaml", line: 1, msg: []string{"production: Deployment web runs 1 replica(s)"}},
+	})
+}
+
+func TestMissingEnvironmentHints(t *testing.T) {
+	uat := []Environment{{Name: "production", Aliases: []string{"prod"}}, {Name: "uat"}}
+	overlays := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/staging")(2)
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{name: "an environment-like directory matching no environment", files: overlays, want: []string{
+			"environment uat has no deployment configuration; k8s/overlays/staging matches no environment: " +
+				"if it is uat, add aliases: [staging] under uat in the policy's environments"}},
+		{name: "several, with values files; base and flux-system are not environments", files: func() map[string]string {
+			files := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/qa")(2)
+			files["charts/web/values-staging.yaml"] = "{}\n"
+			files["clusters/flux-system/x.yaml"] = "{}\n"
+			return files
+		}(), want: []string{"k8s/overlays/qa, charts/web/values-staging.yaml match no environment: if one of them is uat, add its name (e.g. aliases: [qa]) under uat"}},
+		{name: "a matched directory holding nothing", files: map[string]string{
+			"k8s/prod/web.yaml": webDeployment(2), "k8s/uat/README.md": "todo\n",
+		}, want: []string{"environment uat has no deployment configuration; k8s/uat matched but holds no kustomization file", "e.g. deploy/overlays/uat"}},
+		{name: "nothing environment-like: where the layouts look", files: map[string]string{
+			"k8s/prod/web.yaml": webDeployment(2), "k8s/base/web.yaml": webDeployment(2), "envs/common.tfvars": "x = 1\n",
+		}, want: []string{"environment uat has no deployment configuration: add it where one of the policy's", "Deployment layouts"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectFindings(t, checkValid(t, &Environments{}, mapRepo(tt.files, uat)), []expectedFinding{{msg: tt.want}})
+		})
+	}
+}
+
+// A kustomize reference to a file no layout reaches is a finding, in the
+// CLI as in the App, which fetches only the inputs.
+func TestRenderReadsOnlyInputs(t *testing.T) {
+	files := map[string]string{
+		"k8s/overlays/prod/kustomization.yaml": "resources:\n  - ../../../ops/web.yaml\n",
+		"ops/web.yaml":                         webDeployment(2),
+	}
+	expectFindings(t, checkValid(t, &Environments{}, mapRepo(files, layoutEnvs[:1])), []expectedFinding{{
+		path: "k8s/overlays/prod/kustomization.yaml", line: 2,
+		msg: []string{`"../../../ops/web.yaml": ops/web.yaml is outside the files launchgate reads for deployment configuration`},
+	}})
+}
+
+func TestValidateLayout(t *testing.T) {
+	tests := []struct {
+		layout string
+		err    string
+	}{
+		{layout: "k8s/overlays/{env}"},
+		{layout: "charts/*/values-{env}.yaml"},
+		{layout: "**/{env}.tfvars"},
+		{layout: "{k8s,kubernetes}/{env}"},
+		{layout: "k8s/overlays", err: "must contain {env} exactly once"},
+		{layout: "{env}/{env}", err: "must contain {env} exactly once"},
+		{layout: "/k8s/{env}", err: "must be relative"},
+		{layout: "../k8s/{env}", err: `must not contain ".."`},
+		{layout: "k8s//{env}", err: "not a clean path"},
+		{layout: "k8s/{env}/", err: "not a clean path"},
+		{layout: "k8s/[{env}", err: "not a valid doublestar pattern"},
+		{layout: "**/{env}/**", err: "** both before and after {env}"},
+	}
+	for _, tt := range tests {
+		err := ValidateLayout(tt.layout)
+		if (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("ValidateLayout(%q) = %v, want an error containing %q", tt.layout, err, tt.err)
+		}
+	}
+	for _, l := range defaultLayouts {
+		if err := ValidateLayout(l); err != nil {
+			t.Errorf("default layout: %v", err)
+		}
+	}
+}
