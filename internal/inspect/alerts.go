@@ -142,13 +142,42 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 			findings = append(findings, fs...)
 		}
 	}
+	n, fs := cloudWatchAlarms(repo.Rendered(c.layouts))
+	alerts += n
+	findings = append(findings, fs...)
 	if alerts < min {
 		findings = append(findings, Finding{Message: fmt.Sprintf(
-			"found %d Prometheus alerting rule(s) that load, need at least %d: add a rule file matching %s "+
-				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]) or a PrometheusRule resource in the deployment configuration",
+			"found %d alerting rule(s) (Prometheus rules that load, CloudWatch metric alarms in Terraform), need at least %d: add a rule file matching %s "+
+				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]), a PrometheusRule resource in the deployment configuration, "+
+				"or an aws_cloudwatch_metric_alarm with comparison_operator and threshold in an environment's Terraform",
 			alerts, min, quoteGlobs(c.paths()))})
 	}
 	return findings
+}
+
+// cloudWatchAlarms counts the aws_cloudwatch_metric_alarm resources of the
+// environments' Terraform that can fire, each declaration once however
+// many environments share it, and reports those that cannot.
+func cloudWatchAlarms(envs []RenderedEnv) (int, []Finding) {
+	n := 0
+	var findings []Finding
+	seen := map[string]bool{}
+	for _, env := range envs {
+		for _, a := range env.Alarms {
+			key := fmt.Sprintf("%s:%d:%s", a.Path, a.Line, a.Address)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if a.Problem != "" {
+				findings = append(findings, Finding{Path: a.Path, Line: a.Line, Message: fmt.Sprintf(
+					"CloudWatch alarm %s %s: set comparison_operator and threshold", a.Address, a.Problem)})
+				continue
+			}
+			n++
+		}
+	}
+	return n, findings
 }
 
 // checkRuleSource counts the valid alerting rules of one file. ruleFile

@@ -30,7 +30,7 @@ func TestAlertsCheck(t *testing.T) {
 		// so it comes first, once.
 		{"fixture", Alerts{}, k8sFixture("alerts"), append([]expectedFinding{badResource}, brokenFindings...)},
 		{"too few", Alerts{Min: 3}, k8sFixture("alerts"), append(append([]expectedFinding{badResource}, brokenFindings...),
-			expectedFinding{"", 0, []string{"found 2 Prometheus alerting rule(s) that load, need at least 3", `"**/*.rules.yml"`}})},
+			expectedFinding{"", 0, []string{"found 2 alerting rule(s)", "need at least 3", `"**/*.rules.yml"`}})},
 		{"paths narrow the rule files", Alerts{Paths: []string{"monitoring/shop.rules.yml"}}, k8sFixture("alerts"), []expectedFinding{badResource}},
 		{"a PrometheusRule in deploy alone passes", Alerts{}, k8sMapRepo(map[string]string{
 			"deploy/rules.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n",
@@ -50,7 +50,7 @@ func TestAlertsCheck(t *testing.T) {
 			{"", 0, []string{"found 0"}},
 		}},
 		{"no rules at all", Alerts{}, k8sMapRepo(map[string]string{"README.md": "hi\n"}), []expectedFinding{
-			{"", 0, []string{"found 0 Prometheus alerting rule(s) that load, need at least 1", "PrometheusRule resource in the deployment configuration"}},
+			{"", 0, []string{"found 0 alerting rule(s) (Prometheus rules that load, CloudWatch metric alarms in Terraform), need at least 1", "PrometheusRule resource in the deployment configuration"}},
 		}},
 		{"recording rules are not alerts", Alerts{}, k8sMapRepo(map[string]string{
 			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n",

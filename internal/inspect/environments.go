@@ -8,15 +8,32 @@ import (
 // Environments (kind "environments") requires deployment configuration for
 // every environment the policy names, where one of the policy's layouts
 // finds it and in a form launchgate can render: a kustomize overlay, plain
-// manifests or a Helm values file. An environment whose configuration does
-// not render fails too. It has no parameters: the environments and layouts
-// come from the policy.
+// manifests, a Helm values file or Terraform. An environment whose
+// configuration does not render fails too, and so does a remote Terraform
+// module that may deploy workloads launchgate cannot see. The environments
+// and layouts come from the policy.
 type Environments struct {
 	layoutChecks `yaml:"-"`
+	// RemoteModulesWithoutWorkloads are remote Terraform module addresses
+	// (without ?ref= or //sub-directory) known to deploy no workloads, such
+	// as terraform-aws-modules/vpc/aws; other remote modules fail.
+	RemoteModulesWithoutWorkloads []string `yaml:"remote_modules_without_workloads,omitempty"`
 }
 
-// Validate accepts the only configuration there is.
-func (c *Environments) Validate() error { return nil }
+// Validate rejects empty module addresses and ones with a version or
+// sub-directory, which would never equal an address.
+func (c *Environments) Validate() error {
+	for i, m := range c.RemoteModulesWithoutWorkloads {
+		switch {
+		case strings.TrimSpace(m) == "":
+			return fmt.Errorf("environments: remote_modules_without_workloads[%d] is empty", i)
+		case moduleAddress(m) != m:
+			return fmt.Errorf("environments: remote_modules_without_workloads[%d] is %q; write the module's address alone, %q",
+				i, m, moduleAddress(m))
+		}
+	}
+	return nil
+}
 
 // WithLayouts implements LayoutReader.
 func (c *Environments) WithLayouts(layouts []string) Checker {
@@ -26,17 +43,53 @@ func (c *Environments) WithLayouts(layouts []string) Checker {
 }
 
 // Check reports each environment without configuration, naming what would
-// satisfy it, and every rendering failure.
+// satisfy it, and every rendering failure and unseen remote module. A
+// problem shared by several environments (a module they all use) is one
+// finding naming them all.
 func (c *Environments) Check(repo *Repo) []Finding {
-	var findings []Finding
+	var missing []Finding
+	var shared sharedFindings
 	for _, env := range repo.Rendered(c.layouts) {
 		if len(env.Sources) == 0 && len(env.Errors) == 0 {
-			findings = append(findings, Finding{Message: missingEnvironment(env, c.layouts)})
+			missing = append(missing, Finding{Message: missingEnvironment(env, c.layouts)})
 			continue
 		}
-		findings = append(findings, env.Errors...)
+		for _, f := range env.Errors {
+			shared.add(env.Env.Name, f)
+		}
+		for _, f := range remoteModuleFindings(env.RemoteModules, c.RemoteModulesWithoutWorkloads) {
+			shared.add(env.Env.Name, f)
+		}
 	}
-	return findings
+	return append(missing, shared.findings()...)
+}
+
+// sharedFindings collects findings of several environments, each distinct
+// one once, prefixed with the environments it applies to.
+type sharedFindings struct {
+	order []Finding
+	envs  map[Finding][]string
+}
+
+func (s *sharedFindings) add(env string, f Finding) {
+	if s.envs == nil {
+		s.envs = map[Finding][]string{}
+	}
+	if _, seen := s.envs[f]; !seen {
+		s.order = append(s.order, f)
+	}
+	if envs := s.envs[f]; len(envs) == 0 || envs[len(envs)-1] != env {
+		s.envs[f] = append(envs, env)
+	}
+}
+
+func (s *sharedFindings) findings() []Finding {
+	out := make([]Finding, 0, len(s.order))
+	for _, f := range s.order {
+		f.Message = strings.Join(s.envs[f], ", ") + ": " + f.Message
+		out = append(out, f)
+	}
+	return out
 }
 
 // maxLayoutExamples bounds the layouts a missing environment's finding
@@ -63,7 +116,7 @@ func missingEnvironment(env RenderedEnv, layouts []string) string {
 			msg, strings.Join(paths, ", "), n, env.Unmatched[0].Name, n)
 	}
 	if len(env.Empty) > 0 {
-		msg += fmt.Sprintf("; %s matched but holds no kustomization file or Kubernetes manifest", strings.Join(env.Empty, ", "))
+		msg += fmt.Sprintf("; %s matched but holds no kustomization file, Terraform file or Kubernetes manifest", strings.Join(env.Empty, ", "))
 	}
 	// Layouts spread evenly over the list, which groups similar ones,
 	// make varied examples.
@@ -76,8 +129,9 @@ func missingEnvironment(env RenderedEnv, layouts []string) string {
 		also = fmt.Sprintf(" (or an alias: %s, in place of %s)", strings.Join(env.Env.Aliases, ", "), n)
 	}
 	return fmt.Sprintf("%s: add it where one of the policy's %d layouts finds it, e.g. %s%s; "+
-		"a directory is read by what it holds (a kustomization file, else Kubernetes manifests), "+
-		"a values file beside a Chart.yaml as Helm values; the policy's layouts list every place "+
+		"a directory is read by what it holds (a kustomization file, else *.tf files, else Kubernetes manifests), "+
+		"a values file beside a Chart.yaml as Helm values, a .tfvars file as the variables of the Terraform root module above it; "+
+		"the policy's layouts list every place "+
 		"(the default policy's are in launchgate's README, \"Deployment layouts\")",
 		msg, len(layouts), strings.Join(examples, ", "), also)
 }

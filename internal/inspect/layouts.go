@@ -176,6 +176,17 @@ type layoutChecks struct {
 // Inputs are the files rendering may read.
 func (l layoutChecks) Inputs() []string { return layoutInputs(l.layouts) }
 
+// RequiresLayouts reports a check that cannot pass without layouts: one
+// that requires every environment's configuration. (Alerts reads them too,
+// but passes on rule files alone.)
+func RequiresLayouts(c Checker) bool {
+	switch c.(type) {
+	case *Environments, *Replicas, *Probes:
+		return true
+	}
+	return false
+}
+
 // LayoutReader is a check that reads the environments' deployment
 // configuration where the policy's layouts say it is. The policy gives it
 // the layouts after loading.

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -69,6 +70,88 @@ func helmLayout(prod int) map[string]string {
 	}
 }
 
+// serviceModule is a local Terraform module: an ECS service of var.tasks
+// tasks behind a health-checked target group, and a CloudWatch alarm.
+const serviceModule = `variable "tasks" {
+  type = number
+}
+
+resource "aws_lb_target_group" "web" {
+  name = "web"
+  health_check {
+    path = "/healthz"
+  }
+}
+
+resource "aws_ecs_service" "web" {
+  name          = "web"
+  desired_count = var.tasks
+  load_balancer {
+    target_group_arn = aws_lb_target_group.web.arn
+    container_name   = "web"
+    container_port   = 8080
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "web-5xx"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 10
+}
+`
+
+// terraformDirLayout is a root module per environment directory, each
+// calling the service module with its task count.
+func terraformDirLayout(prodDir, devDir string) func(prod int) map[string]string {
+	call := func(dir string, tasks int) string {
+		return fmt.Sprintf("module \"web\" {\n  source = \"%smodules/service\"\n  tasks  = %d\n}\n",
+			strings.Repeat("../", strings.Count(dir, "/")+1), tasks)
+	}
+	return func(prod int) map[string]string {
+		return map[string]string{
+			"modules/service/main.tf": serviceModule,
+			prodDir + "/main.tf":      call(prodDir, prod),
+			devDir + "/main.tf":       call(devDir, 2),
+		}
+	}
+}
+
+// tfvarsLayout is one root module with a variables file per environment.
+func tfvarsLayout(root, prodVars, devVars string) func(prod int) map[string]string {
+	up := "./"
+	if root != "." {
+		up = strings.Repeat("../", strings.Count(root, "/")+1)
+	}
+	return func(prod int) map[string]string {
+		return map[string]string{
+			"modules/service/main.tf":  serviceModule,
+			path.Join(root, "main.tf"): fmt.Sprintf("variable \"tasks\" {}\n\nmodule \"web\" {\n  source = \"%smodules/service\"\n  tasks  = var.tasks\n}\n", up),
+			prodVars:                   fmt.Sprintf("# production\ntasks = %d\n", prod),
+			devVars:                    "tasks = 2\n",
+		}
+	}
+}
+
+// asgLayout is an autoscaling group declared in each environment's root
+// module, attached to a health-checked target group.
+func asgLayout(prod int) map[string]string {
+	group := func(min int) string {
+		return fmt.Sprintf(`resource "aws_lb_target_group" "web" {
+  health_check {
+    path = "/healthz"
+  }
+}
+
+resource "aws_autoscaling_group" "web" {
+  min_size          = %d
+  max_size          = 4
+  target_group_arns = [aws_lb_target_group.web.arn]
+}
+`, min)
+	}
+	return map[string]string{"infra/prod/main.tf": group(prod), "infra/dev/main.tf": group(2)}
+}
+
 // layoutFamily is a repository laid out as one family of the default
 // layouts, and where the replicas check reports production at one replica.
 type layoutFamily struct {
@@ -120,6 +203,26 @@ var layoutFamilies = func() []layoutFamily {
 	fams = append(fams, layoutFamily{name: "Helm values beside Chart.yaml", files: helmLayout,
 		path: "charts/web/templates/deployment.yaml", line: 1,
 		msg: "production: Deployment web runs 1 replica(s) (charts/web/values-prod.yaml replicaCount)"})
+	// Terraform findings are where the environment sets the value: the
+	// module argument, the .tfvars line, the attribute.
+	const ecs = "production: aws_ecs_service module.web.aws_ecs_service.web runs 1 replica(s)"
+	for _, d := range []struct{ name, prod, dev string }{
+		{name: "terraform/environments/<env>", prod: "terraform/environments/production", dev: "terraform/environments/dev"},
+		{name: "terraform/envs/<env>", prod: "terraform/envs/prod", dev: "terraform/envs/development"},
+		{name: "terraform/<env>", prod: "terraform/prod", dev: "terraform/dev"},
+		{name: "infrastructure/environments/<env>", prod: "infrastructure/environments/prod", dev: "infrastructure/environments/dev"},
+	} {
+		fams = append(fams, layoutFamily{name: d.name, files: terraformDirLayout(d.prod, d.dev), path: d.prod + "/main.tf", line: 3, msg: ecs})
+	}
+	for _, v := range []struct{ name, root, prod, dev string }{
+		{name: ".tfvars beside the root module", root: "terraform", prod: "terraform/prod.tfvars", dev: "terraform/dev.tfvars"},
+		{name: ".tfvars under envs/", root: "infra", prod: "infra/envs/production.tfvars", dev: "infra/envs/development.tfvars"},
+		{name: ".tfvars under environments/, the root module at the top", root: ".", prod: "environments/prod.tfvars", dev: "environments/dev.tfvars"},
+	} {
+		fams = append(fams, layoutFamily{name: v.name, files: tfvarsLayout(v.root, v.prod, v.dev), path: v.prod, line: 2, msg: ecs})
+	}
+	fams = append(fams, layoutFamily{name: "infra/<env> autoscaling groups", files: asgLayout, path: "infra/prod/main.tf", line: 8,
+		msg: "production: aws_autoscaling_group aws_autoscaling_group.web runs 1 replica(s)"})
 	return fams
 }()
 
@@ -233,5 +336,82 @@ func TestValidateLayout(t *testing.T) {
 		if err := ValidateLayout(l); err != nil {
 			t.Errorf("default layout: %v", err)
 		}
+	}
+}
+
+// tfRepo is the terraform/<env> family at two replicas with files
+// replaced or added.
+func tfRepo(files map[string]string) *Repo {
+	all := terraformDirLayout("terraform/prod", "terraform/dev")(2)
+	for k, v := range files {
+		all[k] = v
+	}
+	return mapRepo(all, layoutEnvs)
+}
+
+func TestTerraformChecks(t *testing.T) {
+	unhealthy := strings.Replace(serviceModule, "  health_check {\n    path = \"/healthz\"\n  }\n", "", 1)
+	tests := []struct {
+		name  string
+		check Checker
+		repo  *Repo
+		want  []expectedFinding
+	}{
+		{name: "an ECS service behind a target group without health_check", check: &Probes{},
+			repo: tfRepo(map[string]string{"modules/service/main.tf": unhealthy}),
+			want: []expectedFinding{{path: "modules/service/main.tf", line: 9, msg: []string{
+				"production, development: aws_ecs_service module.web.aws_ecs_service.web has no health check: ", "health_check"}}}},
+		{name: "HCL that does not parse is a finding with its line", check: &Environments{},
+			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "module \"web\" {\n  source = \"../../modules/service\"\n  tasks = \n}\n"}),
+			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 3, msg: []string{"production: Terraform: "}}}},
+		{name: "replicas do not repeat the cause", check: &Replicas{},
+			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "module \"web\" {\n  source = \"../../modules/service\"\n  tasks = \n}\n"}),
+			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 3, msg: []string{
+				"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}}}},
+		{name: "a value known only when Terraform runs", check: &Environments{},
+			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "data \"aws_ssm_parameter\" \"n\" {\n  name = \"tasks\"\n}\n\nmodule \"web\" {\n  source = \"../../modules/service\"\n  tasks  = data.aws_ssm_parameter.n.value\n}\n"}),
+			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 7, msg: []string{"production: Terraform: ", "data.aws_ssm_parameter.n.value"}}}},
+		{name: "a problem in a shared module is one finding for every environment", check: &Environments{},
+			repo: tfRepo(map[string]string{"modules/service/override.tf": "# overrides\n"}),
+			want: []expectedFinding{{path: "modules/service/override.tf", msg: []string{"production, development: Terraform: ", "override file"}}}},
+		{name: "a remote module is a finding, not a pass", check: &Environments{},
+			repo: tfRepo(map[string]string{"terraform/prod/ecs.tf": "module \"ecs\" {\n  source  = \"terraform-aws-modules/ecs/aws//modules/service\"\n  version = \"~> 5.0\"\n}\n"}),
+			want: []expectedFinding{{path: "terraform/prod/ecs.tf", line: 1, msg: []string{
+				`production: Terraform: module.ecs comes from "terraform-aws-modules/ecs/aws//modules/service", a remote module launchgate does not download`,
+				`add "terraform-aws-modules/ecs/aws" to remote_modules_without_workloads`}}}},
+		{name: "a remote module listed as deploying no workloads passes",
+			check: &Environments{RemoteModulesWithoutWorkloads: []string{"terraform-aws-modules/vpc/aws"}},
+			repo:  tfRepo(map[string]string{"terraform/prod/vpc.tf": "module \"vpc\" {\n  source  = \"registry.terraform.io/terraform-aws-modules/vpc/aws\"\n  version = \"5.1.0\"\n}\n"})},
+		{name: "an ECS service without desired_count runs none", check: &Replicas{},
+			repo: tfRepo(map[string]string{"modules/service/main.tf": strings.Replace(serviceModule, "  desired_count = var.tasks\n", "", 1)}),
+			want: []expectedFinding{
+				{path: "modules/service/main.tf", line: 12, msg: []string{"production: aws_ecs_service module.web.aws_ecs_service.web runs 0 replica(s)",
+					"desired_count is not set", "make it 2 or more for this environment"}},
+				{path: "modules/service/main.tf", line: 12, msg: []string{"development: aws_ecs_service module.web.aws_ecs_service.web runs 0 replica(s)"}},
+			}},
+		{name: "a .tfvars file without a root module", check: &Environments{},
+			repo: mapRepo(map[string]string{"envs/prod.tfvars": "tasks = 2\n", "envs/dev.tfvars": "tasks = 2\n"}, layoutEnvs),
+			want: []expectedFinding{
+				{path: "envs/prod.tfvars", msg: []string{"production: envs/prod.tfvars holds Terraform variables", "no directory above it holds the *.tf files"}},
+				{path: "envs/dev.tfvars", msg: []string{"development: envs/dev.tfvars"}},
+			}},
+		{name: "CloudWatch alarms count as alerting rules", check: &Alerts{}, repo: tfRepo(nil)},
+		{name: "an alarm that can never fire", check: &Alerts{},
+			repo: tfRepo(map[string]string{"modules/service/main.tf": strings.Replace(serviceModule, "  threshold           = 10\n", "", 1)}),
+			want: []expectedFinding{
+				{path: "modules/service/main.tf", line: 22, msg: []string{"CloudWatch alarm module.web.aws_cloudwatch_metric_alarm.errors sets no threshold"}},
+				{msg: []string{"found 0 alerting rule(s)"}},
+			}},
+		{name: "a Terraform file() outside the inputs is not read", check: &Environments{},
+			repo: tfRepo(map[string]string{
+				"terraform/prod/main.tf": "module \"web\" {\n  source = \"../../modules/service\"\n  tasks  = tonumber(file(\"../../ops/tasks.txt\"))\n}\n",
+				"ops/tasks.txt":          "2\n",
+			}),
+			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 3, msg: []string{"production: Terraform: ", "outside the files launchgate reads"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectFindings(t, checkValid(t, tt.check, tt.repo), tt.want)
+		})
 	}
 }

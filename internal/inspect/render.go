@@ -10,6 +10,8 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/launchgate/launchgate/internal/inspect/terraform"
 )
 
 // RenderedEnv is one required environment as it would be deployed.
@@ -23,6 +25,11 @@ type RenderedEnv struct {
 	// Errors are the reasons the environment could not be rendered. Checks
 	// report them rather than pass on what they could not see.
 	Errors []Finding
+	// Alarms are the CloudWatch metric alarms of its Terraform.
+	Alarms []terraform.Alarm
+	// RemoteModules are the module calls of its Terraform that launchgate
+	// cannot read (registry, git, ...).
+	RemoteModules []terraform.RemoteModule
 	// Empty are directories a layout matched for the environment that hold
 	// nothing launchgate renders (no kustomization, Terraform or manifest).
 	Empty []string
@@ -40,10 +47,11 @@ type Unmatched struct {
 }
 
 // Source is one place that defines (part of) an environment: a kustomize
-// overlay, a manifest directory or a Helm values file.
+// overlay, a manifest directory, a Helm values file, or a Terraform root
+// module directory or .tfvars file.
 type Source struct {
 	Path string
-	// Kind is "kustomize", "manifests" or "helm".
+	// Kind is "kustomize", "manifests", "helm" or "terraform".
 	Kind string
 }
 
@@ -72,7 +80,17 @@ type Workload struct {
 	Replicas int
 	// ReplicasFrom says where Replicas came from, for findings.
 	ReplicasFrom string
-	Containers   []Container
+	// ReplicasPath and ReplicasLine locate what sets Replicas in this
+	// environment when that is not the declaration: for Terraform, the
+	// .tfvars line or the module argument.
+	ReplicasPath string
+	ReplicasLine int
+	// Containers are a Kubernetes workload's containers.
+	Containers []Container
+	// HealthMissing, for a Terraform workload, says which health check to
+	// add; "" when one covers it. Kubernetes workloads have probes on
+	// their Containers instead.
+	HealthMissing string
 }
 
 // Container records which probes a container declares.
@@ -279,9 +297,11 @@ func (rd *renderer) render(env Environment) RenderedEnv {
 }
 
 // renderSource renders one match into out, by what it is: a directory
-// with a kustomization is a kustomize overlay, one with manifests plain
-// manifests; a values file beside a Chart.yaml is a Helm environment.
-// Other files are not configuration the layout could mean.
+// with a kustomization is a kustomize overlay, one with Terraform files a
+// Terraform root module, one with manifests plain manifests; a .tfvars
+// file is the environment's variables for the root module above it, a
+// values file beside a Chart.yaml a Helm environment. Other files are not
+// configuration the layout could mean.
 func (rd *renderer) renderSource(out *RenderedEnv, layout string, m match) {
 	var (
 		src  Source
@@ -292,6 +312,9 @@ func (rd *renderer) renderSource(out *RenderedEnv, layout string, m match) {
 	case m.dir && rd.kustomizationFile(m.path) != "":
 		src = Source{Path: m.path, Kind: "kustomize"}
 		ws, errs = rd.kustomize(out.Env, m.path)
+	case m.dir && rd.terraformRoot(m.path):
+		src = Source{Path: m.path, Kind: "terraform"}
+		ws = rd.terraform(out, terraform.Source{Dir: m.path})
 	case m.dir && isOverlayLayout(layout):
 		src = Source{Path: m.path, Kind: "kustomize"}
 		errs = []Finding{{Path: m.path, Message: fmt.Sprintf(
@@ -305,6 +328,16 @@ func (rd *renderer) renderSource(out *RenderedEnv, layout string, m match) {
 		}
 		src = Source{Path: m.path, Kind: "manifests"}
 		ws, errs = rd.manifests(out.Env, m.path, files)
+	case isVarFile(m.path):
+		src = Source{Path: m.path, Kind: "terraform"}
+		root, ok := rd.varFileRoot(m.path)
+		if !ok {
+			errs = []Finding{{Path: m.path, Message: fmt.Sprintf(
+				"%s holds Terraform variables for environment %s, but no directory above it holds the *.tf files of a root module to apply them to",
+				m.path, out.Env.Name)}}
+			break
+		}
+		ws = rd.terraform(out, terraform.Source{Dir: root, VarFiles: []string{m.path}})
 	case isManifestName(m.path) && rd.files[path.Join(path.Dir(m.path), "Chart.yaml")]:
 		src = Source{Path: m.path, Kind: "helm"}
 		ws, errs = rd.helmWorkloads(helmChart{dir: path.Dir(m.path), envValues: m.path})

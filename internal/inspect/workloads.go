@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/launchgate/launchgate/internal/inspect/terraform"
 )
 
 // defaultWorkloadKinds are the workloads replicas and probes look at when a
-// policy does not say.
-var defaultWorkloadKinds = []string{"Deployment", "StatefulSet"}
+// policy does not say: Kubernetes kinds (from manifests, charts or
+// Terraform's Kubernetes provider) and Terraform resource types.
+var defaultWorkloadKinds = []string{"Deployment", "StatefulSet", "aws_ecs_service", "aws_autoscaling_group"}
 
 // Replicas (kind "replicas") requires every workload to run at least Min
 // replicas in every environment, as rendered: an overlay that patches
@@ -20,8 +23,8 @@ type Replicas struct {
 	layoutChecks `yaml:"-"`
 	// Min is the fewest replicas allowed; 0 means 2.
 	Min int `yaml:"min,omitempty"`
-	// Kinds are the workload kinds checked; empty means Deployment and
-	// StatefulSet.
+	// Kinds are the workload kinds checked; empty means
+	// defaultWorkloadKinds.
 	Kinds []string `yaml:"kinds,omitempty"`
 }
 
@@ -61,6 +64,10 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 				// Charts are not rendered; say how launchgate finds workloads.
 				where += "; launchgate finds a chart's workloads by a top-level \"kind: Deployment\" (or StatefulSet) line in its templates/"
 			}
+			if len(env.RemoteModules) > 0 {
+				// Their resources are unseen; they may be the workloads.
+				where += fmt.Sprintf("; the remote Terraform modules (%s) are not read", remoteModuleNames(env.RemoteModules))
+			}
 			findings = append(findings, Finding{Path: env.Sources[0].Path, Message: fmt.Sprintf(
 				"%s: %s renders no %s, so nothing shows the service runs %d or more replicas there; %s",
 				env.Env.Name, sources, strings.Join(kinds, " or "), min, where)})
@@ -70,7 +77,11 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 			if w.Replicas >= min {
 				continue
 			}
-			findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+			at, line := w.Path, w.Line
+			if w.ReplicasPath != "" {
+				at, line = w.ReplicasPath, w.ReplicasLine
+			}
+			findings = append(findings, Finding{Path: at, Line: line, Message: fmt.Sprintf(
 				"%s: %s %s runs %d replica(s) (%s); every environment needs at least %d: %s",
 				env.Env.Name, w.Kind, w.Name, w.Replicas, w.ReplicasFrom, min, replicasFix(w, min))})
 		}
@@ -80,6 +91,9 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 
 func replicasFix(w Workload, min int) string {
 	switch w.Source.Kind {
+	case "terraform":
+		return fmt.Sprintf("make it %d or more for this environment, where this finding points: desired_count of an ECS service "+
+			"(or min_capacity of an aws_appautoscaling_target that scales it), min_size of an autoscaling group, or spec.replicas", min)
 	case "helm":
 		return fmt.Sprintf("set replicaCount: %d (or autoscaling.enabled: true with autoscaling.minReplicas: %d) in %s",
 			min, min, w.Source.Path)
@@ -96,8 +110,8 @@ func replicasFix(w Workload, min int) string {
 // container of every workload in every environment, as rendered.
 type Probes struct {
 	layoutChecks `yaml:"-"`
-	// Kinds are the workload kinds checked; empty means Deployment and
-	// StatefulSet.
+	// Kinds are the workload kinds checked; empty means
+	// defaultWorkloadKinds.
 	Kinds []string `yaml:"kinds,omitempty"`
 }
 
@@ -117,40 +131,33 @@ func (c *Probes) WithLayouts(layouts []string) Checker {
 func (c *Probes) Check(repo *Repo) []Finding {
 	kinds := workloadKinds(c.Kinds)
 	var findings []Finding
-	envsOf := map[string][]string{} // finding key → environments
-	var order []string
-	problems := map[string]Finding{}
+	var shared sharedFindings
 	for _, env := range repo.Rendered(c.layouts) {
 		if f := unrendered(env); f != nil {
 			findings = append(findings, f...)
 			continue
 		}
 		for _, w := range selectWorkloads(env, kinds) {
+			if w.Source.Kind == "terraform" {
+				if w.HealthMissing != "" {
+					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+						"%s %s has no health check: %s", w.Kind, w.Name, w.HealthMissing)})
+				}
+				continue
+			}
 			if len(w.Containers) == 0 {
 				findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
 					"%s: %s %s has no containers; declare them under spec.template.spec.containers", env.Env.Name, w.Kind, w.Name)})
 			}
 			for _, ctr := range w.Containers {
-				missing := missingProbes(ctr)
-				if len(missing) == 0 {
-					continue
+				if missing := missingProbes(ctr); len(missing) > 0 {
+					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))})
 				}
-				key := strings.Join(append([]string{w.Path, fmt.Sprint(w.Line), w.Kind, w.Name, ctr.Name}, missing...), "\x00")
-				if _, seen := problems[key]; !seen {
-					order = append(order, key)
-					problems[key] = Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
-						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))}
-				}
-				envsOf[key] = append(envsOf[key], env.Env.Name)
 			}
 		}
 	}
-	for _, key := range order {
-		f := problems[key]
-		f.Message = strings.Join(envsOf[key], ", ") + ": " + f.Message
-		findings = append(findings, f)
-	}
-	return findings
+	return append(findings, shared.findings()...)
 }
 
 func missingProbes(c Container) []string {
@@ -172,6 +179,14 @@ func probesFix(w Workload, missing []string) string {
 		return fix + " to the container in the chart's Deployment or StatefulSet template (launchgate looks for the key in templates/ and values)"
 	}
 	return fix + " to the container spec"
+}
+
+func remoteModuleNames(mods []terraform.RemoteModule) string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Address + " from " + m.Source
+	}
+	return strings.Join(names, ", ")
 }
 
 // unrendered reports an environment the workload checks cannot see: one

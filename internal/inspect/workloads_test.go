@@ -103,6 +103,13 @@ func TestWorkloadChecksValidate(t *testing.T) {
 		{name: "probes defaults", check: &Probes{}},
 		{name: "probes empty kind", check: &Probes{Kinds: []string{""}}, err: "probes: kinds[0] is empty"},
 		{name: "environments", check: &Environments{}},
+		{name: "environments with remote modules", check: &Environments{RemoteModulesWithoutWorkloads: []string{"terraform-aws-modules/vpc/aws"}}},
+		{name: "environments with an empty module", check: &Environments{RemoteModulesWithoutWorkloads: []string{" "}},
+			err: "environments: remote_modules_without_workloads[0] is empty"},
+		{name: "environments with a versioned module", check: &Environments{RemoteModulesWithoutWorkloads: []string{"git::https://example.com/vpc.git?ref=v1"}},
+			err: `write the module's address alone, "git::https://example.com/vpc.git"`},
+		{name: "environments with a module sub-directory", check: &Environments{RemoteModulesWithoutWorkloads: []string{"terraform-aws-modules/iam/aws//modules/iam-role"}},
+			err: `"terraform-aws-modules/iam/aws"`},
 	}
 	runValidateCases(t, cases)
 	for _, tc := range cases {

@@ -238,7 +238,7 @@ func validate(p *Policy, doc *yaml.Node) Errors {
 	if len(p.Layouts)+len(p.ExtraLayouts) == 0 && (!extending || doc == nil) {
 		for i, r := range p.Requirements {
 			for j, c := range r.Checks {
-				if _, reads := c.Checker.(inspect.LayoutReader); reads {
+				if inspect.RequiresLayouts(c.Checker) {
 					add(line("requirements", i, "checks", j), "check %q (%s) reads the environments' deployment configuration, but the policy has no layouts; "+
 						"add layouts: [\"deploy/overlays/%s\", ...] (or extends: default, whose layouts it keeps)", c.ID, c.Kind, inspect.EnvPlaceholder)
 				}
