@@ -132,6 +132,20 @@ func tfvarsLayout(root, prodVars, devVars string) func(prod int) map[string]stri
 	}
 }
 
+// envDirVarsLayout is a root module per environment directory whose
+// variables file, named after the environment, sits inside it: a
+// directory layout and a .tfvars layout both match, and the root module
+// is read once, with the file.
+func envDirVarsLayout(prod int) map[string]string {
+	files := map[string]string{"modules/service/main.tf": serviceModule}
+	for env, tasks := range map[string]int{"prod": prod, "dev": 2} {
+		dir := "terraform/environments/" + env
+		files[dir+"/main.tf"] = "variable \"tasks\" {}\n\nmodule \"web\" {\n  source = \"../../../modules/service\"\n  tasks  = var.tasks\n}\n"
+		files[dir+"/"+env+".tfvars"] = fmt.Sprintf("tasks = %d\n", tasks)
+	}
+	return files
+}
+
 // asgLayout is an autoscaling group declared in each environment's root
 // module, attached to a health-checked target group.
 func asgLayout(prod int) map[string]string {
@@ -221,6 +235,8 @@ var layoutFamilies = func() []layoutFamily {
 	} {
 		fams = append(fams, layoutFamily{name: v.name, files: tfvarsLayout(v.root, v.prod, v.dev), path: v.prod, line: 2, msg: ecs})
 	}
+	fams = append(fams, layoutFamily{name: "terraform/environments/<env> with <env>.tfvars inside", files: envDirVarsLayout,
+		path: "terraform/environments/prod/prod.tfvars", line: 1, msg: ecs})
 	fams = append(fams, layoutFamily{name: "infra/<env> autoscaling groups", files: asgLayout, path: "infra/prod/main.tf", line: 8,
 		msg: "production: aws_autoscaling_group aws_autoscaling_group.web runs 1 replica(s)"})
 	return fams

@@ -269,31 +269,62 @@ func (rd *renderer) renderAll() []RenderedEnv {
 // Terraform for the cluster and kustomize for the app is read whole.
 func (rd *renderer) render(env Environment) RenderedEnv {
 	out := RenderedEnv{Env: env}
+	var hits []layoutHit
 	seen := map[string]bool{}
 	for _, layout := range rd.layouts {
 		ms := rd.layoutMatches(layout)
 		for _, name := range env.Names() {
-			var hits []match
+			found := false
 			for _, m := range ms {
 				if namesEnv(layout, m.envSeg, name) {
-					hits = append(hits, m)
+					found = true
+					if !seen[m.path] {
+						seen[m.path] = true
+						hits = append(hits, layoutHit{layout, m})
+					}
 				}
 			}
-			for _, m := range hits {
-				if !seen[m.path] {
-					seen[m.path] = true
-					rd.renderSource(&out, layout, m)
-				}
-			}
-			if len(hits) > 0 {
+			if found {
 				break
 			}
 		}
+	}
+	tf := rd.planTerraform(hits)
+	for _, h := range hits {
+		rd.renderSource(&out, h, tf)
 	}
 	if len(out.Sources) == 0 && len(out.Errors) == 0 {
 		out.Unmatched = rd.unmatched()
 	}
 	return out
+}
+
+// layoutHit is a match of a layout for one environment.
+type layoutHit struct {
+	layout string
+	match
+}
+
+// terraformPlan groups one environment's Terraform: each root module is
+// read once, with every .tfvars file the layouts found for the
+// environment that applies to it, in layout order (Terraform applies
+// -var-file files in order, the last winning), whether the layouts matched
+// the root module's directory, its .tfvars files, or both.
+type terraformPlan struct {
+	varFiles map[string][]string // root module → .tfvars files
+	read     map[string]bool     // root modules already read
+}
+
+func (rd *renderer) planTerraform(hits []layoutHit) *terraformPlan {
+	plan := &terraformPlan{varFiles: map[string][]string{}, read: map[string]bool{}}
+	for _, h := range hits {
+		if !h.dir && isVarFile(h.path) {
+			if root, ok := rd.varFileRoot(h.path); ok {
+				plan.varFiles[root] = append(plan.varFiles[root], h.path)
+			}
+		}
+	}
+	return plan
 }
 
 // renderSource renders one match into out, by what it is: a directory
@@ -302,45 +333,54 @@ func (rd *renderer) render(env Environment) RenderedEnv {
 // file is the environment's variables for the root module above it, a
 // values file beside a Chart.yaml a Helm environment. Other files are not
 // configuration the layout could mean.
-func (rd *renderer) renderSource(out *RenderedEnv, layout string, m match) {
+func (rd *renderer) renderSource(out *RenderedEnv, h layoutHit, tf *terraformPlan) {
 	var (
 		src  Source
 		ws   []Workload
 		errs []Finding
 	)
 	switch {
-	case m.dir && rd.kustomizationFile(m.path) != "":
-		src = Source{Path: m.path, Kind: "kustomize"}
-		ws, errs = rd.kustomize(out.Env, m.path)
-	case m.dir && rd.terraformRoot(m.path):
-		src = Source{Path: m.path, Kind: "terraform"}
-		ws = rd.terraform(out, terraform.Source{Dir: m.path})
-	case m.dir && isOverlayLayout(layout):
-		src = Source{Path: m.path, Kind: "kustomize"}
-		errs = []Finding{{Path: m.path, Message: fmt.Sprintf(
-			"%s is the kustomize overlay of environment %s but has no kustomization.yaml; add one that lists the base in resources",
-			m.path, out.Env.Name)}}
-	case m.dir:
-		files := rd.manifestFiles(m.path)
-		if len(files) == 0 {
-			out.Empty = append(out.Empty, m.path)
+	case h.dir && rd.kustomizationFile(h.path) != "":
+		src = Source{Path: h.path, Kind: "kustomize"}
+		ws, errs = rd.kustomize(out.Env, h.path)
+	case h.dir && rd.terraformRoot(h.path):
+		if tf.read[h.path] {
 			return
 		}
-		src = Source{Path: m.path, Kind: "manifests"}
-		ws, errs = rd.manifests(out.Env, m.path, files)
-	case isVarFile(m.path):
-		src = Source{Path: m.path, Kind: "terraform"}
-		root, ok := rd.varFileRoot(m.path)
+		tf.read[h.path] = true
+		src = Source{Path: h.path, Kind: "terraform"}
+		ws = rd.terraform(out, terraform.Source{Dir: h.path, VarFiles: tf.varFiles[h.path]})
+	case h.dir && isOverlayLayout(h.layout):
+		src = Source{Path: h.path, Kind: "kustomize"}
+		errs = []Finding{{Path: h.path, Message: fmt.Sprintf(
+			"%s is the kustomize overlay of environment %s but has no kustomization.yaml; add one that lists the base in resources",
+			h.path, out.Env.Name)}}
+	case h.dir:
+		files := rd.manifestFiles(h.path)
+		if len(files) == 0 {
+			out.Empty = append(out.Empty, h.path)
+			return
+		}
+		src = Source{Path: h.path, Kind: "manifests"}
+		ws, errs = rd.manifests(out.Env, h.path, files)
+	case isVarFile(h.path):
+		root, ok := rd.varFileRoot(h.path)
+		if ok && tf.read[root] {
+			return
+		}
+		src = Source{Path: h.path, Kind: "terraform"}
 		if !ok {
-			errs = []Finding{{Path: m.path, Message: fmt.Sprintf(
+			errs = []Finding{{Path: h.path, Message: fmt.Sprintf(
 				"%s holds Terraform variables for environment %s, but no directory above it holds the *.tf files of a root module to apply them to",
-				m.path, out.Env.Name)}}
+				h.path, out.Env.Name)}}
 			break
 		}
-		ws = rd.terraform(out, terraform.Source{Dir: root, VarFiles: []string{m.path}})
-	case isManifestName(m.path) && rd.files[path.Join(path.Dir(m.path), "Chart.yaml")]:
-		src = Source{Path: m.path, Kind: "helm"}
-		ws, errs = rd.helmWorkloads(helmChart{dir: path.Dir(m.path), envValues: m.path})
+		tf.read[root] = true
+		src.Path = strings.Join(tf.varFiles[root], " and ")
+		ws = rd.terraform(out, terraform.Source{Dir: root, VarFiles: tf.varFiles[root]})
+	case isManifestName(h.path) && rd.files[path.Join(path.Dir(h.path), "Chart.yaml")]:
+		src = Source{Path: h.path, Kind: "helm"}
+		ws, errs = rd.helmWorkloads(helmChart{dir: path.Dir(h.path), envValues: h.path})
 	default:
 		return
 	}
