@@ -28,12 +28,21 @@ func ValidateLayout(pattern string) error {
 		return fmt.Errorf("layout %q must be relative to the repository root", pattern)
 	case slices.Contains(strings.Split(pattern, "/"), ".."):
 		return fmt.Errorf("layout %q must not contain \"..\"", pattern)
+	case strings.Contains(pattern, "*"+EnvPlaceholder) || strings.Contains(pattern, EnvPlaceholder+"*"):
+		return fmt.Errorf("layout %q has * next to %s; the environment's name must be delimited", pattern, EnvPlaceholder)
 	case path.Clean(pattern) != pattern:
 		return fmt.Errorf("layout %q is not a clean path (no \"./\", \"//\" or trailing \"/\")", pattern)
 	case !doublestar.ValidatePattern(layoutGlob(pattern, "env")):
 		return fmt.Errorf("layout %q is not a valid doublestar pattern once %s is replaced", pattern, EnvPlaceholder)
 	}
 	segs := strings.Split(pattern, "/")
+	for _, seg := range segs {
+		if seg != "**" && strings.Contains(seg, "**") {
+			// Finding the environment's segment relies on ** standing for
+			// whole segments only.
+			return fmt.Errorf("layout %q has ** inside a path segment; use it alone, as in k8s/**/overlays/{env}", pattern)
+		}
+	}
 	at := envSegment(segs)
 	if slices.Contains(segs[:at], "**") && slices.Contains(segs[at+1:], "**") {
 		// The environment's segment would have no fixed position.

@@ -3,9 +3,12 @@ package inspect
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // layoutEnvs are the environments of the layout tests.
@@ -341,6 +344,8 @@ func TestValidateLayout(t *testing.T) {
 		{layout: "k8s/{env}/", err: "not a clean path"},
 		{layout: "k8s/[{env}", err: "not a valid doublestar pattern"},
 		{layout: "**/{env}/**", err: "** both before and after {env}"},
+		{layout: "k8s***/{env}", err: "** inside a path segment"},
+		{layout: "k8s/{env}*", err: "* next to {env}"},
 	}
 	for _, tt := range tests {
 		err := ValidateLayout(tt.layout)
@@ -430,4 +435,31 @@ func TestTerraformChecks(t *testing.T) {
 			expectFindings(t, checkValid(t, tt.check, tt.repo), tt.want)
 		})
 	}
+}
+
+// For any valid layout and any path its glob matches, finding the
+// environment's segment neither panics nor strays outside the path.
+func FuzzLayoutMatch(f *testing.F) {
+	for _, l := range defaultLayouts {
+		f.Add(l, strings.Replace(l, EnvPlaceholder, "staging", 1))
+	}
+	f.Add("charts/*/values-{env}.yaml", "charts/web/values-qa.yaml")
+	f.Add("**/{env}.tfvars", "a/b/c/prod.tfvars")
+	f.Add("{a,b}/{env}/x", "a/prod/x")
+	f.Fuzz(func(t *testing.T, layout, p string) {
+		if ValidateLayout(layout) != nil {
+			return
+		}
+		if ok, _ := doublestar.Match(layoutGlob(layout, "*"), p); !ok {
+			return
+		}
+		seg := envPathSegment(layout, p)
+		if !slices.Contains(strings.Split(p, "/"), seg) {
+			t.Fatalf("envPathSegment(%q, %q) = %q, not a segment of the path", layout, p, seg)
+		}
+		if text := envText(layout, p); !strings.Contains(seg, text) {
+			t.Fatalf("envText(%q, %q) = %q, not within the segment %q", layout, p, text, seg)
+		}
+		namesEnv(layout, seg, "prod")
+	})
 }
