@@ -118,6 +118,8 @@ var notEnvironments = map[string]bool{
 	// Roots of other layouts, which a shorter layout also matches
 	// (k8s/{env} matches k8s/overlays).
 	"overlays": true, "environments": true, "envs": true, "apps": true, "charts": true, "clusters": true,
+	// Cluster-wide parts GitOps repositories keep beside environments.
+	"infrastructure": true, "controllers": true, "configs": true, "crds": true, "addons": true, "platform": true,
 }
 
 // environmentLike reports whether text, the environment part of a path a

@@ -300,6 +300,12 @@ func TestMissingEnvironmentHints(t *testing.T) {
 			files["clusters/flux-system/x.yaml"] = "{}\n"
 			return files
 		}(), want: []string{"k8s/overlays/qa, charts/web/values-staging.yaml match no environment: if one of them is uat, add its name (e.g. aliases: [qa]) under uat"}},
+		{name: "a name several layouts find comes first", files: func() map[string]string {
+			files := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/qa")(2)
+			files["clusters/staging/web.yaml"] = webDeployment(2)
+			files["apps/staging/web.yaml"] = webDeployment(2)
+			return files
+		}(), want: []string{"clusters/staging, apps/staging, k8s/overlays/qa match no environment: if one of them is uat, add its name (e.g. aliases: [staging])"}},
 		{name: "a matched directory holding nothing", files: map[string]string{
 			"k8s/prod/web.yaml": webDeployment(2), "k8s/uat/README.md": "todo\n",
 		}, want: []string{"environment uat has no deployment configuration; k8s/uat matched but holds no kustomization file", "e.g. deploy/overlays/uat"}},

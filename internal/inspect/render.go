@@ -406,24 +406,28 @@ const maxUnmatched = 5
 
 // unmatched lists the paths the layouts match for a name that is none of
 // the policy's environments' names or aliases, and that could name an
-// environment.
+// environment. A name several layouts find (clusters/staging and
+// apps/staging) is likelier an environment than one only a single layout
+// does (infrastructure/controllers), so such names come first.
 func (rd *renderer) unmatched() []Unmatched {
-	var out []Unmatched
+	var all []Unmatched
 	seen := map[string]bool{}
+	found := map[string]int{} // lower-cased name → paths naming it
 	for _, layout := range rd.layouts {
 		for _, m := range rd.layoutMatches(layout) {
-			if len(out) == maxUnmatched {
-				return out
-			}
 			name := envText(layout, m.path)
 			if !environmentLike(name) || seen[m.path] || rd.namesAnyEnv(layout, m) {
 				continue
 			}
 			seen[m.path] = true
-			out = append(out, Unmatched{Path: m.path, Name: name})
+			found[strings.ToLower(name)]++
+			all = append(all, Unmatched{Path: m.path, Name: name})
 		}
 	}
-	return out
+	slices.SortStableFunc(all, func(a, b Unmatched) int {
+		return found[strings.ToLower(b.Name)] - found[strings.ToLower(a.Name)]
+	})
+	return all[:min(len(all), maxUnmatched)]
 }
 
 func (rd *renderer) namesAnyEnv(layout string, m match) bool {
