@@ -3,6 +3,8 @@ package inspect
 import (
 	"bytes"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/common/model"
@@ -13,7 +15,9 @@ import (
 
 // Alerts (kind "alerts") requires at least Min Prometheus alerting rules
 // that Prometheus would load, from rule files matching Paths or from
-// PrometheusRule resources (monitoring.coreos.com) in deploy/. A rule file
+// PrometheusRule resources (monitoring.coreos.com) in the manifests the
+// policy's layouts reach (deploy/, k8s/, ...; not Helm templates, which
+// are not YAML until rendered). A rule file
 // or PrometheusRule that does not load is a finding even when enough other
 // alerts do: a broken file means alerts that are believed to exist do not.
 // Files under testdata directories are test fixtures and are skipped.
@@ -28,6 +32,7 @@ import (
 // shared modules, and it compiles in the TSDB and storage packages. That is
 // too heavy for one field; a typo in a query is left to CI (promtool).
 type Alerts struct {
+	layoutChecks `yaml:"-"`
 	// Min is the fewest alerting rules required; 0 means 1.
 	Min int `yaml:"min,omitempty"`
 	// Paths are globs of Prometheus rule files; empty means
@@ -42,9 +47,6 @@ var defaultAlertPaths = []string{
 	"**/*alert*.yml", "**/*alert*.yaml",
 	"**/prometheus*.yml", "**/prometheus*.yaml",
 }
-
-// deployManifests are searched for PrometheusRule resources.
-var deployManifests = []string{"deploy/**/*.yaml", "deploy/**/*.yml", "deploy/**/*.json"}
 
 // Validate rejects a negative minimum and malformed globs.
 func (c *Alerts) Validate() error {
@@ -64,9 +66,44 @@ func (c *Alerts) paths() []string {
 	return c.Paths
 }
 
-// Inputs are the rule file globs and the deploy manifests.
+// WithLayouts implements LayoutReader.
+func (c *Alerts) WithLayouts(layouts []string) Checker {
+	cp := *c
+	cp.layouts = layouts
+	return &cp
+}
+
+// Inputs are the rule file globs and the files the layouts reach.
 func (c *Alerts) Inputs() []string {
-	return append(append([]string{}, c.paths()...), deployManifests...)
+	return append(slices.Clone(c.paths()), c.layoutChecks.Inputs()...)
+}
+
+// manifests are the Kubernetes manifests the layouts reach, where
+// PrometheusRule resources are sought: YAML and JSON files outside
+// testdata and Helm charts' templates.
+func (c *Alerts) manifests(repo *Repo) ([]string, error) {
+	files, err := repo.Match(c.layoutChecks.Inputs()...)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		if isManifestName(f) && !isFixture(f) && !isChartTemplate(repo, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// isChartTemplate reports a file under the templates/ directory of a Helm
+// chart (beside its Chart.yaml).
+func isChartTemplate(repo *Repo, name string) bool {
+	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
+		if path.Base(dir) == "templates" && repo.Exists(path.Join(path.Dir(dir), "Chart.yaml")) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check counts the alerting rules that load and reports every rule file,
@@ -80,7 +117,7 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 	if err != nil {
 		return []Finding{{Message: err.Error()}}
 	}
-	manifests, err := repo.Match(deployManifests...)
+	manifests, err := c.manifests(repo)
 	if err != nil {
 		return []Finding{{Message: err.Error()}}
 	}
@@ -99,19 +136,48 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 		findings = append(findings, fs...)
 	}
 	for _, f := range manifests {
-		if !isRuleFile[f] && !isFixture(f) {
+		if !isRuleFile[f] {
 			n, fs := checkRuleSource(repo, f, false)
 			alerts += n
 			findings = append(findings, fs...)
 		}
 	}
+	n, fs := cloudWatchAlarms(repo.Rendered(c.layouts))
+	alerts += n
+	findings = append(findings, fs...)
 	if alerts < min {
 		findings = append(findings, Finding{Message: fmt.Sprintf(
-			"Prometheus alerting rules that load: found %d, need at least %d: add a rule file matching %s "+
-				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]) or a PrometheusRule resource under deploy/",
+			"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found %d, need at least %d: add a rule file matching %s "+
+				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]), a PrometheusRule resource in the deployment configuration, "+
+				"or an aws_cloudwatch_metric_alarm with comparison_operator and threshold in an environment's Terraform",
 			alerts, min, quoteGlobs(c.paths()))})
 	}
 	return findings
+}
+
+// cloudWatchAlarms counts the aws_cloudwatch_metric_alarm resources of the
+// environments' Terraform that can fire, each declaration once however
+// many environments share it, and reports those that cannot.
+func cloudWatchAlarms(envs []RenderedEnv) (int, []Finding) {
+	n := 0
+	var findings []Finding
+	seen := map[string]bool{}
+	for _, env := range envs {
+		for _, a := range env.Alarms {
+			key := fmt.Sprintf("%s:%d:%s", a.Path, a.Line, a.Address)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if a.Problem != "" {
+				findings = append(findings, Finding{Path: a.Path, Line: a.Line, Message: fmt.Sprintf(
+					"CloudWatch alarm %s %s: set comparison_operator and threshold", a.Address, a.Problem)})
+				continue
+			}
+			n++
+		}
+	}
+	return n, findings
 }
 
 // checkRuleSource counts the valid alerting rules of one file. ruleFile
@@ -119,7 +185,8 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 // a rule file, and a file that cannot be read or parsed is a finding.
 // Other files (deploy manifests) contribute PrometheusRule resources only,
 // and their parse errors are findings only when they mention
-// PrometheusRule; the other checks own the rest of deploy/.
+// PrometheusRule; the other checks own the rest of the deployment
+// configuration.
 func checkRuleSource(repo *Repo, name string, ruleFile bool) (int, []Finding) {
 	data, err := repo.ReadFile(name)
 	if err != nil {

@@ -30,10 +30,18 @@ func TestAlertsCheck(t *testing.T) {
 		// so it comes first, once.
 		{"fixture", Alerts{}, k8sFixture("alerts"), append([]expectedFinding{badResource}, brokenFindings...)},
 		{"too few", Alerts{Min: 3}, k8sFixture("alerts"), append(append([]expectedFinding{badResource}, brokenFindings...),
-			expectedFinding{"", 0, []string{"Prometheus alerting rules that load: found 2, need at least 3", `"**/*.rules.yml"`}})},
+			expectedFinding{"", 0, []string{"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 2, need at least 3", `"**/*.rules.yml"`}})},
 		{"paths narrow the rule files", Alerts{Paths: []string{"monitoring/shop.rules.yml"}}, k8sFixture("alerts"), []expectedFinding{badResource}},
 		{"a PrometheusRule in deploy alone passes", Alerts{}, k8sMapRepo(map[string]string{
 			"deploy/rules.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n",
+		}), nil},
+		{"a PrometheusRule in another layout's base passes", Alerts{}, k8sMapRepo(map[string]string{
+			"k8s/base/rules.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n",
+		}), nil},
+		{"a chart's templates are not manifests", Alerts{}, k8sMapRepo(map[string]string{
+			"ok.rules.yml":                    "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n",
+			"charts/web/Chart.yaml":           "name: web\n",
+			"charts/web/templates/rules.yaml": "kind: PrometheusRule\nspec:\n  groups:\n{{ toYaml .Values.groups | indent 4 }}\n",
 		}), nil},
 		{"a PrometheusRule without groups", Alerts{}, k8sMapRepo(map[string]string{
 			"deploy/rules.yaml": "# rules\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec: {}\n",
@@ -42,7 +50,7 @@ func TestAlertsCheck(t *testing.T) {
 			{"", 0, []string{"found 0"}},
 		}},
 		{"no rules at all", Alerts{}, k8sMapRepo(map[string]string{"README.md": "hi\n"}), []expectedFinding{
-			{"", 0, []string{"Prometheus alerting rules that load: found 0, need at least 1", "PrometheusRule resource under deploy/"}},
+			{"", 0, []string{"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 0, need at least 1", "PrometheusRule resource in the deployment configuration"}},
 		}},
 		{"recording rules are not alerts", Alerts{}, k8sMapRepo(map[string]string{
 			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n",
@@ -93,9 +101,9 @@ func TestAlertsValidateAndInputs(t *testing.T) {
 		{name: "bad glob", check: &Alerts{Paths: []string{"ops/[.yml"}}, err: `alerts: paths[0]: "ops/[.yml" is not a valid glob`},
 		{name: "empty glob", check: &Alerts{Paths: []string{""}}, err: "alerts: paths[0] is empty"},
 	})
-	in := (&Alerts{Paths: []string{"ops/*.yml"}}).Inputs()
-	if !slices.Contains(in, "ops/*.yml") || !slices.Contains(in, "deploy/**/*.yaml") || slices.Contains(in, "**/*.rules.yml") {
-		t.Errorf("Inputs() = %v, want the configured paths and the deploy manifests only", in)
+	in := (&Alerts{Paths: []string{"ops/*.yml"}}).WithLayouts([]string{"k8s/{env}"}).Inputs()
+	if !slices.Contains(in, "ops/*.yml") || !slices.Contains(in, "k8s/**") || slices.Contains(in, "**/*.rules.yml") {
+		t.Errorf("Inputs() = %v, want the configured paths and the layouts' files only", in)
 	}
 	if in := (&Alerts{}).Inputs(); !slices.Contains(in, "**/*.rules.yml") {
 		t.Errorf("default Inputs() = %v, want the default rule globs", in)

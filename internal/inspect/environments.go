@@ -6,43 +6,132 @@ import (
 )
 
 // Environments (kind "environments") requires deployment configuration for
-// every environment the policy names, in a form launchgate can render: a
-// kustomize overlay, plain manifests or a Helm values file. An environment
-// whose configuration does not render fails too. It has no parameters: the
-// environments come from the policy.
-type Environments struct{}
-
-// Validate accepts the only configuration there is.
-func (c *Environments) Validate() error { return nil }
-
-// Inputs are the files rendering reads.
-func (c *Environments) Inputs() []string { return renderInputs() }
-
-// Check reports each environment without configuration, naming what would
-// satisfy it, and every rendering failure.
-func (c *Environments) Check(repo *Repo) []Finding {
-	var findings []Finding
-	for _, env := range repo.Rendered() {
-		if env.Source == "" && len(env.Errors) == 0 {
-			findings = append(findings, Finding{Message: missingEnvironment(env.Env)})
-			continue
-		}
-		findings = append(findings, env.Errors...)
-	}
-	return findings
+// every environment the policy names, where one of the policy's layouts
+// finds it and in a form launchgate can render: a kustomize overlay, plain
+// manifests, a Helm values file or Terraform. An environment whose
+// configuration does not render fails too, and so does a remote Terraform
+// module that may deploy workloads launchgate cannot see. The environments
+// and layouts come from the policy.
+type Environments struct {
+	layoutChecks `yaml:"-"`
+	// RemoteModulesWithoutWorkloads are remote Terraform module addresses
+	// (without ?ref= or //sub-directory) known to deploy no workloads, such
+	// as terraform-aws-modules/vpc/aws; other remote modules fail.
+	RemoteModulesWithoutWorkloads []string `yaml:"remote_modules_without_workloads,omitempty"`
 }
 
-// missingEnvironment names the environment, its aliases and every path
-// that would satisfy it.
-func missingEnvironment(env Environment) string {
-	var also string
-	if len(env.Aliases) > 0 {
-		also = fmt.Sprintf(" (or an alias: %s, in place of %s)", strings.Join(env.Aliases, ", "), env.Name)
+// Validate rejects empty module addresses and ones with a version or
+// sub-directory, which would never equal an address.
+func (c *Environments) Validate() error {
+	for i, m := range c.RemoteModulesWithoutWorkloads {
+		switch {
+		case strings.TrimSpace(m) == "":
+			return fmt.Errorf("environments: remote_modules_without_workloads[%d] is empty", i)
+		case moduleAddress(m) != m:
+			return fmt.Errorf("environments: remote_modules_without_workloads[%d] is %q; write the module's address alone, %q",
+				i, m, moduleAddress(m))
+		}
 	}
-	n := env.Name
-	return fmt.Sprintf(
-		"environment %s has no deployment configuration: add a kustomize overlay deploy/overlays/%s/kustomization.yaml "+
-			"(or deploy/%s/kustomization.yaml), Kubernetes manifests (*.yaml, *.yml, *.json) in deploy/%s/, "+
-			"or a Helm values file values-%s.yaml (or values.%s.yaml) beside the chart's Chart.yaml%s",
-		n, n, n, n, n, n, also)
+	return nil
+}
+
+// WithLayouts implements LayoutReader.
+func (c *Environments) WithLayouts(layouts []string) Checker {
+	cp := *c
+	cp.layouts = layouts
+	return &cp
+}
+
+// Check reports each environment without configuration, naming what would
+// satisfy it, and every rendering failure and unseen remote module. A
+// problem shared by several environments (a module they all use) is one
+// finding naming them all.
+func (c *Environments) Check(repo *Repo) []Finding {
+	var missing []Finding
+	var shared sharedFindings
+	for _, env := range repo.Rendered(c.layouts) {
+		if len(env.Sources) == 0 && len(env.Errors) == 0 {
+			missing = append(missing, Finding{Message: missingEnvironment(env, c.layouts)})
+			continue
+		}
+		for _, f := range env.Errors {
+			shared.add(env.Env.Name, f)
+		}
+		for _, f := range remoteModuleFindings(env.RemoteModules, c.RemoteModulesWithoutWorkloads) {
+			shared.add(env.Env.Name, f)
+		}
+	}
+	return append(missing, shared.findings()...)
+}
+
+// sharedFindings collects findings of several environments, each distinct
+// one once, prefixed with the environments it applies to.
+type sharedFindings struct {
+	order []Finding
+	envs  map[Finding][]string
+}
+
+func (s *sharedFindings) add(env string, f Finding) {
+	if s.envs == nil {
+		s.envs = map[Finding][]string{}
+	}
+	if _, seen := s.envs[f]; !seen {
+		s.order = append(s.order, f)
+	}
+	if envs := s.envs[f]; len(envs) == 0 || envs[len(envs)-1] != env {
+		s.envs[f] = append(envs, env)
+	}
+}
+
+func (s *sharedFindings) findings() []Finding {
+	out := make([]Finding, 0, len(s.order))
+	for _, f := range s.order {
+		f.Message = strings.Join(s.envs[f], ", ") + ": " + f.Message
+		out = append(out, f)
+	}
+	return out
+}
+
+// maxLayoutExamples bounds the layouts a missing environment's finding
+// spells out; the policy lists them all.
+const maxLayoutExamples = 6
+
+// missingEnvironment says why an environment was not found: the
+// environment-like paths that match no environment (the likeliest fix is
+// an alias), else the directories that matched but hold nothing
+// launchgate renders, else where the layouts look.
+func missingEnvironment(env RenderedEnv, layouts []string) string {
+	n := env.Env.Name
+	msg := fmt.Sprintf("environment %s has no deployment configuration", n)
+	if len(env.Unmatched) > 0 {
+		paths := make([]string, 0, len(env.Unmatched))
+		for _, u := range env.Unmatched {
+			paths = append(paths, u.Path)
+		}
+		if len(paths) == 1 {
+			return fmt.Sprintf("%s; %s matches no environment: if it is %s, add aliases: [%s] under %s in the policy's environments",
+				msg, paths[0], n, env.Unmatched[0].Name, n)
+		}
+		return fmt.Sprintf("%s; %s match no environment: if one of them is %s, add its name (e.g. aliases: [%s]) under %s in the policy's environments",
+			msg, strings.Join(paths, ", "), n, env.Unmatched[0].Name, n)
+	}
+	if len(env.Empty) > 0 {
+		msg += fmt.Sprintf("; %s matched but holds no kustomization file, Terraform file or Kubernetes manifest", strings.Join(env.Empty, ", "))
+	}
+	// Layouts spread evenly over the list, which groups similar ones,
+	// make varied examples.
+	var examples []string
+	for i := range min(len(layouts), maxLayoutExamples) {
+		examples = append(examples, layoutGlob(layouts[i*len(layouts)/min(len(layouts), maxLayoutExamples)], n))
+	}
+	var also string
+	if len(env.Env.Aliases) > 0 {
+		also = fmt.Sprintf(" (or an alias: %s, in place of %s)", strings.Join(env.Env.Aliases, ", "), n)
+	}
+	return fmt.Sprintf("%s: add it where one of the policy's %d layouts finds it, e.g. %s%s; "+
+		"a directory is read by what it holds (a kustomization file, else *.tf files, else Kubernetes manifests), "+
+		"a values file beside a Chart.yaml as Helm values, a .tfvars file as the variables of the Terraform root module above it; "+
+		"the policy's layouts list every place "+
+		"(the default policy's are in launchgate's README, \"Deployment layouts\")",
+		msg, len(layouts), strings.Join(examples, ", "), also)
 }

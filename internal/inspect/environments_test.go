@@ -13,9 +13,9 @@ func TestEnvironmentsCheck(t *testing.T) {
 	}{
 		{"every environment configured, aliases included", k8sFixture("kustomize"), nil},
 		{"missing environments name what would satisfy them", k8sFixture("manifests"), []expectedFinding{
-			{"", 0, []string{"environment ci has no deployment configuration", "deploy/overlays/ci/kustomization.yaml",
-				"deploy/ci/kustomization.yaml", "deploy/ci/", "values-ci.yaml", "values.ci.yaml", "alias: test, in place of ci"}},
-			{"", 0, []string{"environment development has", "deploy/overlays/development/kustomization.yaml", "alias: dev"}},
+			{"", 0, []string{"environment ci has no deployment configuration: add it where one of the policy's", "deploy/overlays/ci, ",
+				"kubernetes/ci, ", "apps/ci, ", "terraform/environments/ci", "alias: test, in place of ci", "Deployment layouts"}},
+			{"", 0, []string{"environment development has", "deploy/overlays/development, ", "alias: dev"}},
 		}},
 		{"an environment that does not render fails", k8sMapRepo(map[string]string{
 			"deploy/overlays/production/kustomization.yaml": "resources:\n  - https://example.com/base.yaml\n",

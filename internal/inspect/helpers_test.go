@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/policies"
 )
 
 // matchesAnyGlob reports whether name matches one of globs, as the
@@ -80,12 +83,26 @@ func runValidateCases(t *testing.T, cases []validateCase) {
 	}
 }
 
-// checkValid runs c on repo once Validate has accepted it, as the policy
-// loader would.
+// checkValid runs c on repo once Validate has accepted it, with the
+// default policy's layouts when it reads them, as the policy loader would.
 func checkValid(t *testing.T, c Checker, repo *Repo) []Finding {
 	t.Helper()
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
+	if lr, ok := c.(LayoutReader); ok {
+		c = lr.WithLayouts(defaultLayouts)
+	}
 	return c.Check(repo)
 }
+
+// defaultLayouts are the default policy's layouts.
+var defaultLayouts = func() []string {
+	var p struct {
+		Layouts []string `yaml:"layouts"`
+	}
+	if err := yaml.Unmarshal(policies.Default, &p); err != nil || len(p.Layouts) == 0 {
+		panic(fmt.Sprintf("the default policy has no layouts (%v)", err))
+	}
+	return p.Layouts
+}()

@@ -18,30 +18,6 @@ type helmChart struct {
 	dir, envValues string
 }
 
-// helmCharts finds the charts (a directory with Chart.yaml, outside
-// testdata) that have a values-<env>.yaml or values.<env>.yaml (or .yml)
-// beside Chart.yaml.
-func (rd *renderer) helmCharts(names []string) []helmChart {
-	var out []helmChart
-	for f := range rd.files {
-		if path.Base(f) != "Chart.yaml" || isFixture(f) {
-			continue
-		}
-		dir := path.Dir(f)
-	search:
-		for _, n := range names {
-			for _, pattern := range []string{"values-%s.yaml", "values-%s.yml", "values.%s.yaml", "values.%s.yml"} {
-				if v, ok := rd.lower[strings.ToLower(path.Join(dir, fmt.Sprintf(pattern, n)))]; ok && rd.files[v] {
-					out = append(out, helmChart{dir, v})
-					break search
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
-	return out
-}
-
 // isFixture reports files under a testdata directory: Go's convention
 // for test fixtures, which are never deployed, so their charts and rule
 // files say nothing about the service (and a broken one is deliberate).
@@ -49,9 +25,10 @@ func isFixture(name string) bool {
 	return strings.HasPrefix(name, "testdata/") || strings.Contains(name, "/testdata/")
 }
 
-// helm derives an environment's workloads from Helm charts without
-// rendering templates: templates are code, and launchgate never executes
-// repository content. This is an approximation, stated in findings:
+// helmWorkloads derives an environment's workloads from a Helm chart
+// without rendering templates: templates are code, and launchgate never
+// executes repository content. This is an approximation, stated in
+// findings:
 //   - a workload per Deployment or StatefulSet template (a templates/ file
 //     with a top-level "kind: Deployment" line), named after the chart;
 //   - replicas from replicaCount, or autoscaling.minReplicas when
@@ -59,16 +36,6 @@ func isFixture(name string) bool {
 //     environment's values file (Helm's null deletes a key);
 //   - probes present when the template's text has "readinessProbe:" /
 //     "livenessProbe:", or the values set readinessProbe / livenessProbe.
-func (rd *renderer) helm(env Environment, charts []helmChart) RenderedEnv {
-	out := RenderedEnv{Env: env, Source: charts[0].envValues, Kind: "helm"}
-	for _, c := range charts {
-		ws, errs := rd.helmWorkloads(c)
-		out.Workloads = append(out.Workloads, ws...)
-		out.Errors = append(out.Errors, errs...)
-	}
-	return out
-}
-
 var helmWorkloadKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Deployment|StatefulSet)["']?[ \t]*$`)
 
 func (rd *renderer) helmWorkloads(c helmChart) ([]Workload, []Finding) {

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"fmt"
-	"io/fs"
 	"path"
 	"regexp"
 	"sort"
@@ -24,18 +23,11 @@ import (
 // other's schema.
 var kustomizeMu sync.Mutex
 
-func (rd *renderer) kustomize(env Environment, dir string) RenderedEnv {
-	out := RenderedEnv{Env: env, Source: dir, Kind: "kustomize"}
+// kustomize renders the overlay in dir, which has a kustomization file.
+func (rd *renderer) kustomize(env Environment, dir string) ([]Workload, []Finding) {
 	kfile := rd.kustomizationFile(dir)
-	if kfile == "" {
-		out.Errors = []Finding{{Path: dir, Message: fmt.Sprintf(
-			"%s is the kustomize overlay of environment %s but has no kustomization.yaml; add one that lists the base in resources",
-			dir, env.Name)}}
-		return out
-	}
 	if errs := rd.screen(dir, false); len(errs) > 0 {
-		out.Errors = errs
-		return out
+		return nil, errs
 	}
 	if rd.kust == nil {
 		rd.kust, rd.kfs = rd.newKustomize()
@@ -43,8 +35,7 @@ func (rd *renderer) kustomize(env Environment, dir string) RenderedEnv {
 	rd.accessed = rd.accessed[:0]
 	resMap, err := rd.build(dir)
 	if err != nil {
-		out.Errors = []Finding{rd.buildError(kfile, dir, err)}
-		return out
+		return nil, []Finding{rd.buildError(kfile, dir, err)}
 	}
 	objs := make([]manifest, 0, resMap.Size())
 	for _, res := range resMap.Resources() {
@@ -62,8 +53,7 @@ func (rd *renderer) kustomize(env Environment, dir string) RenderedEnv {
 		}
 		return kfile, 0
 	}
-	out.Workloads, out.Errors = buildWorkloads(objs, dir+" (rendered)", locate)
-	return out
+	return buildWorkloads(objs, dir+" (rendered)", locate)
 }
 
 // build runs kustomize on dir. kustomize panics on some malformed input;
@@ -124,7 +114,7 @@ type repoFS struct {
 func (f repoFS) ReadFile(p string) ([]byte, error) {
 	name := strings.TrimPrefix(path.Clean("/"+p), "/")
 	if !f.rd.files[name] {
-		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		return nil, f.rd.notInput(name)
 	}
 	f.rd.accessed = append(f.rd.accessed, name)
 	return f.rd.read(name)
@@ -315,6 +305,8 @@ func (sc *refScreen) ref(value string, form refForm, plugin bool) {
 			}
 			sc.scanPlugin(value, data)
 		}
+	case sc.rd.unread[target]:
+		sc.add(value, fmt.Sprintf("%q: %v", value, sc.rd.notInput(target)))
 	default:
 		sc.add(value, fmt.Sprintf(
 			"%q (%s) is not a file or directory of the repository; kustomize would fail, and remote bases are never fetched: fix the path or vendor the base",

@@ -3,7 +3,7 @@ package inspect
 import (
 	"fmt"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -11,14 +11,22 @@ import (
 	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
+// manifestFiles lists the manifests under dir, sorted. A flux-system
+// directory holds Flux's own controllers, which `flux bootstrap` commits
+// beside the cluster's configuration
+// (https://fluxcd.io/flux/installation/bootstrap/): they are not the
+// service's workloads.
 func (rd *renderer) manifestFiles(dir string) []string {
 	var out []string
-	for f := range rd.files {
-		if strings.HasPrefix(f, dir+"/") && isManifestName(f) {
+	lo, _ := slices.BinarySearch(rd.indexed, dir+"/")
+	for _, f := range rd.indexed[lo:] {
+		if !strings.HasPrefix(f, dir+"/") {
+			break
+		}
+		if isManifestName(f) && !strings.Contains(f[len(dir):], "/flux-system/") {
 			out = append(out, f)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -30,19 +38,21 @@ func isManifestName(name string) bool {
 	return false
 }
 
-func (rd *renderer) manifests(env Environment, dir string, files []string) RenderedEnv {
-	out := RenderedEnv{Env: env, Source: dir, Kind: "manifests"}
-	var objs []manifest
+func (rd *renderer) manifests(env Environment, dir string, files []string) ([]Workload, []Finding) {
+	var (
+		objs []manifest
+		errs []Finding
+	)
 	for _, f := range files {
 		data, err := rd.read(f)
 		if err != nil {
-			out.Errors = append(out.Errors, Finding{Path: f, Message: fmt.Sprintf(
+			errs = append(errs, Finding{Path: f, Message: fmt.Sprintf(
 				"cannot read manifest of environment %s: %v; fix it or move it out of %s", env.Name, err, dir)})
 			continue
 		}
 		docs, err := parseYAMLDocs(data)
 		if err != nil {
-			out.Errors = append(out.Errors, Finding{Path: f, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
+			errs = append(errs, Finding{Path: f, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
 				"manifest of environment %s does not parse as YAML: %v", env.Name, err)})
 			continue
 		}
@@ -61,8 +71,6 @@ func (rd *renderer) manifests(env Environment, dir string, files []string) Rende
 			objs = append(objs, manifest{node: doc, path: f, line: doc.Line})
 		}
 	}
-	ws, errs := buildWorkloads(objs, "", nil)
-	out.Workloads = ws
-	out.Errors = append(out.Errors, errs...)
-	return out
+	ws, werrs := buildWorkloads(objs, "", nil)
+	return ws, append(errs, werrs...)
 }

@@ -42,6 +42,15 @@ func k8sMapRepo(files map[string]string, envs ...Environment) *Repo {
 	return NewRepo(fsys, k8sNow, envs)
 }
 
+// sourceKinds lists the kinds of sources, as sourcePaths their paths.
+func sourceKinds(srcs []Source) string {
+	kinds := make([]string, len(srcs))
+	for i, s := range srcs {
+		kinds[i] = s.Kind
+	}
+	return strings.Join(kinds, " and ")
+}
+
 // k8sWorkload is the part of a workload a test pins down.
 type k8sWorkload struct {
 	kind, name, path string
@@ -64,7 +73,7 @@ var (
 )
 
 func TestRenderedKustomize(t *testing.T) {
-	envs := k8sFixture("kustomize").Rendered()
+	envs := k8sFixture("kustomize").Rendered(defaultLayouts)
 	tests := []struct {
 		env, source string
 		want        []k8sWorkload
@@ -97,9 +106,9 @@ func TestRenderedKustomize(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			got := envs[i]
-			if got.Env.Name != tt.env || got.Source != tt.source || got.Kind != "kustomize" || len(got.Errors) > 0 {
+			if got.Env.Name != tt.env || sourcePaths(got.Sources) != tt.source || sourceKinds(got.Sources) != "kustomize" || len(got.Errors) > 0 {
 				t.Fatalf("got env %s from %s (%s), errors %v; want %s from %s (kustomize)",
-					got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+					got.Env.Name, sourcePaths(got.Sources), sourceKinds(got.Sources), got.Errors, tt.env, tt.source)
 			}
 			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
 				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
@@ -113,7 +122,7 @@ func TestRenderedKustomize(t *testing.T) {
 }
 
 func TestRenderedManifests(t *testing.T) {
-	envs := k8sFixture("manifests").Rendered()
+	envs := k8sFixture("manifests").Rendered(defaultLayouts)
 	both := func(names ...string) []Container {
 		var cs []Container
 		for _, n := range names {
@@ -149,8 +158,8 @@ func TestRenderedManifests(t *testing.T) {
 			if tt.source == "" {
 				kind = ""
 			}
-			if got.Env.Name != tt.env || got.Source != tt.source || got.Kind != kind || len(got.Errors) > 0 {
-				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+			if got.Env.Name != tt.env || sourcePaths(got.Sources) != tt.source || sourceKinds(got.Sources) != kind || len(got.Errors) > 0 {
+				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, sourcePaths(got.Sources), sourceKinds(got.Sources), got.Errors, tt.env, tt.source)
 			}
 			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
 				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
@@ -160,7 +169,7 @@ func TestRenderedManifests(t *testing.T) {
 }
 
 func TestRenderedHelm(t *testing.T) {
-	envs := k8sFixture("helm").Rendered()
+	envs := k8sFixture("helm").Rendered(defaultLayouts)
 	const tmpl = "charts/shop/templates/deployment.yaml"
 	tests := []struct {
 		env, source string
@@ -186,8 +195,8 @@ func TestRenderedHelm(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			got := envs[i]
-			if got.Env.Name != tt.env || got.Source != tt.source || len(got.Errors) > 0 {
-				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, got.Source, got.Kind, got.Errors, tt.env, tt.source)
+			if got.Env.Name != tt.env || sourcePaths(got.Sources) != tt.source || len(got.Errors) > 0 {
+				t.Fatalf("got env %s from %q (%s), errors %v; want %s from %q", got.Env.Name, sourcePaths(got.Sources), sourceKinds(got.Sources), got.Errors, tt.env, tt.source)
 			}
 			if s := k8sSummary(got.Workloads); !reflect.DeepEqual(s, tt.want) {
 				t.Errorf("workloads:\n got %+v\nwant %+v", s, tt.want)
@@ -304,7 +313,7 @@ func TestRenderedFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			envs := k8sMapRepo(tt.files).Rendered()
+			envs := k8sMapRepo(tt.files).Rendered(defaultLayouts)
 			if len(envs) != 1 {
 				t.Fatalf("rendered %d environments, want 1", len(envs))
 			}
@@ -343,8 +352,8 @@ func (c *k8sOpenCounter) Open(name string) (fs.File, error) {
 func TestRenderedReadsOnce(t *testing.T) {
 	counter := &k8sOpenCounter{FS: os.DirFS("testdata/k8s/kustomize"), opens: map[string]int{}}
 	repo := NewRepo(counter, k8sNow, k8sEnvs)
-	first := repo.Rendered()
-	second := repo.Rendered()
+	first := repo.Rendered(defaultLayouts)
+	second := repo.Rendered(defaultLayouts)
 	if &first[0] != &second[0] {
 		t.Error("Rendered is not memoised")
 	}
@@ -363,12 +372,12 @@ func TestRenderedReadsOnce(t *testing.T) {
 func TestRenderInputsCoverReads(t *testing.T) {
 	for _, fixture := range []string{"kustomize", "manifests", "helm"} {
 		counter := &k8sOpenCounter{FS: os.DirFS("testdata/k8s/" + fixture), opens: map[string]int{}}
-		NewRepo(counter, k8sNow, k8sEnvs).Rendered()
+		NewRepo(counter, k8sNow, k8sEnvs).Rendered(defaultLayouts)
 		if len(counter.opens) == 0 {
 			t.Fatalf("%s: nothing was read", fixture)
 		}
 		for name := range counter.opens {
-			if !matchesAnyGlob(renderInputs(), name) {
+			if !matchesAnyGlob(layoutInputs(defaultLayouts), name) {
 				t.Errorf("%s: rendering read %s, which no input glob matches", fixture, name)
 			}
 		}
@@ -393,10 +402,14 @@ func TestRenderedEnvironmentChoice(t *testing.T) {
 			"deploy/overlays/production/kustomization.yaml": "resources: [web.yaml]\npatchesStrategicMerge:\n  - |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n      annotations: {runbook: \"https://runbooks.example.com/web\"}\n",
 			"deploy/overlays/production/web.yaml":           k8sBase,
 		}, "deploy/overlays/production", "kustomize", 1, nil},
-		{"directories match case-insensitively", map[string]string{
-			"Deploy/Overlays/PROD/kustomization.yaml": "resources: [web.yaml]\n",
-			"Deploy/Overlays/PROD/web.yaml":           k8sBase,
-		}, "Deploy/Overlays/PROD", "kustomize", 1, []string{"prod"}},
+		{"environment names match case-insensitively", map[string]string{
+			"deploy/overlays/PROD/kustomization.yaml": "resources: [web.yaml]\n",
+			"deploy/overlays/PROD/web.yaml":           k8sBase,
+		}, "deploy/overlays/PROD", "kustomize", 1, []string{"prod"}},
+		{"the rest of a layout matches as written", map[string]string{
+			"Deploy/Overlays/prod/kustomization.yaml": "resources: [web.yaml]\n",
+			"Deploy/Overlays/prod/web.yaml":           k8sBase,
+		}, "", "", 0, []string{"prod"}},
 		{"kustomization directly in deploy/<env>", map[string]string{
 			"deploy/production/kustomization.yml": "resources: [web.yaml]\n",
 			"deploy/production/web.yaml":          k8sBase,
@@ -413,7 +426,7 @@ func TestRenderedEnvironmentChoice(t *testing.T) {
 			"charts/b/Chart.yaml":       "name: b\n", "charts/b/values-production.yml": "replicaCount: 3\n",
 			"charts/b/templates/s.yaml": "kind: StatefulSet\n",
 			"charts/c/Chart.yaml":       "name: c\n", "charts/c/templates/d.yaml": "kind: Deployment\n",
-		}, "charts/a/values-production.yaml", "helm", 2, nil},
+		}, "charts/a/values-production.yaml and charts/b/values-production.yml", "helm and helm", 2, nil},
 		{"charts in testdata are fixtures", map[string]string{
 			"internal/testdata/chart/Chart.yaml": "name: a\n", "internal/testdata/chart/values-production.yaml": "replicaCount: 2\n",
 			"internal/testdata/chart/templates/d.yaml": "kind: Deployment\n",
@@ -422,10 +435,10 @@ func TestRenderedEnvironmentChoice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := Environment{Name: "production", Aliases: tt.envAliases}
-			got := k8sMapRepo(tt.files, env).Rendered()[0]
-			if got.Source != tt.source || got.Kind != tt.kind || len(got.Workloads) != tt.workloads || len(got.Errors) > 0 {
+			got := k8sMapRepo(tt.files, env).Rendered(defaultLayouts)[0]
+			if sourcePaths(got.Sources) != tt.source || sourceKinds(got.Sources) != tt.kind || len(got.Workloads) != tt.workloads || len(got.Errors) > 0 {
 				t.Errorf("got source %q kind %q, %d workloads, errors %v; want %q %q, %d workloads",
-					got.Source, got.Kind, len(got.Workloads), got.Errors, tt.source, tt.kind, tt.workloads)
+					sourcePaths(got.Sources), sourceKinds(got.Sources), len(got.Workloads), got.Errors, tt.source, tt.kind, tt.workloads)
 			}
 		})
 	}
@@ -433,7 +446,7 @@ func TestRenderedEnvironmentChoice(t *testing.T) {
 
 func TestRenderedListingFails(t *testing.T) {
 	repo := NewRepo(k8sBrokenFS{}, k8sNow, k8sEnvs[:2])
-	for _, env := range repo.Rendered() {
+	for _, env := range repo.Rendered(defaultLayouts) {
 		if len(env.Errors) != 1 || !strings.Contains(env.Errors[0].Message, "cannot render environment "+env.Env.Name) {
 			t.Errorf("%s: errors = %+v, want the listing failure", env.Env.Name, env.Errors)
 		}
@@ -465,7 +478,7 @@ func BenchmarkRender(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		envs := NewRepo(fsys, k8sNow, k8sEnvs).Rendered()
+		envs := NewRepo(fsys, k8sNow, k8sEnvs).Rendered(defaultLayouts)
 		if len(envs[4].Workloads) != 10 {
 			b.Fatalf("rendered %+v", envs[4])
 		}

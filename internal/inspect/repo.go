@@ -48,9 +48,8 @@ type Repo struct {
 	// matched memoises Match per pattern.
 	matched map[string][]string
 
-	// rendered is filled on first use by Rendered (render.go).
-	rendered     []RenderedEnv
-	renderedDone bool
+	// rendered memoises Rendered (render.go) per list of layouts.
+	rendered map[string][]RenderedEnv
 }
 
 // NewRepo wraps a file tree. now is the evaluation time (checks never read

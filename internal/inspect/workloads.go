@@ -2,14 +2,17 @@ package inspect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/launchgate/launchgate/internal/inspect/terraform"
 	"github.com/launchgate/launchgate/internal/plural"
 )
 
 // defaultWorkloadKinds are the workloads replicas and probes look at when a
-// policy does not say.
-var defaultWorkloadKinds = []string{"Deployment", "StatefulSet"}
+// policy does not say: Kubernetes kinds (from manifests, charts or
+// Terraform's Kubernetes provider) and Terraform resource types.
+var defaultWorkloadKinds = []string{"Deployment", "StatefulSet", "aws_ecs_service", "aws_autoscaling_group"}
 
 // Replicas (kind "replicas") requires every workload to run at least Min
 // replicas in every environment, as rendered: an overlay that patches
@@ -18,10 +21,11 @@ var defaultWorkloadKinds = []string{"Deployment", "StatefulSet"}
 // that renders no workload fails too, since nothing then shows the service
 // is available there.
 type Replicas struct {
+	layoutChecks `yaml:"-"`
 	// Min is the fewest replicas allowed; 0 means 2.
 	Min int `yaml:"min,omitempty"`
-	// Kinds are the workload kinds checked; empty means Deployment and
-	// StatefulSet.
+	// Kinds are the workload kinds checked; empty means
+	// defaultWorkloadKinds.
 	Kinds []string `yaml:"kinds,omitempty"`
 }
 
@@ -33,8 +37,12 @@ func (c *Replicas) Validate() error {
 	return validateKinds("replicas", c.Kinds)
 }
 
-// Inputs are the files rendering reads.
-func (c *Replicas) Inputs() []string { return renderInputs() }
+// WithLayouts implements LayoutReader.
+func (c *Replicas) WithLayouts(layouts []string) Checker {
+	cp := *c
+	cp.layouts = layouts
+	return &cp
+}
 
 // Check reports every workload below the minimum, per environment.
 func (c *Replicas) Check(repo *Repo) []Finding {
@@ -44,43 +52,55 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 	}
 	kinds := workloadKinds(c.Kinds)
 	var findings []Finding
-	for _, env := range repo.Rendered() {
+	for _, env := range repo.Rendered(c.layouts) {
 		if f := unrendered(env); f != nil {
 			findings = append(findings, f...)
 			continue
 		}
 		ws := selectWorkloads(env, kinds)
 		if len(ws) == 0 {
-			where := "declare the service's workloads in " + env.Source
-			if env.Kind == "helm" {
+			sources := sourcePaths(env.Sources)
+			where := "declare the service's workloads in " + sources
+			if slices.ContainsFunc(env.Sources, func(s Source) bool { return s.Kind == "helm" }) {
 				// Charts are not rendered; say how launchgate finds workloads.
-				where = "launchgate finds a chart's workloads by a top-level \"kind: Deployment\" (or StatefulSet) line in its templates/"
+				where += "; launchgate finds a chart's workloads by a top-level \"kind: Deployment\" (or StatefulSet) line in its templates/"
 			}
-			findings = append(findings, Finding{Path: env.Source, Message: fmt.Sprintf(
+			if len(env.RemoteModules) > 0 {
+				// Their resources are unseen; they may be the workloads.
+				where += fmt.Sprintf("; the remote Terraform modules (%s) are not read", remoteModuleNames(env.RemoteModules))
+			}
+			findings = append(findings, Finding{Path: env.Sources[0].Path, Message: fmt.Sprintf(
 				"%s: %s renders no %s, so nothing shows the service runs %d or more replicas there; %s",
-				env.Env.Name, env.Source, strings.Join(kinds, " or "), min, where)})
+				env.Env.Name, sources, strings.Join(kinds, " or "), min, where)})
 			continue
 		}
 		for _, w := range ws {
 			if w.Replicas >= min {
 				continue
 			}
-			findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+			at, line := w.Path, w.Line
+			if w.ReplicasPath != "" {
+				at, line = w.ReplicasPath, w.ReplicasLine
+			}
+			findings = append(findings, Finding{Path: at, Line: line, Message: fmt.Sprintf(
 				"%s: %s %s runs %s (%s); every environment needs at least %d: %s",
-				env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min, replicasFix(env, w, min))})
+				env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min, replicasFix(w, min))})
 		}
 	}
 	return findings
 }
 
-func replicasFix(env RenderedEnv, w Workload, min int) string {
-	switch env.Kind {
+func replicasFix(w Workload, min int) string {
+	switch w.Source.Kind {
+	case "terraform":
+		return fmt.Sprintf("make it %d or more for this environment, where this finding points: desired_count of an ECS service "+
+			"(or min_capacity of an aws_appautoscaling_target that scales it), min_size of an autoscaling group, or spec.replicas", min)
 	case "helm":
 		return fmt.Sprintf("set replicaCount: %d (or autoscaling.enabled: true with autoscaling.minReplicas: %d) in %s",
-			min, min, env.Source)
+			min, min, w.Source.Path)
 	case "kustomize":
 		return fmt.Sprintf("set spec.replicas of %s to %d or more in the overlay %s (a replicas: entry or a patch in its kustomization), "+
-			"or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more", w.Name, min, env.Source, min)
+			"or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more", w.Name, min, w.Source.Path, min)
 	default:
 		return fmt.Sprintf("set spec.replicas to %d or more in %s, or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more",
 			min, w.Path, min)
@@ -90,16 +110,21 @@ func replicasFix(env RenderedEnv, w Workload, min int) string {
 // Probes (kind "probes") requires a readiness and a liveness probe on every
 // container of every workload in every environment, as rendered.
 type Probes struct {
-	// Kinds are the workload kinds checked; empty means Deployment and
-	// StatefulSet.
+	layoutChecks `yaml:"-"`
+	// Kinds are the workload kinds checked; empty means
+	// defaultWorkloadKinds.
 	Kinds []string `yaml:"kinds,omitempty"`
 }
 
 // Validate rejects empty kinds.
 func (c *Probes) Validate() error { return validateKinds("probes", c.Kinds) }
 
-// Inputs are the files rendering reads.
-func (c *Probes) Inputs() []string { return renderInputs() }
+// WithLayouts implements LayoutReader.
+func (c *Probes) WithLayouts(layouts []string) Checker {
+	cp := *c
+	cp.layouts = layouts
+	return &cp
+}
 
 // Check reports each container missing a probe once, listing the
 // environments it is missing in: a base shared by five overlays is one
@@ -107,40 +132,33 @@ func (c *Probes) Inputs() []string { return renderInputs() }
 func (c *Probes) Check(repo *Repo) []Finding {
 	kinds := workloadKinds(c.Kinds)
 	var findings []Finding
-	envsOf := map[string][]string{} // finding key → environments
-	var order []string
-	problems := map[string]Finding{}
-	for _, env := range repo.Rendered() {
+	var shared sharedFindings
+	for _, env := range repo.Rendered(c.layouts) {
 		if f := unrendered(env); f != nil {
 			findings = append(findings, f...)
 			continue
 		}
 		for _, w := range selectWorkloads(env, kinds) {
+			if w.Source.Kind == "terraform" {
+				if w.HealthMissing != "" {
+					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+						"%s %s has no health check: %s", w.Kind, w.Name, w.HealthMissing)})
+				}
+				continue
+			}
 			if len(w.Containers) == 0 {
 				findings = append(findings, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
 					"%s: %s %s has no containers; declare them under spec.template.spec.containers", env.Env.Name, w.Kind, w.Name)})
 			}
 			for _, ctr := range w.Containers {
-				missing := missingProbes(ctr)
-				if len(missing) == 0 {
-					continue
+				if missing := missingProbes(ctr); len(missing) > 0 {
+					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))})
 				}
-				key := strings.Join(append([]string{w.Path, fmt.Sprint(w.Line), w.Kind, w.Name, ctr.Name}, missing...), "\x00")
-				if _, seen := problems[key]; !seen {
-					order = append(order, key)
-					problems[key] = Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
-						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(env, missing))}
-				}
-				envsOf[key] = append(envsOf[key], env.Env.Name)
 			}
 		}
 	}
-	for _, key := range order {
-		f := problems[key]
-		f.Message = strings.Join(envsOf[key], ", ") + ": " + f.Message
-		findings = append(findings, f)
-	}
-	return findings
+	return append(findings, shared.findings()...)
 }
 
 func missingProbes(c Container) []string {
@@ -154,24 +172,37 @@ func missingProbes(c Container) []string {
 	return missing
 }
 
-func probesFix(env RenderedEnv, missing []string) string {
+func probesFix(w Workload, missing []string) string {
 	fix := "add " + strings.Join(missing, " and ") +
 		" (readiness holds traffic until the container is ready, liveness restarts it when it hangs), e.g. httpGet on the health endpoint,"
-	if env.Kind == "helm" {
+	if w.Source.Kind == "helm" {
 		// Charts are not rendered; say where launchgate looks.
 		return fix + " to the container in the chart's Deployment or StatefulSet template (launchgate looks for the key in templates/ and values)"
 	}
 	return fix + " to the container spec"
 }
 
+func remoteModuleNames(mods []terraform.RemoteModule) string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Address + " from " + m.Source
+	}
+	return strings.Join(names, ", ")
+}
+
 // unrendered reports an environment the workload checks cannot see: one
 // without configuration or one that failed to render. Passing would mean
-// vouching for workloads nobody looked at.
+// vouching for workloads nobody looked at. The causes themselves are the
+// environments check's findings; repeating each under every workload
+// check would list one problem three times, so this is one finding per
+// environment, at its first problem.
 func unrendered(env RenderedEnv) []Finding {
 	if len(env.Errors) > 0 {
-		return env.Errors
+		return []Finding{{Path: env.Errors[0].Path, Line: env.Errors[0].Line, Message: fmt.Sprintf(
+			"%s: its deployment configuration has %d problem(s) that keep launchgate from reading its workloads; "+
+				"the environments check lists them", env.Env.Name, len(env.Errors))}}
 	}
-	if env.Source == "" {
+	if len(env.Sources) == 0 {
 		return []Finding{{Message: fmt.Sprintf(
 			"%s: no deployment configuration, so its workloads cannot be checked; see the environments check for what to add", env.Env.Name)}}
 	}

@@ -47,8 +47,10 @@ func TestReplicasCheck(t *testing.T) {
 		}), []expectedFinding{
 			{"chart/values-production.yaml", 0, []string{"production: chart/values-production.yaml renders no Deployment or StatefulSet", "templates/"}},
 		}},
+		// The cause is the environments check's finding; replicas fails
+		// once for the environment, at it.
 		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []expectedFinding{
-			{"deploy/production/app.yaml", 1, []string{"does not parse as YAML"}},
+			{"deploy/production/app.yaml", 1, []string{"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}},
 		}},
 	}
 	for _, tt := range tests {
@@ -101,6 +103,13 @@ func TestWorkloadChecksValidate(t *testing.T) {
 		{name: "probes defaults", check: &Probes{}},
 		{name: "probes empty kind", check: &Probes{Kinds: []string{""}}, err: "probes: kinds[0] is empty"},
 		{name: "environments", check: &Environments{}},
+		{name: "environments with remote modules", check: &Environments{RemoteModulesWithoutWorkloads: []string{"terraform-aws-modules/vpc/aws"}}},
+		{name: "environments with an empty module", check: &Environments{RemoteModulesWithoutWorkloads: []string{" "}},
+			err: "environments: remote_modules_without_workloads[0] is empty"},
+		{name: "environments with a versioned module", check: &Environments{RemoteModulesWithoutWorkloads: []string{"git::https://example.com/vpc.git?ref=v1"}},
+			err: `write the module's address alone, "git::https://example.com/vpc.git"`},
+		{name: "environments with a module sub-directory", check: &Environments{RemoteModulesWithoutWorkloads: []string{"terraform-aws-modules/iam/aws//modules/iam-role"}},
+			err: `"terraform-aws-modules/iam/aws"`},
 	}
 	runValidateCases(t, cases)
 	for _, tc := range cases {

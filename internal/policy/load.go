@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,10 +51,26 @@ func Parse(source string, data []byte) (*Policy, error) {
 		return nil, fmt.Errorf("the embedded default policy is broken: %w", err)
 	}
 	merged := merge(base, p)
+	merged.giveLayouts()
 	if errs := validate(merged, nil); len(errs) > 0 {
 		return nil, errs
 	}
 	return merged, nil
+}
+
+// giveLayouts hands the policy's layouts to the checks that read them.
+// The checks are replaced by copies, since a policy extending the default
+// shares the default's.
+func (p *Policy) giveLayouts() {
+	for i := range p.Requirements {
+		r := &p.Requirements[i]
+		r.Checks = slices.Clone(r.Checks)
+		for j, c := range r.Checks {
+			if lr, ok := c.Checker.(inspect.LayoutReader); ok {
+				r.Checks[j].Checker = lr.WithLayouts(p.Layouts)
+			}
+		}
+	}
 }
 
 func parse(source string, data []byte) (*Policy, error) {
@@ -91,6 +108,12 @@ func parse(source string, data []byte) (*Policy, error) {
 	}
 	if errs := validate(p, doc); len(errs) > 0 {
 		return nil, errs
+	}
+	if p.Extends == "" {
+		// With extends, merge lays these over the default's layouts.
+		p.Layouts = append(p.Layouts, p.ExtraLayouts...)
+		p.ExtraLayouts = nil
+		p.giveLayouts()
 	}
 	return p, nil
 }
@@ -194,6 +217,26 @@ func validate(p *Policy, doc *yaml.Node) Errors {
 				add(line("environments", i), "environment name %q is used by both %q and %q", n, other, e.Name)
 			}
 			envNames[key] = e.Name
+		}
+	}
+	for _, ls := range []struct {
+		key  string
+		list []string
+	}{{"layouts", p.Layouts}, {"extra_layouts", p.ExtraLayouts}} {
+		for i, l := range ls.list {
+			if err := inspect.ValidateLayout(l); err != nil {
+				add(line(ls.key, i), "%s[%d]: %v", ls.key, i, err)
+			}
+		}
+	}
+	if len(p.Layouts)+len(p.ExtraLayouts) == 0 && (!extending || doc == nil) {
+		for i, r := range p.Requirements {
+			for j, c := range r.Checks {
+				if inspect.RequiresLayouts(c.Checker) {
+					add(line("requirements", i, "checks", j), "check %q (%s) reads the environments' deployment configuration, but the policy has no layouts; "+
+						"add layouts: [\"deploy/overlays/%s\", ...] (or extends: default, whose layouts it keeps)", c.ID, c.Kind, inspect.EnvPlaceholder)
+				}
+			}
 		}
 	}
 	if len(p.Requirements) == 0 && !extending {

@@ -11,6 +11,7 @@ func merge(base, over *Policy) *Policy {
 		Version:      over.Version,
 		Launch:       base.Launch,
 		Environments: base.Environments,
+		Layouts:      base.Layouts,
 		Approvals:    base.Approvals,
 		Requirements: slices.Clone(base.Requirements),
 		Source:       over.Source,
@@ -20,6 +21,8 @@ func merge(base, over *Policy) *Policy {
 	replace(&out.Launch.TitlePrefixes, over.Launch.TitlePrefixes)
 	replace(&out.Launch.Paths, over.Launch.Paths)
 	replace(&out.Environments, over.Environments)
+	replace(&out.Layouts, over.Layouts)
+	out.Layouts = append(slices.Clone(out.Layouts), over.ExtraLayouts...)
 	replace(&out.Approvals.Teams, over.Approvals.Teams)
 	replace(&out.Approvals.Paths, over.Approvals.Paths)
 	for _, r := range over.Requirements {

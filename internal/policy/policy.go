@@ -24,8 +24,15 @@ type Policy struct {
 	Extends      string                `yaml:"extends,omitempty"`
 	Launch       Launch                `yaml:"launch"`
 	Environments []inspect.Environment `yaml:"environments"`
-	Approvals    Approvals             `yaml:"approvals"`
-	Requirements []Requirement         `yaml:"requirements"`
+	// Layouts are where environments' deployment configuration is found
+	// (inspect.ValidateLayout), for every check that reads it. Once loaded,
+	// they include ExtraLayouts.
+	Layouts []string `yaml:"layouts,omitempty"`
+	// ExtraLayouts are appended to Layouts: with extends, to the default's,
+	// which Layouts would replace.
+	ExtraLayouts []string      `yaml:"extra_layouts,omitempty"`
+	Approvals    Approvals     `yaml:"approvals"`
+	Requirements []Requirement `yaml:"requirements"`
 
 	// Source says where the policy was read from, for messages.
 	Source string `yaml:"-"`

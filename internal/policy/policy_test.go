@@ -2,8 +2,11 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/launchgate/launchgate/internal/inspect"
 )
 
 func TestDefaultPolicyParses(t *testing.T) {
@@ -63,6 +66,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad team", "version: 1\napprovals:\n  teams: [\"@org/security\"]\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 3, "not a team slug"},
 		{"duplicate environment alias", "version: 1\nenvironments:\n  - {name: production, aliases: [prod]}\n  - {name: prod}\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n", 4, "used by both"},
 		{"unknown extends", "version: 1\nextends: strict\n", 2, `extends must be "default"`},
+		{"layout without {env}", "version: 1\nextends: default\nlayouts:\n  - k8s/{env}\n  - k8s/overlays\n", 5, "layouts[1]: layout \"k8s/overlays\" must contain {env} exactly once"},
+		{"extra layout climbing out", "version: 1\nextends: default\nextra_layouts: [\"../ops/{env}\"]\n", 3, `extra_layouts[0]: layout "../ops/{env}" must not contain ".."`},
+		{"environments check without layouts", "version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - {id: envs, kind: environments}\n", 6, `check "envs" (environments) reads the environments' deployment configuration, but the policy has no layouts`},
+		{"extension emptying the layouts", "version: 1\nextends: default\nlayouts: []\n", 0, "but the policy has no layouts"},
 		{"not a mapping", "- a\n- b\n", 0, "must be a YAML mapping"},
 		{"binary", "version: 1\x00", 0, "binary"},
 		{"oversized", "version: 1\n#" + strings.Repeat("x", MaxSize), 0, "limit"},
@@ -175,5 +182,66 @@ requirements:
 	// The default itself is untouched.
 	if def.Launch.Labels[0] != "launch" || len(def.Requirements) != 5 {
 		t.Errorf("merging modified the default policy")
+	}
+}
+
+func TestLayouts(t *testing.T) {
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defLayouts := strings.Join(def.Layouts, ",")
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{name: "extends keeps the default's", yaml: "version: 1\nextends: default\n", want: def.Layouts},
+		{name: "layouts replace the default's", yaml: "version: 1\nextends: default\nlayouts: [\"ops/{env}\"]\n", want: []string{"ops/{env}"}},
+		{name: "extra_layouts extend the default's", yaml: "version: 1\nextends: default\nextra_layouts: [\"ops/{env}\"]\n",
+			want: append(slices.Clone(def.Layouts), "ops/{env}")},
+		{name: "both", yaml: "version: 1\nextends: default\nlayouts: [\"a/{env}\"]\nextra_layouts: [\"b/{env}\"]\n", want: []string{"a/{env}", "b/{env}"}},
+		{name: "a standalone policy", yaml: "version: 1\nlayouts: [\"a/{env}\"]\nextra_layouts: [\"b/{env}\"]\n" +
+			"requirements:\n  - id: a\n    title: A\n    checks:\n      - {id: envs, kind: environments}\n", want: []string{"a/{env}", "b/{env}"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("p.yml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.Layouts, tt.want) {
+				t.Errorf("layouts = %v, want %v", p.Layouts, tt.want)
+			}
+			// Every check that reads layouts has the policy's: its inputs
+			// cover each layout's matches.
+			readers := 0
+			for _, r := range p.Requirements {
+				for _, c := range r.Checks {
+					if _, ok := c.Checker.(inspect.LayoutReader); !ok {
+						continue
+					}
+					readers++
+					for _, l := range tt.want {
+						if g := strings.Replace(l, inspect.EnvPlaceholder, "*", 1); !slices.Contains(c.Checker.Inputs(), g) {
+							t.Errorf("check %s: inputs %v lack %s", c.ID, c.Checker.Inputs(), g)
+						}
+					}
+				}
+			}
+			if readers == 0 {
+				t.Error("no check reads the layouts")
+			}
+		})
+	}
+	if got := strings.Join(def.Layouts, ","); got != defLayouts {
+		t.Errorf("extending changed the default's layouts to %s", got)
+	}
+	for _, r := range def.Requirements {
+		for _, c := range r.Checks {
+			if _, ok := c.Checker.(inspect.LayoutReader); ok && slices.Contains(c.Checker.Inputs(), "a/*") {
+				t.Errorf("extending gave the default's check %s another policy's layouts", c.ID)
+			}
+		}
 	}
 }

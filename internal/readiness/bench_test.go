@@ -11,24 +11,33 @@ import (
 	"github.com/launchgate/launchgate/internal/policy"
 )
 
-// benchRepo generates the repository the README's benchmark figures are
-// for: 5,000 files, 10 workloads rendered in 5 kustomize environments, and
-// the example service's launch kit.
-func benchRepo(b *testing.B) fstest.MapFS {
+// benchRepo generates the repositories the README's benchmark figures are
+// for: 5,000 files, the example service's launch kit, and 10 workloads in 5
+// environments, deployed by deploy (kubernetes: a kustomize base and an
+// overlay per environment; terraform: a root module calling a service
+// module ten times, with a .tfvars file per environment).
+func benchRepo(b *testing.B, deploy string) fstest.MapFS {
 	fsys := fstest.MapFS{}
 	add := func(name, data string) { fsys[name] = &fstest.MapFile{Data: []byte(data)} }
 	example := "../../examples/ready-service"
-	for _, name := range []string{"Dockerfile", "launch/deployment.md", "launch/security-review.md", "launch/monitoring.md",
-		"launch/scaling.md", "launch/recovery.md", "loadtest/orders.k6.js", ".github/workflows/ci.yml", "deploy/base/alerts.yaml"} {
+	kit := []string{"Dockerfile", "launch/deployment.md", "launch/security-review.md", "launch/monitoring.md",
+		"launch/scaling.md", "launch/recovery.md", "loadtest/orders.k6.js", ".github/workflows/ci.yml"}
+	if deploy == "kubernetes" {
+		kit = append(kit, "deploy/base/alerts.yaml")
+	}
+	for _, name := range kit {
 		data, err := os.ReadFile(filepath.Join(example, filepath.FromSlash(name)))
 		if err != nil {
 			b.Fatal(err)
 		}
 		add(name, string(data))
 	}
-	resources := "  - alerts.yaml\n"
-	for w := 0; w < 10; w++ {
-		add(fmt.Sprintf("deploy/base/svc%d.yaml", w), fmt.Sprintf(`apiVersion: apps/v1
+	envs := []string{"production", "uat", "integration", "ci", "development"}
+	switch deploy {
+	case "kubernetes":
+		resources := "  - alerts.yaml\n"
+		for w := 0; w < 10; w++ {
+			add(fmt.Sprintf("deploy/base/svc%d.yaml", w), fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: svc%d
@@ -44,11 +53,52 @@ spec:
           readinessProbe: {httpGet: {path: /readyz, port: 8080}}
           livenessProbe: {httpGet: {path: /healthz, port: 8080}}
 `, w, w, w, w))
-		resources += fmt.Sprintf("  - svc%d.yaml\n", w)
-	}
-	add("deploy/base/kustomization.yaml", "resources:\n"+resources)
-	for _, env := range []string{"production", "uat", "integration", "ci", "development"} {
-		add("deploy/overlays/"+env+"/kustomization.yaml", "namespace: "+env+"\nresources:\n  - ../../base\n")
+			resources += fmt.Sprintf("  - svc%d.yaml\n", w)
+		}
+		add("deploy/base/kustomization.yaml", "resources:\n"+resources)
+		for _, env := range envs {
+			add("deploy/overlays/"+env+"/kustomization.yaml", "namespace: "+env+"\nresources:\n  - ../../base\n")
+		}
+	case "terraform":
+		add("terraform/modules/service/main.tf", `variable "name" {
+  type = string
+}
+
+variable "tasks" {
+  type = number
+}
+
+resource "aws_lb_target_group" "this" {
+  name = var.name
+  health_check {
+    path = "/healthz"
+  }
+}
+
+resource "aws_ecs_service" "this" {
+  name          = var.name
+  desired_count = var.tasks
+  load_balancer {
+    target_group_arn = aws_lb_target_group.this.arn
+    container_name   = "app"
+    container_port   = 8080
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-5xx"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 10
+}
+`)
+		root := "variable \"tasks\" {\n  type = number\n}\n"
+		for w := 0; w < 10; w++ {
+			root += fmt.Sprintf("\nmodule \"svc%d\" {\n  source = \"./modules/service\"\n  name   = \"svc%d\"\n  tasks  = var.tasks\n}\n", w, w)
+		}
+		add("terraform/main.tf", root)
+		for _, env := range envs {
+			add("terraform/envs/"+env+".tfvars", "tasks = 2\n")
+		}
 	}
 	for i := 0; len(fsys) < 5000; i++ {
 		add(fmt.Sprintf("src/pkg%d/file%d.go", i/50, i), fmt.Sprintf("package pkg%d\n\nfunc F%d() int { return %d }\n", i/50, i, i))
@@ -61,18 +111,23 @@ func BenchmarkEvaluateDefaultPolicy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fsys := benchRepo(b)
 	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	// The generated repository must pass every automatic check, or the
-	// benchmark would measure an early failure instead of a full run.
-	for _, r := range Evaluate(pol, Snapshot{FS: fsys}, now).Requirements {
-		if r.Status == Fail {
-			b.Fatalf("requirement %s fails on the benchmark repository: %+v", r.ID, r.Checks)
-		}
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		Evaluate(pol, Snapshot{FS: fsys}, now)
+	for _, deploy := range []string{"kubernetes", "terraform"} {
+		b.Run(deploy, func(b *testing.B) {
+			fsys := benchRepo(b, deploy)
+			// The generated repository must pass every automatic check, or
+			// the benchmark would measure an early failure instead of a
+			// full run.
+			for _, r := range Evaluate(pol, Snapshot{FS: fsys}, now).Requirements {
+				if r.Status == Fail {
+					b.Fatalf("requirement %s fails on the benchmark repository: %+v", r.ID, r.Checks)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				Evaluate(pol, Snapshot{FS: fsys}, now)
+			}
+		})
 	}
 }
