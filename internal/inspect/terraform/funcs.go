@@ -21,28 +21,62 @@ import (
 // https://developer.hashicorp.com/terraform/language/functions
 func (r *reader) functions() map[string]function.Function {
 	funcs := map[string]function.Function{
-		"abs":        stdlib.AbsoluteFunc,
-		"ceil":       stdlib.CeilFunc,
-		"coalesce":   stdlib.CoalesceFunc,
-		"concat":     stdlib.ConcatFunc,
-		"floor":      stdlib.FloorFunc,
-		"format":     stdlib.FormatFunc,
-		"jsondecode": stdlib.JSONDecodeFunc,
-		"jsonencode": stdlib.JSONEncodeFunc,
-		"length":     stdlib.LengthFunc,
-		"lookup":     stdlib.LookupFunc,
-		"lower":      stdlib.LowerFunc,
-		"max":        stdlib.MaxFunc,
-		"merge":      stdlib.MergeFunc,
-		"min":        stdlib.MinFunc,
-		"upper":      stdlib.UpperFunc,
-		"tolist":     convertFunc(cty.List(cty.DynamicPseudoType)),
-		"tomap":      convertFunc(cty.Map(cty.DynamicPseudoType)),
-		"tonumber":   convertFunc(cty.Number),
-		"toset":      convertFunc(cty.Set(cty.DynamicPseudoType)),
-		"tostring":   convertFunc(cty.String),
-		"try":        tryfunc.TryFunc,
-		"file":       r.fileFunc(),
+		"abs":             stdlib.AbsoluteFunc,
+		"basename":        pathFunc(path.Base),
+		"can":             tryfunc.CanFunc,
+		"ceil":            stdlib.CeilFunc,
+		"chomp":           stdlib.ChompFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        stdlib.CoalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"dirname":         pathFunc(path.Dir),
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"flatten":         stdlib.FlattenFunc,
+		"floor":           stdlib.FloorFunc,
+		"format":          stdlib.FormatFunc,
+		"formatlist":      stdlib.FormatListFunc,
+		"indent":          stdlib.IndentFunc,
+		"join":            stdlib.JoinFunc,
+		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsonencode":      stdlib.JSONEncodeFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          stdlib.LengthFunc,
+		"lookup":          stdlib.LookupFunc,
+		"lower":           stdlib.LowerFunc,
+		"max":             stdlib.MaxFunc,
+		"merge":           stdlib.MergeFunc,
+		"min":             stdlib.MinFunc,
+		"parseint":        stdlib.ParseIntFunc,
+		"pow":             stdlib.PowFunc,
+		"range":           stdlib.RangeFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"signum":          stdlib.SignumFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"split":           stdlib.SplitFunc,
+		"strrev":          stdlib.ReverseFunc,
+		"substr":          stdlib.SubstrFunc,
+		"title":           stdlib.TitleFunc,
+		"trim":            stdlib.TrimFunc,
+		"trimprefix":      stdlib.TrimPrefixFunc,
+		"trimspace":       stdlib.TrimSpaceFunc,
+		"trimsuffix":      stdlib.TrimSuffixFunc,
+		"upper":           stdlib.UpperFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+		"tolist":          convertFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           convertFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        convertFunc(cty.Number),
+		"toset":           convertFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        convertFunc(cty.String),
+		"try":             tryfunc.TryFunc,
+		"file":            r.fileFunc(),
 	}
 	// A template cannot call templatefile, as in Terraform.
 	inTemplates := make(map[string]function.Function, len(funcs))
@@ -51,6 +85,19 @@ func (r *reader) functions() map[string]function.Function {
 	}
 	funcs["templatefile"] = r.templateFileFunc(inTemplates)
 	return funcs
+}
+
+// pathFunc is Terraform's basename or dirname: string manipulation of a
+// path, touching no file. Terraform uses the OS's separator; modules in a
+// repository use forward slashes, so path's functions give the same result.
+func pathFunc(f func(string) string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.StringVal(f(args[0].AsString())), nil
+		},
+	})
 }
 
 // convertFunc is Terraform's tonumber, tostring, toset... : a conversion to

@@ -168,6 +168,24 @@ resource "aws_ecs_service" "api" {
 			fromParts: []string{"desired_count = local.tasks in main.tf:7", "local.tasks = max("},
 		},
 		{
+			name: "path, list and string functions common in public modules",
+			files: map[string]string{
+				"envs/prod/main.tf": `locals {
+  name  = basename(dirname("services/prod/main.tf"))
+  sizes = zipmap(["dev", "prod"], [1, 3])
+}
+resource "aws_ecs_service" "api" {
+  name          = join("-", compact(["api", trimspace(" ${local.name} ")]))
+  desired_count = local.sizes[local.name] + length(split(",", "a,b")) - parseint("10", 2)
+}
+`,
+			},
+			src:      Source{Dir: "envs/prod"},
+			addr:     "aws_ecs_service.api",
+			replicas: 3, path: "envs/prod/main.tf", line: 7,
+			fromParts: []string{"desired_count = local.sizes[local.name] + length("},
+		},
+		{
 			name: "a variable read twice is still where the value is set",
 			files: map[string]string{
 				"main.tf":     "variable \"tasks\" {}\nresource \"aws_ecs_service\" \"api\" {\n  desired_count = var.tasks > 0 ? var.tasks : 2\n}\n",

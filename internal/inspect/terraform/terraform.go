@@ -53,11 +53,11 @@
 // literals, var.* (from -var-file files, *.auto.tfvars, terraform.tfvars
 // and variable defaults, in Terraform's precedence), local.*, count.index,
 // each.key and each.value, path.module/path.root/path.cwd, outputs of local
-// modules (source "./x" or "../x"), and these functions: abs, ceil, coalesce,
-// concat, file, floor, format, jsondecode, jsonencode, length, lookup, lower,
-// max, merge, min, templatefile, tolist, tomap, tonumber, toset, tostring,
-// try, upper. Local module calls are followed recursively, their arguments
-// becoming the called module's variables, up to a depth of 10.
+// modules (source "./x" or "../x"), and the pure built-in functions listed
+// in funcs.go (numeric, string, collection, encoding and path functions,
+// file and templatefile within the repository, try and can). Local module
+// calls are followed recursively, their arguments becoming the called
+// module's variables, up to a depth of 10.
 //
 // # What is a Diagnostic
 //
