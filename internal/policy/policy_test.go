@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/launchgate/launchgate/internal/inspect"
 )
 
@@ -33,6 +35,36 @@ func TestDefaultPolicyParses(t *testing.T) {
 	}
 	if !strings.HasPrefix(p.Digest, "sha256:") {
 		t.Errorf("digest = %q", p.Digest)
+	}
+}
+
+// TestDefaultApprovalPathsCoverDeployment: CODEOWNERS teams of the
+// deployment configuration the default layouts read must approve a launch
+// PR that changes it, wherever the layouts find it.
+func TestDefaultApprovalPathsCoverDeployment(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file  string
+		guard bool
+	}{
+		{file: "launch/security-review.md", guard: true},
+		{file: "deploy/overlays/prod/kustomization.yaml", guard: true},
+		{file: "k8s/base/deployment.yaml", guard: true},
+		{file: "clusters/production/apps.yaml", guard: true},
+		{file: "terraform/environments/prod/main.tf", guard: true},
+		{file: "services/api/infra/prod.tfvars", guard: true},
+		{file: "charts/api/Chart.yaml", guard: true},
+		{file: "src/main.go", guard: false},
+		{file: "README.md", guard: false},
+	}
+	for _, tt := range tests {
+		got := slices.ContainsFunc(p.Approvals.Paths, func(g string) bool { return doublestar.MatchUnvalidated(g, tt.file) })
+		if got != tt.guard {
+			t.Errorf("approvals.paths guard %s = %v, want %v", tt.file, got, tt.guard)
+		}
 	}
 }
 
