@@ -403,7 +403,7 @@ func TestTerraformChecks(t *testing.T) {
 			want: []expectedFinding{{path: "modules/service/override.tf", msg: []string{"production, development: Terraform: ", "override file"}}}},
 		{name: "a remote module is a finding, not a pass", check: &Environments{},
 			repo: tfRepo(map[string]string{"terraform/prod/ecs.tf": "module \"ecs\" {\n  source  = \"terraform-aws-modules/ecs/aws//modules/service\"\n  version = \"~> 5.0\"\n}\n"}),
-			want: []expectedFinding{{path: "terraform/prod/ecs.tf", line: 1, msg: []string{
+			want: []expectedFinding{{path: "terraform/prod/ecs.tf", line: 2, msg: []string{
 				`production: Terraform: module.ecs comes from "terraform-aws-modules/ecs/aws//modules/service", a remote module launchgate does not download`,
 				`add "terraform-aws-modules/ecs/aws" to remote_modules_without_workloads`}}}},
 		{name: "a remote module listed as deploying no workloads passes",

@@ -275,8 +275,8 @@ module "api" {
 }
 `}), Source{Dir: "."})
 	want := []RemoteModule{
-		{Address: "module.vpc", Source: "terraform-aws-modules/vpc/aws", Path: "main.tf", Line: 1},
-		{Address: "module.api", Source: "git::https://example.com/api.git?ref=v1", Path: "main.tf", Line: 5},
+		{Address: "module.vpc", Source: "terraform-aws-modules/vpc/aws", Path: "main.tf", Line: 2},
+		{Address: "module.api", Source: "git::https://example.com/api.git?ref=v1", Path: "main.tf", Line: 6},
 	}
 	if len(env.RemoteModules) != len(want) {
 		t.Fatalf("remote modules %+v, want %+v", env.RemoteModules, want)

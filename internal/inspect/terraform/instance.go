@@ -146,7 +146,8 @@ func (r *reader) expand(in *instance, depth int) {
 				r.diag(at.Filename, at.Start.Line, fmt.Sprintf("%s has no literal source string; launchgate cannot tell which module it calls", callAddr))
 				continue
 			}
-			r.env.RemoteModules = append(r.env.RemoteModules, RemoteModule{Address: callAddr, Source: call.source, Path: at.Filename, Line: at.Start.Line})
+			src := call.sourceAt
+			r.env.RemoteModules = append(r.env.RemoteModules, RemoteModule{Address: callAddr, Source: call.source, Path: src.Filename, Line: src.Start.Line})
 			continue
 		}
 		dir := path.Join(in.mod.dir, call.source)

@@ -40,6 +40,9 @@ type moduleCall struct {
 	name   string
 	block  *hcl.Block
 	source string
+	// sourceAt is where the source argument is, or the block when it has
+	// none: a finding about where a module comes from points there.
+	sourceAt hcl.Range
 	// args are the call's arguments, without the meta-arguments.
 	args           map[string]*hcl.Attribute
 	count, forEach *hcl.Attribute
@@ -155,7 +158,9 @@ func newModuleCall(b *hcl.Block) *moduleCall {
 			call.args[name] = a
 		}
 	}
+	call.sourceAt = call.block.DefRange
 	if a := attrs["source"]; a != nil {
+		call.sourceAt = a.Range
 		// Terraform requires a literal source string; anything else stays
 		// "" and is reported as unreadable by the caller.
 		if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type().FriendlyName() == "string" && v.IsKnown() && !v.IsNull() {
