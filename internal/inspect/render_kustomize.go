@@ -207,6 +207,16 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 	if err := k.Unmarshal(data); err != nil {
 		return []Finding{{Path: kfile, Message: fmt.Sprintf("not a valid kustomization: %v", err)}}
 	}
+	// kustomize would fail with "must specify --enable-helm", a flag the
+	// developer cannot pass to the App; say what launchgate reads instead.
+	for _, helm := range []struct {
+		key    string
+		charts int
+	}{{"helmCharts", len(k.HelmCharts)}, {"helmChartInflationGenerator", len(k.HelmChartInflationGenerator)}} {
+		if helm.charts > 0 {
+			return []Finding{{Path: kfile, Line: topKeyLine(&root, helm.key), Message: helmInflationMessage(helm.key)}}
+		}
+	}
 	k.FixKustomization() // folds deprecated fields (bases, env) into current ones
 
 	sc := refScreen{rd: rd, kfile: kfile, dir: dir, root: &root}
@@ -321,6 +331,11 @@ func (sc *refScreen) scanPlugin(ref string, data []byte) {
 		return
 	}
 	for _, doc := range docs {
+		var h objectHeader
+		if doc.Decode(&h) == nil && h.Kind == "HelmChartInflationGenerator" {
+			sc.add(ref, fmt.Sprintf("plugin configuration %q: %s", ref, helmInflationMessage("kind: HelmChartInflationGenerator")))
+			continue
+		}
 		walkScalars(doc, func(n *yaml.Node) {
 			if looksRemote(n.Value) {
 				sc.add(ref, fmt.Sprintf(
@@ -366,4 +381,29 @@ func looksRemote(s string) bool {
 		strings.HasPrefix(l, "http:") || strings.HasPrefix(l, "https:") ||
 		strings.HasPrefix(l, "git::") || strings.HasPrefix(l, "github.com") ||
 		gitUser.MatchString(l)
+}
+
+// helmInflationMessage explains why a kustomization that inflates Helm
+// charts (what) cannot be rendered, and what launchgate reads instead.
+func helmInflationMessage(what string) string {
+	return fmt.Sprintf("%s asks kustomize to run Helm, which launchgate never does: it does not fetch charts or render templates. "+
+		"It reads a chart committed to the repository through its values, a values file beside its Chart.yaml per environment "+
+		"(e.g. values-production.yaml, merged over values.yaml); point a layout at those, or commit the manifests "+
+		"`helm template` renders and list them in resources", what)
+}
+
+// topKeyLine is the line of key in a YAML document's top-level mapping,
+// matched case-insensitively as kustomize matches kustomization keys; 0
+// when absent.
+func topKeyLine(doc *yaml.Node, key string) int {
+	m := yamlnode.Resolve(doc)
+	if m.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Kind == yaml.ScalarNode && strings.EqualFold(k.Value, key) {
+			return k.Line
+		}
+	}
+	return 0
 }

@@ -290,8 +290,15 @@ func TestRenderedFailures(t *testing.T) {
 		{"base resource is binary", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\x00"}),
 			"deploy/base/web.yaml", 0, "binary file"},
-		{"helm inflation is not run", overlay("helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n"),
-			kfile, 0, "must specify --enable-helm"},
+		// kustomize's own error advises --enable-helm, which nobody can
+		// pass to the App; the finding says what launchgate reads instead.
+		{"helm inflation is not run", overlay("resources: [../../base]\nhelmCharts:\n  - name: redis\n    repo: https://charts.example.com\n"),
+			kfile, 2, "helmCharts asks kustomize to run Helm, which launchgate never does"},
+		{"deprecated helm inflation is not run", overlay("resources: [../../base]\nhelmChartInflationGenerator:\n  - chartName: redis\n"),
+			kfile, 2, "a values file beside its Chart.yaml per environment"},
+		{"helm inflation in a generator configuration", with(overlay("resources: [../../base]\ngenerators: [redis.yaml]\n"),
+			map[string]string{"deploy/overlays/production/redis.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: redis}\nname: redis\n"}),
+			kfile, 2, "kind: HelmChartInflationGenerator asks kustomize to run Helm"},
 		{"manifest does not parse", map[string]string{"deploy/production/app.yaml": "kind: Deployment\nspec:\n  replicas: [2\n"},
 			"deploy/production/app.yaml", 2, "does not parse as YAML"},
 		{"manifest is binary", map[string]string{"deploy/production/app.yaml": "\x00\x01"},
