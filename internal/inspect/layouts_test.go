@@ -394,7 +394,7 @@ func TestTerraformChecks(t *testing.T) {
 		{name: "replicas do not repeat the cause", check: &Replicas{},
 			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "module \"web\" {\n  source = \"../../modules/service\"\n  tasks = \n}\n"}),
 			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 3, msg: []string{
-				"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}}}},
+				"production: launchgate cannot read its workloads: its deployment configuration has 1 problem, which the environments check lists"}}}},
 		{name: "a value known only when Terraform runs", check: &Environments{},
 			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "data \"aws_ssm_parameter\" \"n\" {\n  name = \"tasks\"\n}\n\nmodule \"web\" {\n  source = \"../../modules/service\"\n  tasks  = data.aws_ssm_parameter.n.value\n}\n"}),
 			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 7, msg: []string{"production: Terraform: ", "data.aws_ssm_parameter.n.value"}}}},

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -33,10 +34,10 @@ func TestReplicasCheck(t *testing.T) {
 			{"", 0, []string{"development: no deployment configuration"}},
 		}},
 		{"helm values", Replicas{}, k8sFixture("helm"), []expectedFinding{
-			{"", 0, []string{"integration: no deployment configuration"}},
-			{"", 0, []string{"ci: no deployment configuration"}},
 			{"charts/shop/templates/deployment.yaml", 2, []string{"development: Deployment shop runs 1 replica (charts/shop/values.yaml replicaCount)",
 				"set replicaCount: 2 (or autoscaling.enabled: true with autoscaling.minReplicas: 2) in charts/shop/values.dev.yml"}},
+			{"", 0, []string{"integration: no deployment configuration"}},
+			{"", 0, []string{"ci: no deployment configuration"}},
 		}},
 		{"an environment without workloads fails", Replicas{}, noWorkloads, []expectedFinding{
 			{"deploy/production", 0, []string{"production: deploy/production renders no Deployment or StatefulSet"}},
@@ -50,7 +51,7 @@ func TestReplicasCheck(t *testing.T) {
 		// The cause is the environments check's finding; replicas fails
 		// once for the environment, at it.
 		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []expectedFinding{
-			{"deploy/production/app.yaml", 1, []string{"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}},
+			{"deploy/production/app.yaml", 1, []string{"production: launchgate cannot read its workloads: its deployment configuration has 1 problem, which the environments check lists"}},
 		}},
 	}
 	for _, tt := range tests {
@@ -72,14 +73,14 @@ func TestProbesCheck(t *testing.T) {
 		}},
 		{"kinds narrow the check", Probes{Kinds: []string{"Deployment"}}, k8sFixture("kustomize"), nil},
 		{"manifests", Probes{}, k8sFixture("manifests"), []expectedFinding{
+			{"deploy/uat/app.yaml", 1, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
-			{"deploy/uat/app.yaml", 1, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
 		}},
 		{"helm", Probes{}, k8sFixture("helm"), []expectedFinding{
+			{"charts/shop/templates/deployment.yaml", 2, []string{"development: container shop of Deployment shop has no readinessProbe", "chart's Deployment or StatefulSet template"}},
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
-			{"charts/shop/templates/deployment.yaml", 2, []string{"development: container shop of Deployment shop has no readinessProbe", "chart's Deployment or StatefulSet template"}},
 		}},
 		{"a workload without containers", Probes{}, k8sMapRepo(map[string]string{
 			"deploy/production/app.yaml": "kind: Deployment\nmetadata: {name: empty}\nspec: {replicas: 2}\n",
@@ -90,6 +91,52 @@ func TestProbesCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			expectFindings(t, checkValid(t, &tt.check, tt.repo), tt.want)
+		})
+	}
+}
+
+// TestWorkloadChecksJudged pins down what replicas and probes leave to
+// the environments check: the environments they cannot see are named as
+// pending, never as findings of their own, while Check alone still fails
+// for them.
+func TestWorkloadChecksJudged(t *testing.T) {
+	broken := k8sMapRepo(map[string]string{
+		"deploy/production/app.yaml": "kind: [\n",
+		"deploy/uat/app.yaml":        k8sBase,
+	}, k8sEnvs[:3]...)
+	tests := []struct {
+		name        string
+		check       Dependent
+		repo        *Repo
+		wantJudged  []expectedFinding
+		wantPending []string
+	}{
+		{name: "replicas: a missing and a broken environment are pending, not findings", check: &Replicas{Min: 3}, repo: broken,
+			wantJudged:  []expectedFinding{{path: "deploy/uat/app.yaml", line: 1, msg: []string{"uat: Deployment web runs 2 replicas"}}},
+			wantPending: []string{"production", "integration"}},
+		{name: "probes: the same environments are pending", check: &Probes{}, repo: broken,
+			wantJudged:  []expectedFinding{{path: "deploy/uat/app.yaml", line: 1, msg: []string{"uat: container app of Deployment web has no readinessProbe"}}},
+			wantPending: []string{"production", "integration"}},
+		{name: "replicas: an empty repository is all pending", check: &Replicas{}, repo: k8sMapRepo(nil, k8sEnvs...),
+			wantPending: []string{"production", "uat", "integration", "ci", "development"}},
+		{name: "probes: nothing pending when every environment renders", check: &Probes{}, repo: k8sFixture("kustomize"),
+			wantJudged: []expectedFinding{{path: "deploy/base/worker.yaml", line: 1, msg: []string{"container worker of StatefulSet worker has no livenessProbe"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := tt.check.(LayoutReader).WithLayouts(defaultLayouts).(Dependent)
+			if got := check.DependsOn(); got != "environments" {
+				t.Errorf("DependsOn() = %q, want environments", got)
+			}
+			judged, pending := check.CheckJudged(tt.repo)
+			expectFindings(t, judged, tt.wantJudged)
+			if !slices.Equal(pending, tt.wantPending) {
+				t.Errorf("pending = %v, want %v", pending, tt.wantPending)
+			}
+			// Alone, the check fails for each pending environment too.
+			if all := check.Check(tt.repo); len(all) != len(judged)+len(pending) {
+				t.Errorf("Check gave %d findings, want %d judged + %d pending:\n%s", len(all), len(judged), len(pending), dumpFindings(all))
+			}
 		})
 	}
 }
