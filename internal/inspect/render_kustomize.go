@@ -41,19 +41,39 @@ func (rd *renderer) kustomize(env Environment, dir string) ([]Workload, []Findin
 	for _, res := range resMap.Resources() {
 		objs = append(objs, manifest{node: res.YNode()})
 	}
-	// Rendered resources have no file position; point at the file that
-	// declares them, else at the overlay.
-	locate := func(kind, name string) (string, int) {
-		for _, f := range rd.accessed {
-			for _, d := range rd.declarations(f) {
-				if d.kind == kind && d.name == name {
-					return f, d.line
-				}
+	return buildWorkloads(objs, &renderedBy{
+		name:    dir + " (rendered)",
+		overlay: kfile,
+		declared: func(kind, name string) origin {
+			return rd.declared(kfile, kind, name)
+		},
+		setBy: func(kind string, names []string, field string, value int) (string, int, bool) {
+			return rd.setBy(dir, kind, names, field, value)
+		},
+	})
+}
+
+// declared finds the document that declares a rendered object among the
+// files kustomize read, else points at the overlay's kustomization file.
+// An overlay's namePrefix or nameSuffix renames objects, so a declaration
+// whose name is part of the rendered one matches when none is equal.
+func (rd *renderer) declared(kfile, kind, name string) origin {
+	var renamed origin
+	for _, f := range rd.accessed {
+		for _, d := range rd.declarations(f) {
+			switch {
+			case d.kind != kind:
+			case d.name == name:
+				return origin{path: f, doc: d.doc, name: d.name}
+			case renamed.doc == nil && d.name != "" && strings.Contains(name, d.name):
+				renamed = origin{path: f, doc: d.doc, name: d.name}
 			}
 		}
-		return kfile, 0
 	}
-	return buildWorkloads(objs, dir+" (rendered)", locate)
+	if renamed.doc != nil {
+		return renamed
+	}
+	return origin{path: kfile}
 }
 
 // build runs kustomize on dir. kustomize panics on some malformed input;
@@ -144,7 +164,7 @@ func (rd *renderer) buildError(kfile, dir string, err error) Finding {
 // declaration is where a file declares a Kubernetes object.
 type declaration struct {
 	kind, name string
-	line       int
+	doc        *yaml.Node
 }
 
 func (rd *renderer) declarations(name string) []declaration {
@@ -158,7 +178,7 @@ func (rd *renderer) declarations(name string) []declaration {
 		for _, doc := range docs {
 			var h objectHeader
 			if doc.Decode(&h) == nil && h.Kind != "" {
-				ds = append(ds, declaration{h.Kind, h.Metadata.Name, doc.Line})
+				ds = append(ds, declaration{h.Kind, h.Metadata.Name, doc})
 			}
 		}
 	}
@@ -214,7 +234,11 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 		charts int
 	}{{"helmCharts", len(k.HelmCharts)}, {"helmChartInflationGenerator", len(k.HelmChartInflationGenerator)}} {
 		if helm.charts > 0 {
-			return []Finding{{Path: kfile, Line: topKeyLine(&root, helm.key), Message: helmInflationMessage(helm.key)}}
+			f := Finding{Path: kfile, Message: helmInflationMessage(helm.key)}
+			if key, _ := foldEntry(&root, helm.key); key != nil {
+				f.Line = key.Line
+			}
+			return []Finding{f}
 		}
 	}
 	k.FixKustomization() // folds deprecated fields (bases, env) into current ones
@@ -390,20 +414,4 @@ func helmInflationMessage(what string) string {
 		"It reads a chart committed to the repository through its values, a values file beside its Chart.yaml per environment "+
 		"(e.g. values-production.yaml, merged over values.yaml); point a layout at those, or commit the manifests "+
 		"`helm template` renders and list them in resources", what)
-}
-
-// topKeyLine is the line of key in a YAML document's top-level mapping,
-// matched case-insensitively as kustomize matches kustomization keys; 0
-// when absent.
-func topKeyLine(doc *yaml.Node, key string) int {
-	m := yamlnode.Resolve(doc)
-	if m.Kind != yaml.MappingNode {
-		return 0
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i]; k.Kind == yaml.ScalarNode && strings.EqualFold(k.Value, key) {
-			return k.Line
-		}
-	}
-	return 0
 }

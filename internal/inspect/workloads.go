@@ -175,7 +175,11 @@ func (c *Probes) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv) {
 			}
 			for _, ctr := range w.Containers {
 				if missing := missingProbes(ctr); len(missing) > 0 {
-					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+					at, line := w.Path, w.Line
+					if ctr.Path != "" {
+						at, line = ctr.Path, ctr.Line
+					}
+					shared.add(env.Env.Name, Finding{Path: at, Line: line, Message: fmt.Sprintf(
 						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))})
 				}
 			}
