@@ -179,8 +179,10 @@ type layoutFamily struct {
 	msg   string
 }
 
-func kustomizeFinding(base, overlay string) (string, int, string) {
-	return base + "/web.yaml", 1, "production: Deployment web runs 1 replica (spec.replicas in " + overlay + " (rendered))"
+// kustomizeFinding is at the operation of the overlay's inline JSON 6902
+// patch that sets the replicas.
+func kustomizeFinding(overlay string) (string, int, string) {
+	return overlay + "/kustomization.yaml", 5, "production: Deployment web runs 1 replica (spec.replicas in " + overlay + " (rendered))"
 }
 
 var layoutFamilies = func() []layoutFamily {
@@ -196,7 +198,7 @@ var layoutFamilies = func() []layoutFamily {
 		{name: "Flux apps/<env> over apps/base", base: "apps/base/web", prod: "apps/production", dev: "apps/development"},
 		{name: "deploy/overlays", base: "deploy/base", prod: "deploy/overlays/prod", dev: "deploy/overlays/dev"},
 	} {
-		path, line, msg := kustomizeFinding(k.base, k.prod)
+		path, line, msg := kustomizeFinding(k.prod)
 		fams = append(fams, layoutFamily{name: k.name, files: kustomizeLayout(k.base, k.prod, k.dev), path: path, line: line, msg: msg})
 	}
 	for _, m := range []struct {
@@ -214,11 +216,11 @@ var layoutFamilies = func() []layoutFamily {
 			"clusters/production/flux-system/kustomization.yaml":   "resources: [gotk-components.yaml]\n",
 		}},
 	} {
-		fams = append(fams, layoutFamily{name: m.name, files: manifestLayout(m.prod, m.dev, m.extra), path: m.prod + "/web.yaml", line: 1,
+		fams = append(fams, layoutFamily{name: m.name, files: manifestLayout(m.prod, m.dev, m.extra), path: m.prod + "/web.yaml", line: 6,
 			msg: "production: Deployment web runs 1 replica (spec.replicas in " + m.prod + "/web.yaml)"})
 	}
 	fams = append(fams, layoutFamily{name: "Helm values beside Chart.yaml", files: helmLayout,
-		path: "charts/web/templates/deployment.yaml", line: 1,
+		path: "charts/web/values-prod.yaml", line: 1,
 		msg: "production: Deployment web runs 1 replica (charts/web/values-prod.yaml replicaCount)"})
 	// Terraform findings are where the environment sets the value: the
 	// module argument, the .tfvars line, the attribute.
@@ -279,7 +281,7 @@ func TestLayoutsCombine(t *testing.T) {
 		t.Errorf("production sources = %q, want both layouts' matches in layout order", got)
 	}
 	expectFindings(t, checkValid(t, &Replicas{}, mapRepo(files, layoutEnvs)), []expectedFinding{
-		{path: "clusters/production/web.yaml", line: 1, msg: []string{"production: Deployment web runs 1 replica"}},
+		{path: "clusters/production/web.yaml", line: 6, msg: []string{"production: Deployment web runs 1 replica"}},
 	})
 }
 
@@ -394,7 +396,7 @@ func TestTerraformChecks(t *testing.T) {
 		{name: "replicas do not repeat the cause", check: &Replicas{},
 			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "module \"web\" {\n  source = \"../../modules/service\"\n  tasks = \n}\n"}),
 			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 3, msg: []string{
-				"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}}}},
+				"production: launchgate cannot read its workloads: its deployment configuration has 1 problem, which the environments check lists"}}}},
 		{name: "a value known only when Terraform runs", check: &Environments{},
 			repo: tfRepo(map[string]string{"terraform/prod/main.tf": "data \"aws_ssm_parameter\" \"n\" {\n  name = \"tasks\"\n}\n\nmodule \"web\" {\n  source = \"../../modules/service\"\n  tasks  = data.aws_ssm_parameter.n.value\n}\n"}),
 			want: []expectedFinding{{path: "terraform/prod/main.tf", line: 7, msg: []string{"production: Terraform: ", "data.aws_ssm_parameter.n.value"}}}},

@@ -81,8 +81,10 @@ type Workload struct {
 	// ReplicasFrom says where Replicas came from, for findings.
 	ReplicasFrom string
 	// ReplicasPath and ReplicasLine locate what sets Replicas in this
-	// environment when that is not the declaration: for Terraform, the
-	// .tfvars line or the module argument.
+	// environment: the overlay's replicas: entry or patch, the
+	// autoscaler's minReplicas, the Helm values line, for Terraform the
+	// .tfvars line or the module argument; the declaration when nothing
+	// sets it.
 	ReplicasPath string
 	ReplicasLine int
 	// Containers are a Kubernetes workload's containers.
@@ -97,6 +99,10 @@ type Workload struct {
 type Container struct {
 	Name                string
 	Readiness, Liveness bool
+	// Path and Line locate the container's entry in the file that
+	// declares the workload, else the workload's declaration.
+	Path string
+	Line int
 }
 
 // Rendered renders every required environment where layouts find its
@@ -140,6 +146,9 @@ type renderer struct {
 	screened map[string][]Finding // kustomization dirs already screened
 	accessed []string             // files kustomize read for the current env
 	decls    map[string][]declaration
+	// fieldSetters are the entries of each kustomization directory that
+	// set replicas, in kustomize's order.
+	fieldSetters map[string][]fieldSetter
 }
 
 type readResult struct {
@@ -167,6 +176,8 @@ func newRenderer(r *Repo, layouts []string) *renderer {
 		reads:    map[string]readResult{},
 		screened: map[string][]Finding{},
 		decls:    map[string][]declaration{},
+
+		fieldSetters: map[string][]fieldSetter{},
 	}
 	files, err := r.Files()
 	if err != nil {

@@ -61,14 +61,19 @@ func (rd *renderer) helmWorkloads(c helmChart) ([]Workload, []Finding) {
 		return nil, []Finding{*f}
 	}
 	values := mergeValues(base, overlay)
-	from := func(keys ...string) string {
+	// fileOf is the values file that sets keys: the environment's, else
+	// the chart's values.yaml.
+	fileOf := func(keys ...string) string {
 		if _, ok := valueAt(overlay, keys...); ok {
-			return c.envValues + " " + strings.Join(keys, ".")
+			return c.envValues
 		}
-		return baseFile + " " + strings.Join(keys, ".")
+		return baseFile
 	}
+	from := func(keys ...string) string { return fileOf(keys...) + " " + strings.Join(keys, ".") }
 
 	replicas, replicasFrom, key := 1, "replicaCount unset (Kubernetes defaults to 1)", []string{"replicaCount"}
+	// Unset, the fix belongs in the environment's values file.
+	replicasPath, replicasLine := c.envValues, 0
 	if on, _ := valueAt(values, "autoscaling", "enabled"); on == true {
 		replicasFrom, key = "autoscaling.minReplicas unset (defaults to 1)", []string{"autoscaling", "minReplicas"}
 	}
@@ -79,6 +84,8 @@ func (rd *renderer) helmWorkloads(c helmChart) ([]Workload, []Finding) {
 				"%s is %v, not a whole number; set it to the replica count", from(key...), v)}}
 		}
 		replicas, replicasFrom = n, from(key...)
+		replicasPath = fileOf(key...)
+		replicasLine = rd.valueLine(replicasPath, key...)
 	}
 	readinessValue, _ := valueAt(values, "readinessProbe")
 	livenessValue, _ := valueAt(values, "livenessProbe")
@@ -90,14 +97,19 @@ func (rd *renderer) helmWorkloads(c helmChart) ([]Workload, []Finding) {
 			return nil, []Finding{{Path: t, Message: fmt.Sprintf("cannot read chart template: %v", err)}}
 		}
 		for _, m := range helmWorkloadKind.FindAllSubmatchIndex(data, -1) {
+			line := 1 + bytes.Count(data[:m[0]], []byte("\n"))
 			ws = append(ws, Workload{
 				Kind: string(data[m[2]:m[3]]), Name: chart.Name,
-				Path: t, Line: 1 + bytes.Count(data[:m[0]], []byte("\n")),
+				Path: t, Line: line,
 				Replicas: replicas, ReplicasFrom: replicasFrom,
+				ReplicasPath: replicasPath, ReplicasLine: replicasLine,
+				// Templates are not rendered: the template is the
+				// container's definition.
 				Containers: []Container{{
 					Name:      chart.Name,
 					Readiness: bytes.Contains(data, []byte("readinessProbe:")) || nonEmpty(readinessValue),
 					Liveness:  bytes.Contains(data, []byte("livenessProbe:")) || nonEmpty(livenessValue),
+					Path:      t, Line: line,
 				}},
 			})
 		}
@@ -131,6 +143,23 @@ func (rd *renderer) decodeYAMLFile(name string, v any) *Finding {
 		return &Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("does not parse as YAML: %v", err)}
 	}
 	return nil
+}
+
+// valueLine is the line of the value at keys in a values file that has
+// decoded already, 0 if it cannot be found.
+func (rd *renderer) valueLine(name string, keys ...string) int {
+	data, err := rd.read(name)
+	if err != nil {
+		return 0
+	}
+	docs, err := parseYAMLDocs(data)
+	if err != nil || len(docs) == 0 {
+		return 0
+	}
+	if v := lookupPath(docs[0], keys...); v != nil {
+		return v.Line
+	}
+	return 0
 }
 
 // mergeValues deep-merges Helm values: maps merge, other values in

@@ -41,19 +41,39 @@ func (rd *renderer) kustomize(env Environment, dir string) ([]Workload, []Findin
 	for _, res := range resMap.Resources() {
 		objs = append(objs, manifest{node: res.YNode()})
 	}
-	// Rendered resources have no file position; point at the file that
-	// declares them, else at the overlay.
-	locate := func(kind, name string) (string, int) {
-		for _, f := range rd.accessed {
-			for _, d := range rd.declarations(f) {
-				if d.kind == kind && d.name == name {
-					return f, d.line
-				}
+	return buildWorkloads(objs, &renderedBy{
+		name:    dir + " (rendered)",
+		overlay: kfile,
+		declared: func(kind, name string) origin {
+			return rd.declared(kfile, kind, name)
+		},
+		setBy: func(kind string, names []string, field string, value int) (string, int, bool) {
+			return rd.setBy(dir, kind, names, field, value)
+		},
+	})
+}
+
+// declared finds the document that declares a rendered object among the
+// files kustomize read, else points at the overlay's kustomization file.
+// An overlay's namePrefix or nameSuffix renames objects, so a declaration
+// whose name is part of the rendered one matches when none is equal.
+func (rd *renderer) declared(kfile, kind, name string) origin {
+	var renamed origin
+	for _, f := range rd.accessed {
+		for _, d := range rd.declarations(f) {
+			switch {
+			case d.kind != kind:
+			case d.name == name:
+				return origin{path: f, doc: d.doc, name: d.name}
+			case renamed.doc == nil && d.name != "" && strings.Contains(name, d.name):
+				renamed = origin{path: f, doc: d.doc, name: d.name}
 			}
 		}
-		return kfile, 0
 	}
-	return buildWorkloads(objs, dir+" (rendered)", locate)
+	if renamed.doc != nil {
+		return renamed
+	}
+	return origin{path: kfile}
 }
 
 // build runs kustomize on dir. kustomize panics on some malformed input;
@@ -144,7 +164,7 @@ func (rd *renderer) buildError(kfile, dir string, err error) Finding {
 // declaration is where a file declares a Kubernetes object.
 type declaration struct {
 	kind, name string
-	line       int
+	doc        *yaml.Node
 }
 
 func (rd *renderer) declarations(name string) []declaration {
@@ -158,7 +178,7 @@ func (rd *renderer) declarations(name string) []declaration {
 		for _, doc := range docs {
 			var h objectHeader
 			if doc.Decode(&h) == nil && h.Kind != "" {
-				ds = append(ds, declaration{h.Kind, h.Metadata.Name, doc.Line})
+				ds = append(ds, declaration{h.Kind, h.Metadata.Name, doc})
 			}
 		}
 	}
@@ -206,6 +226,20 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
 		return []Finding{{Path: kfile, Message: fmt.Sprintf("not a valid kustomization: %v", err)}}
+	}
+	// kustomize would fail with "must specify --enable-helm", a flag the
+	// developer cannot pass to the App; say what launchgate reads instead.
+	for _, helm := range []struct {
+		key    string
+		charts int
+	}{{"helmCharts", len(k.HelmCharts)}, {"helmChartInflationGenerator", len(k.HelmChartInflationGenerator)}} {
+		if helm.charts > 0 {
+			f := Finding{Path: kfile, Message: helmInflationMessage(helm.key)}
+			if key, _ := foldEntry(&root, helm.key); key != nil {
+				f.Line = key.Line
+			}
+			return []Finding{f}
+		}
 	}
 	k.FixKustomization() // folds deprecated fields (bases, env) into current ones
 
@@ -321,6 +355,11 @@ func (sc *refScreen) scanPlugin(ref string, data []byte) {
 		return
 	}
 	for _, doc := range docs {
+		var h objectHeader
+		if doc.Decode(&h) == nil && h.Kind == "HelmChartInflationGenerator" {
+			sc.add(ref, fmt.Sprintf("plugin configuration %q: %s", ref, helmInflationMessage("kind: HelmChartInflationGenerator")))
+			continue
+		}
 		walkScalars(doc, func(n *yaml.Node) {
 			if looksRemote(n.Value) {
 				sc.add(ref, fmt.Sprintf(
@@ -366,4 +405,13 @@ func looksRemote(s string) bool {
 		strings.HasPrefix(l, "http:") || strings.HasPrefix(l, "https:") ||
 		strings.HasPrefix(l, "git::") || strings.HasPrefix(l, "github.com") ||
 		gitUser.MatchString(l)
+}
+
+// helmInflationMessage explains why a kustomization that inflates Helm
+// charts (what) cannot be rendered, and what launchgate reads instead.
+func helmInflationMessage(what string) string {
+	return fmt.Sprintf("%s asks kustomize to run Helm, which launchgate never does: it does not fetch charts or render templates. "+
+		"It reads a chart committed to the repository through its values, a values file beside its Chart.yaml per environment "+
+		"(e.g. values-production.yaml, merged over values.yaml); point a layout at those, or commit the manifests "+
+		"`helm template` renders and list them in resources", what)
 }

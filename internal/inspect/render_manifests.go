@@ -64,13 +64,13 @@ func (rd *renderer) manifests(env Environment, dir string, files []string) ([]Wo
 			}
 			if doc.Decode(&list) == nil && list.Kind == "List" {
 				for i := range list.Items {
-					objs = append(objs, manifest{node: &list.Items[i], path: f, line: list.Items[i].Line})
+					objs = append(objs, manifest{node: &list.Items[i], at: origin{path: f, doc: &list.Items[i]}})
 				}
 				continue
 			}
-			objs = append(objs, manifest{node: doc, path: f, line: doc.Line})
+			objs = append(objs, manifest{node: doc, at: origin{path: f, doc: doc}})
 		}
 	}
-	ws, werrs := buildWorkloads(objs, "", nil)
+	ws, werrs := buildWorkloads(objs, nil)
 	return ws, append(errs, werrs...)
 }

@@ -59,10 +59,17 @@ type k8sWorkload struct {
 	containers       []Container
 }
 
+// k8sSummary leaves out where replicas and containers are set, which
+// TestRenderedOrigins pins down.
 func k8sSummary(ws []Workload) []k8sWorkload {
 	out := []k8sWorkload{}
 	for _, w := range ws {
-		out = append(out, k8sWorkload{w.Kind, w.Name, w.Path, w.Line, w.Replicas, w.ReplicasFrom, w.Containers})
+		var ctrs []Container
+		for _, c := range w.Containers {
+			c.Path, c.Line = "", 0
+			ctrs = append(ctrs, c)
+		}
+		out = append(out, k8sWorkload{w.Kind, w.Name, w.Path, w.Line, w.Replicas, w.ReplicasFrom, ctrs})
 	}
 	return out
 }
@@ -290,8 +297,15 @@ func TestRenderedFailures(t *testing.T) {
 		{"base resource is binary", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\x00"}),
 			"deploy/base/web.yaml", 0, "binary file"},
-		{"helm inflation is not run", overlay("helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n"),
-			kfile, 0, "must specify --enable-helm"},
+		// kustomize's own error advises --enable-helm, which nobody can
+		// pass to the App; the finding says what launchgate reads instead.
+		{"helm inflation is not run", overlay("resources: [../../base]\nhelmCharts:\n  - name: redis\n    repo: https://charts.example.com\n"),
+			kfile, 2, "helmCharts asks kustomize to run Helm, which launchgate never does"},
+		{"deprecated helm inflation is not run", overlay("resources: [../../base]\nhelmChartInflationGenerator:\n  - chartName: redis\n"),
+			kfile, 2, "a values file beside its Chart.yaml per environment"},
+		{"helm inflation in a generator configuration", with(overlay("resources: [../../base]\ngenerators: [redis.yaml]\n"),
+			map[string]string{"deploy/overlays/production/redis.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: redis}\nname: redis\n"}),
+			kfile, 2, "kind: HelmChartInflationGenerator asks kustomize to run Helm"},
 		{"manifest does not parse", map[string]string{"deploy/production/app.yaml": "kind: Deployment\nspec:\n  replicas: [2\n"},
 			"deploy/production/app.yaml", 2, "does not parse as YAML"},
 		{"manifest is binary", map[string]string{"deploy/production/app.yaml": "\x00\x01"},
@@ -482,5 +496,124 @@ func BenchmarkRender(b *testing.B) {
 		if len(envs[4].Workloads) != 10 {
 			b.Fatalf("rendered %+v", envs[4])
 		}
+	}
+}
+
+// TestRenderedOrigins pins down where replicas and probes findings land:
+// on the line that sets the value in the environment, whichever file
+// that is.
+func TestRenderedOrigins(t *testing.T) {
+	const (
+		kfile   = "deploy/overlays/production/kustomization.yaml"
+		baseDep = "deploy/base/deployment.yaml"
+	)
+	base := func(replicas int) map[string]string {
+		return map[string]string{
+			"deploy/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+			baseDep: fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: %d\n"+
+				"  template:\n    spec:\n      containers:\n        - name: web\n          image: web\n", replicas),
+		}
+	}
+	overlay := func(kustomization string, extra map[string]string) map[string]string {
+		files := base(2)
+		files[kfile] = kustomization
+		for name, data := range extra {
+			files[name] = data
+		}
+		return files
+	}
+	patch := func(replicas int) string {
+		return fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: %d\n", replicas)
+	}
+	chart := func(values, prod string) map[string]string {
+		return map[string]string{
+			"chart/Chart.yaml": "name: web\n", "chart/values.yaml": values, "chart/values-prod.yaml": prod,
+			"chart/templates/deployment.yaml": "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - readinessProbe: {}\n          livenessProbe: {}\n",
+		}
+	}
+	tests := []struct {
+		name  string
+		check Checker
+		files map[string]string
+		path  string
+		line  int
+	}{
+		{name: "overlay replicas: entry", check: &Replicas{},
+			files: overlay("resources: [../../base]\nreplicas:\n  - name: web\n    count: 1\n", nil),
+			path:  kfile, line: 4},
+		{name: "strategic merge patch file under patches", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatches:\n  - path: replicas.yaml\n", map[string]string{
+				"deploy/overlays/production/replicas.yaml": patch(1)}),
+			path: "deploy/overlays/production/replicas.yaml", line: 6},
+		{name: "patchesStrategicMerge file", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatchesStrategicMerge:\n  - replicas.yaml\n", map[string]string{
+				"deploy/overlays/production/replicas.yaml": patch(1)}),
+			path: "deploy/overlays/production/replicas.yaml", line: 6},
+		{name: "inline strategic merge patch", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n"+
+				"      metadata:\n        name: web\n      spec:\n        replicas: 1\n", nil),
+			path: kfile, line: 9},
+		{name: "inline JSON 6902 operation", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n"+
+				"      - op: add\n        path: /spec/template/metadata\n        value: {}\n"+
+				"      - op: replace\n        path: /spec/replicas\n        value: 1\n", nil),
+			path: kfile, line: 8},
+		{name: "patchesJson6902 file", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatchesJson6902:\n  - target: {group: apps, version: v1, kind: Deployment, name: web}\n    path: ops.yaml\n",
+				map[string]string{"deploy/overlays/production/ops.yaml": "- op: test\n  path: /spec/replicas\n  value: 2\n" +
+					"- op: replace\n  path: /spec/replicas\n  value: 1\n"}),
+			path: "deploy/overlays/production/ops.yaml", line: 4},
+		// kustomize applies a kustomization's replicas: after its patches.
+		{name: "replicas: entry after a patch", check: &Replicas{},
+			files: overlay("resources: [../../base]\npatches:\n  - path: replicas.yaml\nreplicas:\n  - name: web\n    count: 1\n",
+				map[string]string{"deploy/overlays/production/replicas.yaml": patch(3)}),
+			path: kfile, line: 6},
+		{name: "a patch of the base", check: &Replicas{},
+			files: overlay("resources: [../../base]\n", map[string]string{
+				"deploy/base/kustomization.yaml": "resources: [deployment.yaml]\npatches:\n  - path: one.yaml\n",
+				"deploy/base/one.yaml":           patch(1)}),
+			path: "deploy/base/one.yaml", line: 6},
+		{name: "renamed by the overlay", check: &Replicas{},
+			files: overlay("resources: [../../base]\nnamePrefix: prod-\npatches:\n  - path: replicas.yaml\n", map[string]string{
+				"deploy/overlays/production/replicas.yaml": patch(1)}),
+			path: "deploy/overlays/production/replicas.yaml", line: 6},
+		{name: "autoscaler minReplicas", check: &Replicas{},
+			files: overlay("resources: [../../base, hpa.yaml]\n", map[string]string{
+				"deploy/overlays/production/hpa.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n" +
+					"spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 4\n"}),
+			path: "deploy/overlays/production/hpa.yaml", line: 7},
+		{name: "base unchanged", check: &Replicas{},
+			files: func() map[string]string {
+				files := base(1)
+				files[kfile] = "resources: [../../base]\nnamespace: shop\n"
+				return files
+			}(),
+			path: baseDep, line: 6},
+		{name: "plain manifest", check: &Replicas{},
+			files: map[string]string{"deploy/production/web.yaml": base(1)[baseDep]},
+			path:  "deploy/production/web.yaml", line: 6},
+		{name: "Helm environment values", check: &Replicas{},
+			files: chart("replicaCount: 3\n", "image: web\nreplicaCount: 1\n"),
+			path:  "chart/values-prod.yaml", line: 2},
+		{name: "Helm chart values", check: &Replicas{},
+			files: chart("image: web\nautoscaling:\n  enabled: true\n  minReplicas: 1\n", "image: web\n"),
+			path:  "chart/values.yaml", line: 4},
+		{name: "probes missing in the base container", check: &Probes{},
+			files: overlay("resources: [../../base]\nreplicas:\n  - name: web\n    count: 3\n", nil),
+			path:  baseDep, line: 10},
+		{name: "probes missing in a manifest container", check: &Probes{},
+			files: map[string]string{"deploy/production/web.yaml": base(2)[baseDep]},
+			path:  "deploy/production/web.yaml", line: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkValid(t, tt.check, k8sMapRepo(tt.files))
+			if len(got) != 1 {
+				t.Fatalf("got %d findings, want one at %s:%d:\n%s", len(got), tt.path, tt.line, dumpFindings(got))
+			}
+			if got[0].Path != tt.path || got[0].Line != tt.line || !strings.HasPrefix(got[0].Message, "production") {
+				t.Errorf("finding at %s:%d (%s), want %s:%d for production", got[0].Path, got[0].Line, got[0].Message, tt.path, tt.line)
+			}
+		})
 	}
 }

@@ -44,17 +44,30 @@ func (c *Replicas) WithLayouts(layouts []string) Checker {
 	return &cp
 }
 
-// Check reports every workload below the minimum, per environment.
-func (c *Replicas) Check(repo *Repo) []Finding {
+// Check reports every workload below the minimum, per environment, and
+// each environment it cannot see.
+func (c *Replicas) Check(repo *Repo) []Finding { return withUnjudged(c.judge(repo)) }
+
+// CheckJudged implements Dependent.
+func (c *Replicas) CheckJudged(repo *Repo) ([]Finding, []string) {
+	findings, blocked := c.judge(repo)
+	return findings, envNames(blocked)
+}
+
+// DependsOn implements Dependent.
+func (*Replicas) DependsOn() string { return environmentsKind }
+
+// judge reports every workload below the minimum, per environment, and
+// returns the environments it cannot see apart.
+func (c *Replicas) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv) {
 	min := c.Min
 	if min == 0 {
 		min = 2
 	}
 	kinds := workloadKinds(c.Kinds)
-	var findings []Finding
 	for _, env := range repo.Rendered(c.layouts) {
-		if f := unrendered(env); f != nil {
-			findings = append(findings, f...)
+		if !renderedWhole(env) {
+			blocked = append(blocked, env)
 			continue
 		}
 		ws := selectWorkloads(env, kinds)
@@ -87,7 +100,7 @@ func (c *Replicas) Check(repo *Repo) []Finding {
 				env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min, replicasFix(w, min))})
 		}
 	}
-	return findings
+	return findings, blocked
 }
 
 func replicasFix(w Workload, min int) string {
@@ -128,14 +141,24 @@ func (c *Probes) WithLayouts(layouts []string) Checker {
 
 // Check reports each container missing a probe once, listing the
 // environments it is missing in: a base shared by five overlays is one
-// thing to fix, not five.
-func (c *Probes) Check(repo *Repo) []Finding {
+// thing to fix, not five. Each environment it cannot see is a finding too.
+func (c *Probes) Check(repo *Repo) []Finding { return withUnjudged(c.judge(repo)) }
+
+// CheckJudged implements Dependent.
+func (c *Probes) CheckJudged(repo *Repo) ([]Finding, []string) {
+	findings, blocked := c.judge(repo)
+	return findings, envNames(blocked)
+}
+
+// DependsOn implements Dependent.
+func (*Probes) DependsOn() string { return environmentsKind }
+
+func (c *Probes) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv) {
 	kinds := workloadKinds(c.Kinds)
-	var findings []Finding
 	var shared sharedFindings
 	for _, env := range repo.Rendered(c.layouts) {
-		if f := unrendered(env); f != nil {
-			findings = append(findings, f...)
+		if !renderedWhole(env) {
+			blocked = append(blocked, env)
 			continue
 		}
 		for _, w := range selectWorkloads(env, kinds) {
@@ -152,13 +175,17 @@ func (c *Probes) Check(repo *Repo) []Finding {
 			}
 			for _, ctr := range w.Containers {
 				if missing := missingProbes(ctr); len(missing) > 0 {
-					shared.add(env.Env.Name, Finding{Path: w.Path, Line: w.Line, Message: fmt.Sprintf(
+					at, line := w.Path, w.Line
+					if ctr.Path != "" {
+						at, line = ctr.Path, ctr.Line
+					}
+					shared.add(env.Env.Name, Finding{Path: at, Line: line, Message: fmt.Sprintf(
 						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))})
 				}
 			}
 		}
 	}
-	return append(findings, shared.findings()...)
+	return append(findings, shared.findings()...), blocked
 }
 
 func missingProbes(c Container) []string {
@@ -190,23 +217,57 @@ func remoteModuleNames(mods []terraform.RemoteModule) string {
 	return strings.Join(names, ", ")
 }
 
-// unrendered reports an environment the workload checks cannot see: one
-// without configuration or one that failed to render. Passing would mean
-// vouching for workloads nobody looked at. The causes themselves are the
-// environments check's findings; repeating each under every workload
-// check would list one problem three times, so this is one finding per
-// environment, at its first problem.
-func unrendered(env RenderedEnv) []Finding {
-	if len(env.Errors) > 0 {
-		return []Finding{{Path: env.Errors[0].Path, Line: env.Errors[0].Line, Message: fmt.Sprintf(
-			"%s: its deployment configuration has %d problem(s) that keep launchgate from reading its workloads; "+
-				"the environments check lists them", env.Env.Name, len(env.Errors))}}
+// Dependent is implemented by checks that judge what a check of another
+// kind must accept first: replicas and probes read the workloads the
+// environments check finds and renders. Check alone stays fail closed: it
+// reports each environment it could not see. An evaluator that runs the
+// dependency too, and sees it fail, shows those environments as pending on
+// it instead, so that each cause is reported once, where it belongs.
+type Dependent interface {
+	Checker
+	// DependsOn is the kind of check whose findings explain what this one
+	// cannot judge.
+	DependsOn() string
+	// CheckJudged is Check with what the check could not judge set apart:
+	// judged are its own findings, pending the environments it can judge
+	// only once the dependency passes.
+	CheckJudged(repo *Repo) (judged []Finding, pending []string)
+}
+
+// environmentsKind is the check kind that reports why an environment
+// cannot be rendered.
+const environmentsKind = "environments"
+
+// renderedWhole reports an environment the workload checks can see: one
+// with configuration that rendered without error. Judging any other would
+// mean vouching for workloads nobody looked at.
+func renderedWhole(env RenderedEnv) bool {
+	return len(env.Errors) == 0 && len(env.Sources) > 0
+}
+
+// withUnjudged adds to findings one per environment the check could not
+// see, at its first problem: the causes themselves are the environments
+// check's findings, so they are pointed at, not repeated.
+func withUnjudged(findings []Finding, blocked []RenderedEnv) []Finding {
+	for _, env := range blocked {
+		if len(env.Errors) > 0 {
+			findings = append(findings, Finding{Path: env.Errors[0].Path, Line: env.Errors[0].Line, Message: fmt.Sprintf(
+				"%s: launchgate cannot read its workloads: its deployment configuration has %s, which the environments check lists",
+				env.Env.Name, plural.Count(len(env.Errors), "problem", "problems"))})
+			continue
+		}
+		findings = append(findings, Finding{Message: fmt.Sprintf(
+			"%s: no deployment configuration, so its workloads cannot be checked; see the environments check for what to add", env.Env.Name)})
 	}
-	if len(env.Sources) == 0 {
-		return []Finding{{Message: fmt.Sprintf(
-			"%s: no deployment configuration, so its workloads cannot be checked; see the environments check for what to add", env.Env.Name)}}
+	return findings
+}
+
+func envNames(envs []RenderedEnv) []string {
+	names := make([]string, len(envs))
+	for i, env := range envs {
+		names[i] = env.Env.Name
 	}
-	return nil
+	return names
 }
 
 func selectWorkloads(env RenderedEnv, kinds []string) []Workload {

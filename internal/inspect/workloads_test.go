@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -15,16 +16,19 @@ func TestReplicasCheck(t *testing.T) {
 		want  []expectedFinding
 	}{
 		{"overlay patching production to 1 fails; the HPA overlay passes", Replicas{}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/web.yaml", 2, []string{"production: Deployment web runs 1 replica (spec.replicas in deploy/overlays/prod (rendered))",
+			// At the overlay's patch, not at the base that says 3.
+			{"deploy/overlays/prod/replicas.yaml", 8, []string{"production: Deployment web runs 1 replica (spec.replicas in deploy/overlays/prod (rendered))",
 				"at least 2", "in the overlay deploy/overlays/prod", "HorizontalPodAutoscaler whose minReplicas is 2 or more"}},
-			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1 replica (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
+			// At the autoscaler that leaves minReplicas unset.
+			{"deploy/overlays/development/hpa.yaml", 3, []string{"development: StatefulSet worker runs 1 replica (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
 		}},
 		{"a higher minimum", Replicas{Min: 3, Kinds: []string{"statefulset"}}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/worker.yaml", 1, []string{"production: StatefulSet worker runs 2 replicas", "at least 3"}},
-			{"deploy/base/worker.yaml", 1, []string{"uat: StatefulSet worker"}},
-			{"deploy/base/worker.yaml", 1, []string{"integration: StatefulSet worker"}},
-			{"deploy/base/worker.yaml", 1, []string{"ci: StatefulSet worker"}},
-			{"deploy/base/worker.yaml", 1, []string{"development: StatefulSet worker runs 1"}},
+			// The base's replicas line, which no overlay changes.
+			{"deploy/base/worker.yaml", 6, []string{"production: StatefulSet worker runs 2 replicas", "at least 3"}},
+			{"deploy/base/worker.yaml", 6, []string{"uat: StatefulSet worker"}},
+			{"deploy/base/worker.yaml", 6, []string{"integration: StatefulSet worker"}},
+			{"deploy/base/worker.yaml", 6, []string{"ci: StatefulSet worker"}},
+			{"deploy/overlays/development/hpa.yaml", 3, []string{"development: StatefulSet worker runs 1"}},
 		}},
 		{"manifests: unset replicas is one; missing environments fail", Replicas{}, k8sFixture("manifests"), []expectedFinding{
 			{"deploy/uat/app.yaml", 1, []string{"uat: Deployment api runs 1 replica (spec.replicas unset in deploy/uat/app.yaml (Kubernetes defaults to 1))",
@@ -33,10 +37,10 @@ func TestReplicasCheck(t *testing.T) {
 			{"", 0, []string{"development: no deployment configuration"}},
 		}},
 		{"helm values", Replicas{}, k8sFixture("helm"), []expectedFinding{
+			{"charts/shop/values.yaml", 1, []string{"development: Deployment shop runs 1 replica (charts/shop/values.yaml replicaCount)",
+				"set replicaCount: 2 (or autoscaling.enabled: true with autoscaling.minReplicas: 2) in charts/shop/values.dev.yml"}},
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
-			{"charts/shop/templates/deployment.yaml", 2, []string{"development: Deployment shop runs 1 replica (charts/shop/values.yaml replicaCount)",
-				"set replicaCount: 2 (or autoscaling.enabled: true with autoscaling.minReplicas: 2) in charts/shop/values.dev.yml"}},
 		}},
 		{"an environment without workloads fails", Replicas{}, noWorkloads, []expectedFinding{
 			{"deploy/production", 0, []string{"production: deploy/production renders no Deployment or StatefulSet"}},
@@ -50,7 +54,7 @@ func TestReplicasCheck(t *testing.T) {
 		// The cause is the environments check's finding; replicas fails
 		// once for the environment, at it.
 		{"render errors fail", Replicas{}, k8sMapRepo(map[string]string{"deploy/production/app.yaml": "kind: [\n"}), []expectedFinding{
-			{"deploy/production/app.yaml", 1, []string{"production: its deployment configuration has 1 problem(s)", "the environments check lists them"}},
+			{"deploy/production/app.yaml", 1, []string{"production: launchgate cannot read its workloads: its deployment configuration has 1 problem, which the environments check lists"}},
 		}},
 	}
 	for _, tt := range tests {
@@ -68,18 +72,18 @@ func TestProbesCheck(t *testing.T) {
 		want  []expectedFinding
 	}{
 		{"a base missing a probe is one finding for all its environments", Probes{}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/worker.yaml", 1, []string{"production, uat, integration, ci, development: container worker of StatefulSet worker has no livenessProbe: add livenessProbe"}},
+			{"deploy/base/worker.yaml", 15, []string{"production, uat, integration, ci, development: container worker of StatefulSet worker has no livenessProbe: add livenessProbe"}},
 		}},
 		{"kinds narrow the check", Probes{Kinds: []string{"Deployment"}}, k8sFixture("kustomize"), nil},
 		{"manifests", Probes{}, k8sFixture("manifests"), []expectedFinding{
+			{"deploy/uat/app.yaml", 14, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
-			{"deploy/uat/app.yaml", 1, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
 		}},
 		{"helm", Probes{}, k8sFixture("helm"), []expectedFinding{
+			{"charts/shop/templates/deployment.yaml", 2, []string{"development: container shop of Deployment shop has no readinessProbe", "chart's Deployment or StatefulSet template"}},
 			{"", 0, []string{"integration: no deployment configuration"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
-			{"charts/shop/templates/deployment.yaml", 2, []string{"development: container shop of Deployment shop has no readinessProbe", "chart's Deployment or StatefulSet template"}},
 		}},
 		{"a workload without containers", Probes{}, k8sMapRepo(map[string]string{
 			"deploy/production/app.yaml": "kind: Deployment\nmetadata: {name: empty}\nspec: {replicas: 2}\n",
@@ -90,6 +94,52 @@ func TestProbesCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			expectFindings(t, checkValid(t, &tt.check, tt.repo), tt.want)
+		})
+	}
+}
+
+// TestWorkloadChecksJudged pins down what replicas and probes leave to
+// the environments check: the environments they cannot see are named as
+// pending, never as findings of their own, while Check alone still fails
+// for them.
+func TestWorkloadChecksJudged(t *testing.T) {
+	broken := k8sMapRepo(map[string]string{
+		"deploy/production/app.yaml": "kind: [\n",
+		"deploy/uat/app.yaml":        k8sBase,
+	}, k8sEnvs[:3]...)
+	tests := []struct {
+		name        string
+		check       Dependent
+		repo        *Repo
+		wantJudged  []expectedFinding
+		wantPending []string
+	}{
+		{name: "replicas: a missing and a broken environment are pending, not findings", check: &Replicas{Min: 3}, repo: broken,
+			wantJudged:  []expectedFinding{{path: "deploy/uat/app.yaml", line: 6, msg: []string{"uat: Deployment web runs 2 replicas"}}},
+			wantPending: []string{"production", "integration"}},
+		{name: "probes: the same environments are pending", check: &Probes{}, repo: broken,
+			wantJudged:  []expectedFinding{{path: "deploy/uat/app.yaml", line: 10, msg: []string{"uat: container app of Deployment web has no readinessProbe"}}},
+			wantPending: []string{"production", "integration"}},
+		{name: "replicas: an empty repository is all pending", check: &Replicas{}, repo: k8sMapRepo(nil, k8sEnvs...),
+			wantPending: []string{"production", "uat", "integration", "ci", "development"}},
+		{name: "probes: nothing pending when every environment renders", check: &Probes{}, repo: k8sFixture("kustomize"),
+			wantJudged: []expectedFinding{{path: "deploy/base/worker.yaml", line: 15, msg: []string{"container worker of StatefulSet worker has no livenessProbe"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := tt.check.(LayoutReader).WithLayouts(defaultLayouts).(Dependent)
+			if got := check.DependsOn(); got != "environments" {
+				t.Errorf("DependsOn() = %q, want environments", got)
+			}
+			judged, pending := check.CheckJudged(tt.repo)
+			expectFindings(t, judged, tt.wantJudged)
+			if !slices.Equal(pending, tt.wantPending) {
+				t.Errorf("pending = %v, want %v", pending, tt.wantPending)
+			}
+			// Alone, the check fails for each pending environment too.
+			if all := check.Check(tt.repo); len(all) != len(judged)+len(pending) {
+				t.Errorf("Check gave %d findings, want %d judged + %d pending:\n%s", len(all), len(judged), len(pending), dumpFindings(all))
+			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ package readiness
 import (
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/launchgate/launchgate/internal/inspect"
@@ -89,21 +90,11 @@ type Snapshot struct {
 // evaluation time, used for date limits such as the recovery drill's age.
 func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
 	repo := inspect.NewRepo(snap.FS, now, p.Environments)
+	checks := runChecks(p, repo)
 	rep := &Report{Ready: true}
 	approvalsShown := map[string]bool{}
-	for _, req := range p.Requirements {
-		r := Requirement{ID: req.ID, Title: req.Title}
-		for _, c := range req.Checks {
-			findings := c.Checker.Check(repo)
-			status := Fail
-			if len(findings) == 0 {
-				status, findings = Pass, []inspect.Finding{}
-			}
-			r.Checks = append(r.Checks, Check{
-				ID: c.ID, Kind: c.Kind, Description: c.Description,
-				Status: status, Findings: findings,
-			})
-		}
+	for i, req := range p.Requirements {
+		r := Requirement{ID: req.ID, Title: req.Title, Checks: checks[i]}
 		for _, s := range req.Signoffs {
 			r.Checks = append(r.Checks, signoff(s, snap.Human))
 		}
@@ -135,6 +126,65 @@ func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
 		}
 	}
 	return rep
+}
+
+// runChecks runs the automatic checks of every requirement. A check that
+// depends on another kind (replicas and probes on environments) and cannot
+// judge everything is pending on a failing check of that kind, without
+// restating its findings; when the policy has no such check, or it
+// passes, the check reports what it could not judge itself and fails, so
+// that nothing unjudged passes.
+func runChecks(p *policy.Policy, repo *inspect.Repo) [][]Check {
+	type run struct {
+		findings []inspect.Finding
+		pending  []string
+	}
+	runs := make([][]run, len(p.Requirements))
+	// failing is the first failing check of each kind, and the title of
+	// its requirement.
+	type failure struct{ id, requirement string }
+	failing := map[string]failure{}
+	for i, req := range p.Requirements {
+		for _, c := range req.Checks {
+			var r run
+			if dep, ok := c.Checker.(inspect.Dependent); ok {
+				r.findings, r.pending = dep.CheckJudged(repo)
+			} else {
+				r.findings = c.Checker.Check(repo)
+			}
+			if _, seen := failing[c.Kind]; !seen && len(r.findings)+len(r.pending) > 0 {
+				failing[c.Kind] = failure{c.ID, req.Title}
+			}
+			runs[i] = append(runs[i], r)
+		}
+	}
+	out := make([][]Check, len(p.Requirements))
+	for i, req := range p.Requirements {
+		for j, c := range req.Checks {
+			r := runs[i][j]
+			check := Check{ID: c.ID, Kind: c.Kind, Description: c.Description, Status: Pass, Findings: []inspect.Finding{}}
+			var dep failure
+			if len(r.pending) > 0 {
+				var ok bool
+				if dep, ok = failing[c.Checker.(inspect.Dependent).DependsOn()]; !ok {
+					r.findings, r.pending = c.Checker.Check(repo), nil
+				}
+			}
+			switch {
+			case len(r.findings) > 0:
+				check.Status, check.Findings = Fail, r.findings
+			case len(r.pending) > 0:
+				check.Status = Pending
+			}
+			if len(r.pending) > 0 {
+				// No path: the cause is annotated once, by the dependency.
+				check.Findings = append(check.Findings, inspect.Finding{Message: fmt.Sprintf(
+					"pending on %s (%s): the workloads of %s are checked once it passes", dep.id, dep.requirement, strings.Join(r.pending, ", "))})
+			}
+			out[i] = append(out[i], check)
+		}
+	}
+	return out
 }
 
 func signoff(s policy.Signoff, h *Human) Check {

@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -112,5 +113,87 @@ func TestExtraApprovalsFromCodeowners(t *testing.T) {
 	// payments by CODEOWNERS.
 	if got := strings.Join(teams, ","); got != "infra,payments" {
 		t.Errorf("extra approvals = %s, want infra,payments", got)
+	}
+}
+
+// workloadCheck stands for a check that depends on the environments
+// check, with fixed results.
+type workloadCheck struct {
+	judged  []inspect.Finding
+	pending []string
+}
+
+func (c workloadCheck) Validate() error   { return nil }
+func (c workloadCheck) Inputs() []string  { return nil }
+func (c workloadCheck) DependsOn() string { return "environments" }
+func (c workloadCheck) CheckJudged(*inspect.Repo) ([]inspect.Finding, []string) {
+	return c.judged, c.pending
+}
+
+// Check is what the check reports alone: each pending environment is a
+// finding of its own.
+func (c workloadCheck) Check(*inspect.Repo) []inspect.Finding {
+	out := append([]inspect.Finding{}, c.judged...)
+	for _, env := range c.pending {
+		out = append(out, inspect.Finding{Message: env + ": no deployment configuration"})
+	}
+	return out
+}
+
+func TestEvaluateDependentChecks(t *testing.T) {
+	when := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	deployment := func(envFile string) policy.Requirement {
+		return policy.Requirement{ID: "deployment", Title: "Deployment", Checks: []policy.Check{
+			{ID: "environments", Kind: "environments", Checker: fileCheck{envFile}}}}
+	}
+	scaling := func(c workloadCheck) policy.Requirement {
+		return policy.Requirement{ID: "scaling", Title: "Scaling", Checks: []policy.Check{{ID: "replicas", Kind: "replicas", Checker: c}}}
+	}
+	production := inspect.Finding{Path: "deploy/prod/app.yaml", Line: 6, Message: "production: Deployment web runs 1 replica"}
+	tests := []struct {
+		name         string
+		requirements []policy.Requirement
+		wantStatus   map[string]Status
+		wantFindings []inspect.Finding
+	}{
+		{name: "pending on a failing environments check, in another requirement",
+			requirements: []policy.Requirement{scaling(workloadCheck{pending: []string{"uat", "ci"}}), deployment("missing.yaml")},
+			wantStatus:   map[string]Status{"deployment": Fail, "scaling": Pending},
+			wantFindings: []inspect.Finding{{Message: "pending on environments (Deployment): the workloads of uat, ci are checked once it passes"}}},
+		{name: "its own findings fail it, the rest stays pending without a location",
+			requirements: []policy.Requirement{deployment("missing.yaml"), scaling(workloadCheck{judged: []inspect.Finding{production}, pending: []string{"uat"}})},
+			wantStatus:   map[string]Status{"deployment": Fail, "scaling": Fail},
+			wantFindings: []inspect.Finding{production, {Message: "pending on environments (Deployment): the workloads of uat are checked once it passes"}}},
+		{name: "without an environments check the causes are its own findings",
+			requirements: []policy.Requirement{scaling(workloadCheck{pending: []string{"uat"}})},
+			wantStatus:   map[string]Status{"scaling": Fail},
+			wantFindings: []inspect.Finding{{Message: "uat: no deployment configuration"}}},
+		{name: "an environments check that passes cannot leave it pending",
+			requirements: []policy.Requirement{deployment("README.md"), scaling(workloadCheck{pending: []string{"uat"}})},
+			wantStatus:   map[string]Status{"deployment": Pass, "scaling": Fail},
+			wantFindings: []inspect.Finding{{Message: "uat: no deployment configuration"}}},
+		{name: "nothing pending passes",
+			requirements: []policy.Requirement{deployment("README.md"), scaling(workloadCheck{})},
+			wantStatus:   map[string]Status{"deployment": Pass, "scaling": Pass},
+			wantFindings: []inspect.Finding{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &policy.Policy{Version: 1, Requirements: tt.requirements}
+			rep := Evaluate(p, Snapshot{FS: fstest.MapFS{"README.md": {Data: []byte("x")}}}, when)
+			for _, r := range rep.Requirements {
+				if r.Status != tt.wantStatus[r.ID] {
+					t.Errorf("requirement %s = %s, want %s", r.ID, r.Status, tt.wantStatus[r.ID])
+				}
+				for _, c := range r.Checks {
+					if c.ID == "replicas" && !reflect.DeepEqual(c.Findings, tt.wantFindings) {
+						t.Errorf("replicas findings:\n got %+v\nwant %+v", c.Findings, tt.wantFindings)
+					}
+				}
+			}
+			if rep.Ready != (tt.wantStatus["scaling"] == Pass) {
+				t.Errorf("Ready = %v with scaling %s", rep.Ready, tt.wantStatus["scaling"])
+			}
+		})
 	}
 }
