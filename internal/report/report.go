@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 
 	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/readiness"
@@ -136,31 +137,74 @@ func execute(w io.Writer, t *template.Template, name string, v view) error {
 	return err
 }
 
-// Title says where the report stands in one line, e.g.
-// "3 of 5 ready - security review incomplete". It names the first failing
-// requirement, else the first one awaiting people.
+// titleWidth caps the title, in characters, so that it reads on one line
+// of a terminal and of GitHub's checks list: past it, the requirements
+// that do not fit are counted instead of named.
+const titleWidth = 100
+
+// Title says where the report stands in one line, naming what holds it
+// back by requirement id, e.g. "2 of 5 ready: deployment, security
+// incomplete; recovery awaiting sign-off". The check run and the terminal
+// report share it.
 func Title(rep *readiness.Report) string {
 	ready := 0
-	var failing, pending *readiness.Requirement
-	for i, r := range rep.Requirements {
-		switch {
-		case r.Status == readiness.Pass:
+	var failing, pending []string
+	for _, r := range rep.Requirements {
+		switch r.Status {
+		case readiness.Pass:
 			ready++
-		case r.Status == readiness.Fail && failing == nil:
-			failing = &rep.Requirements[i]
-		case r.Status == readiness.Pending && pending == nil:
-			pending = &rep.Requirements[i]
+		case readiness.Fail:
+			failing = append(failing, r.ID)
+		case readiness.Pending:
+			pending = append(pending, r.ID)
 		}
 	}
-	t := fmt.Sprintf("%d of %d ready", ready, len(rep.Requirements))
-	switch {
-	case failing != nil:
-		return t + " - " + strings.ToLower(failing.Title) + " incomplete"
-	case pending != nil:
-		return t + " - " + strings.ToLower(pending.Title) + " awaiting sign-off"
-	default:
-		return t + " - ready to launch"
+	head := fmt.Sprintf("%d of %d ready", ready, len(rep.Requirements))
+	if len(failing)+len(pending) == 0 {
+		return head + " to launch"
 	}
+	// Fewer names until the title fits: pending ones go first, since the
+	// failing ones are what the developer must fix.
+	showFailing, showPending := len(failing), len(pending)
+	for {
+		var parts []string
+		if len(failing) > 0 {
+			parts = append(parts, nameSome(failing, showFailing)+" incomplete")
+		}
+		if len(pending) > 0 {
+			parts = append(parts, nameSome(pending, showPending)+" awaiting sign-off")
+		}
+		t := head + ": " + strings.Join(parts, "; ")
+		switch {
+		case utf8.RuneCountInString(t) <= titleWidth || showFailing+showPending == 0:
+			return t
+		case showPending > 0:
+			showPending--
+		default:
+			showFailing--
+		}
+	}
+}
+
+// nameSome lists the first show of ids and counts the rest:
+// "deployment, security and 3 more", or "5 requirements".
+func nameSome(ids []string, show int) string {
+	rest := len(ids) - show
+	switch {
+	case show == 0:
+		return plural(len(ids), "requirement")
+	case rest == 0:
+		return strings.Join(ids, ", ")
+	default:
+		return strings.Join(ids[:show], ", ") + fmt.Sprintf(" and %d more", rest)
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // mdSpecial are the characters that start markdown syntax; each is
