@@ -181,9 +181,48 @@ func execute(w io.Writer, t *template.Template, name string, v view) error {
 	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
-	buf.WriteByte('\n')
-	_, err := w.Write(buf.Bytes())
+	_, err := io.WriteString(w, wrap(buf.String(), Width)+"\n")
 	return err
+}
+
+// Width is the terminal width the text and markdown reports wrap at.
+const Width = 120
+
+// wrap breaks lines longer than width at spaces, indenting the rest of a
+// line under its text: "        msg" continues at "          ", "  - msg"
+// at "    ", which markdown reads as the same list item. Table rows and
+// headings cannot span lines and are left whole, as is a word longer
+// than a line.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		body := strings.TrimSuffix(line, "\n")
+		trimmed := strings.TrimLeft(body, " ")
+		if utf8.RuneCountInString(body) <= width || strings.HasPrefix(trimmed, "|") || strings.HasPrefix(trimmed, "#") {
+			b.WriteString(line)
+			continue
+		}
+		indent := strings.Repeat(" ", len(body)-len(trimmed)+2)
+		col := 0
+		for i, word := range strings.Split(body, " ") {
+			n := utf8.RuneCountInString(word)
+			switch {
+			case i == 0:
+			case col > len(indent) && col+1+n > width:
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			default:
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(word)
+			col += n
+		}
+		if strings.HasSuffix(line, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // titleWidth caps the title, in characters, so that it reads on one line
