@@ -189,10 +189,11 @@ func execute(w io.Writer, t *template.Template, name string, v view) error {
 const Width = 120
 
 // wrap breaks lines longer than width at spaces, indenting the rest of a
-// line under its text: "        msg" continues at "          ", "  - msg"
-// at "    ", which markdown reads as the same list item. Table rows and
-// headings cannot span lines and are left whole, as is a word longer
-// than a line.
+// line four columns deeper, past a fix's "fix: " line: "        msg"
+// continues at "            ", "  - msg" at "      ", which markdown reads
+// as the same list item (a paragraph's continuation cannot start code).
+// Table rows and headings cannot span lines and are left whole, as is a
+// word longer than a line.
 func wrap(s string, width int) string {
 	var b strings.Builder
 	for line := range strings.Lines(s) {
@@ -202,7 +203,7 @@ func wrap(s string, width int) string {
 			b.WriteString(line)
 			continue
 		}
-		indent := strings.Repeat(" ", len(body)-len(trimmed)+2)
+		indent := strings.Repeat(" ", len(body)-len(trimmed)+4)
 		col := 0
 		for i, word := range strings.Split(body, " ") {
 			n := utf8.RuneCountInString(word)
