@@ -38,6 +38,12 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 		fmt.Fprintf(stderr, "launchgate check: %s is not a directory\n", dir)
 		return 2
 	}
+	// A directory that cannot be listed is said so here, before the
+	// policy lookup inside it would fail and blame the policy.
+	if _, err := os.ReadDir(dir); err != nil {
+		fmt.Fprintf(stderr, "launchgate check: cannot list %s: %v\n", dir, err)
+		return 2
+	}
 	if *format != "text" && *format != "json" && *format != "markdown" {
 		fmt.Fprintf(stderr, "launchgate check: unknown format %q (use text, json or markdown)\n", *format)
 		return 2

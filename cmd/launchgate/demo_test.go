@@ -31,7 +31,7 @@ func TestDemo(t *testing.T) {
 		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`",
 		// The findings of each push, as the check run's details give them.
 		"❌ environments: Deployment configuration exists for every environment", "environment uat has no deployment configuration",
-		"❌ recovery-doc:", "0 of 5 ready - automated"} {
+		"❌ recovery-doc:", "0 of 5 ready: deployment, monitoring, scaling, recovery incomplete"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

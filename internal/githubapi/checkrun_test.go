@@ -31,7 +31,7 @@ func annotations(n int, msg string) []*github.CheckRunAnnotation {
 func readinessRun(sha string) CheckRun {
 	return CheckRun{
 		Name: "Production readiness", HeadSHA: sha, Status: "completed", Conclusion: "failure",
-		Title: "3 of 5 ready - security review incomplete", Summary: "| requirement | status |", Text: "details",
+		Title: "3 of 5 ready: security incomplete", Summary: "| requirement | status |", Text: "details",
 		DetailsURL: "https://launchgate.example/acme/svc/pull/1",
 		Actions:    []*github.CheckRunAction{{Label: "Re-check", Description: "Evaluate the pull request again", Identifier: "recheck"}},
 	}

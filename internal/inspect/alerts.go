@@ -2,12 +2,17 @@ package inspect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	promyaml "go.yaml.in/yaml/v3"
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
@@ -22,15 +27,11 @@ import (
 // alerts do: a broken file means alerts that are believed to exist do not.
 // Files under testdata directories are test fixtures and are skipped.
 //
-// Rules are validated structurally, as Prometheus's rulefmt does (groups
-// with a name and rules; each rule exactly one of alert and record, a
-// non-empty expr, valid for and keep_firing_for durations, string labels
-// and annotations, no unknown fields), but expr is not parsed as PromQL.
-// Prometheus's parser (github.com/prometheus/prometheus/promql/parser,
-// v0.316.0) was measured: it doubles the module graph (305 to 605 lines of
-// `go mod graph`), raises the go directive to 1.26.7 and upgrades twenty
-// shared modules, and it compiles in the TSDB and storage packages. That is
-// too heavy for one field; a typo in a query is left to CI (promtool).
+// Rule groups are checked as Prometheus's rule loader checks them (a
+// name, unique in the file, and a list of rules), and each rule is loaded
+// with Prometheus's own model/rulefmt and PromQL parser: a typo in a
+// query fails here, on its line, not when Prometheus reloads. README
+// ("Alert rules") gives what the dependency costs.
 type Alerts struct {
 	layoutChecks `yaml:"-"`
 	// Min is the fewest alerting rules required; 0 means 1.
@@ -245,12 +246,6 @@ func checkRuleSource(repo *Repo, name string, ruleFile bool) (int, []Finding) {
 	return alerts, nil
 }
 
-// ruleFields are the keys Prometheus accepts in a rule (rulefmt.RuleNode).
-var ruleFields = map[string]bool{
-	"alert": true, "record": true, "expr": true, "for": true,
-	"keep_firing_for": true, "labels": true, "annotations": true,
-}
-
 func checkRuleGroups(file string, groups *yaml.Node) (int, []Finding) {
 	bad := func(n *yaml.Node, format string, args ...any) Finding {
 		return Finding{Path: file, Line: n.Line, Message: fmt.Sprintf(format, args...) + "; Prometheus refuses to load the file"}
@@ -278,10 +273,11 @@ func checkRuleGroups(file string, groups *yaml.Node) (int, []Finding) {
 		}
 		seen[group.Name] = true
 		for i := range group.Rules {
-			problem, isAlert := checkRule(&group.Rules[i])
-			if problem != "" {
-				findings = append(findings, bad(&group.Rules[i], "rule %d of group %q: %s", i+1, group.Name, problem))
-			} else if isAlert {
+			problems, isAlert := loadRule(&group.Rules[i])
+			for _, p := range problems {
+				findings = append(findings, bad(p.at, "rule %d of group %q: %s", i+1, group.Name, p.msg))
+			}
+			if len(problems) == 0 && isAlert {
 				alerts++
 			}
 		}
@@ -289,46 +285,119 @@ func checkRuleGroups(file string, groups *yaml.Node) (int, []Finding) {
 	return alerts, findings
 }
 
-// checkRule describes what makes a rule invalid ("" when valid) and
-// whether it is an alerting rule.
-func checkRule(n *yaml.Node) (problem string, isAlert bool) {
+// promQL parses rule expressions as a Prometheus server started without
+// feature flags does.
+var promQL = parser.NewParser(parser.Options{})
+
+// ruleProblem is why Prometheus would not load a rule, and the node it is
+// about (for line numbers).
+type ruleProblem struct {
+	at  *yaml.Node
+	msg string
+}
+
+// loadRule validates a rule as Prometheus's rule loader does
+// (model/rulefmt): its fields decoded strictly into rulefmt.Rule (for and
+// keep_firing_for as durations, labels and annotations as strings), then
+// Rule.Validate: one of alert and record, expr parsed as PromQL, label and
+// annotation names, templates. It also says whether the rule is an
+// alerting rule.
+func loadRule(n *yaml.Node) (problems []ruleProblem, isAlert bool) {
 	if n.Kind != yaml.MappingNode {
-		return "a rule must be a mapping with alert (or record) and expr", false
+		return []ruleProblem{{at: n, msg: "a rule must be a mapping with alert (or record) and expr"}}, false
 	}
-	for i := 0; i < len(n.Content); i += 2 {
-		if k := n.Content[i].Value; !ruleFields[k] {
-			return fmt.Sprintf("unknown field %q (a rule has alert or record, expr, for, keep_firing_for, labels, annotations)", k), false
+	// Each field is decoded on its own first, so that a decode error is
+	// placed on its key.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		field := &yaml.Node{Kind: yaml.MappingNode, Content: n.Content[i : i+2]}
+		if _, err := decodeRule(field); err != nil {
+			problems = append(problems, ruleProblem{at: n.Content[i], msg: n.Content[i].Value + ": " + err.Error()})
 		}
 	}
-	var r struct {
-		Alert         string            `yaml:"alert"`
-		Record        string            `yaml:"record"`
-		Expr          string            `yaml:"expr"`
-		For           string            `yaml:"for"`
-		KeepFiringFor string            `yaml:"keep_firing_for"`
-		Labels        map[string]string `yaml:"labels"`
-		Annotations   map[string]string `yaml:"annotations"`
+	if len(problems) > 0 {
+		return problems, false
 	}
-	if err := n.Decode(&r); err != nil {
-		return fmt.Sprintf("does not parse: %s", decodeErrorText(err)), false
+	rule, err := decodeRule(n)
+	if err != nil {
+		return []ruleProblem{{at: n, msg: err.Error()}}, false
 	}
+	var node rulefmt.RuleNode
+	if err := promyaml.Unmarshal(rule.data, &node); err != nil {
+		return []ruleProblem{{at: n, msg: err.Error()}}, false
+	}
+	for _, we := range rule.Validate(node, model.UTF8Validation, promQL) {
+		err := we.Unwrap()
+		at := n
+		if _, ok := errors.AsType[parser.ParseErrors](err); ok {
+			at = exprLine(n, err)
+		}
+		problems = append(problems, ruleProblem{at: at, msg: ruleName(rule.Rule) + err.Error()})
+	}
+	return problems, rule.Alert != ""
+}
+
+// encodedRule is a rule decoded by rulefmt, and the YAML it was decoded
+// from.
+type encodedRule struct {
+	rulefmt.Rule
+	data []byte
+}
+
+// decodeRule decodes n into a rulefmt.Rule as Prometheus does: strictly,
+// with go.yaml.in/yaml/v3, so n is re-encoded for that decoder. Errors
+// lose yaml's "line N: ", which counts lines of the re-encoding.
+func decodeRule(n *yaml.Node) (encodedRule, error) {
+	data, err := yaml.Marshal(n)
+	if err != nil {
+		return encodedRule{}, fmt.Errorf("cannot re-encode the rule for Prometheus's loader: %w", err)
+	}
+	r := encodedRule{data: data}
+	dec := promyaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r.Rule); err != nil {
+		if te, ok := errors.AsType[*promyaml.TypeError](err); ok {
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				msgs[i] = reencodedLine.ReplaceAllString(e, "")
+			}
+			return encodedRule{}, errors.New(strings.Join(msgs, "; "))
+		}
+		return encodedRule{}, err
+	}
+	return r, nil
+}
+
+// reencodedLine is the "line N: " of a decode error.
+var reencodedLine = regexp.MustCompile(`^line \d+: `)
+
+// exprLine is the node to report a PromQL error of rule's expr on: the
+// expr's own line, or for a literal block ("expr: |") the line of the
+// error within it.
+func exprLine(rule *yaml.Node, err error) *yaml.Node {
+	expr := yamlnode.Lookup(rule, "expr")
+	if expr == nil {
+		return rule
+	}
+	pe, _ := errors.AsType[parser.ParseErrors](err)
+	start := int(pe[0].PositionRange.Start)
+	if expr.Style&yaml.LiteralStyle == 0 || start < 0 || start > len(expr.Value) {
+		return expr
+	}
+	before := expr.Value[:start]
+	if start == len(expr.Value) {
+		// The end of input is on the block's last line, not after it.
+		before = strings.TrimRight(before, "\n")
+	}
+	return &yaml.Node{Line: expr.Line + 1 + strings.Count(before, "\n")}
+}
+
+// ruleName prefixes a problem with the rule's name, when it has one.
+func ruleName(r rulefmt.Rule) string {
 	switch {
-	case r.Alert == "" && r.Record == "":
-		return "set alert (the alert's name) or record", false
-	case r.Alert != "" && r.Record != "":
-		return fmt.Sprintf("%q sets both alert and record; keep one", r.Alert), false
-	case strings.TrimSpace(r.Expr) == "":
-		return fmt.Sprintf("%q has no expr; set the PromQL condition", r.Alert+r.Record), false
-	case r.Record != "" && (r.For != "" || r.KeepFiringFor != "" || len(r.Annotations) > 0):
-		return fmt.Sprintf("recording rule %q cannot have for, keep_firing_for or annotations", r.Record), false
+	case r.Alert != "":
+		return fmt.Sprintf("%q: ", r.Alert)
+	case r.Record != "":
+		return fmt.Sprintf("%q: ", r.Record)
 	}
-	for _, d := range [][2]string{{"for", r.For}, {"keep_firing_for", r.KeepFiringFor}} {
-		if d[1] == "" {
-			continue
-		}
-		if _, err := model.ParseDuration(d[1]); err != nil {
-			return fmt.Sprintf("%q has %s: %q, not a duration such as 5m or 1h", r.Alert, d[0], d[1]), false
-		}
-	}
-	return "", r.Alert != ""
+	return ""
 }

@@ -9,14 +9,14 @@ import (
 func TestAlertsCheck(t *testing.T) {
 	const brokenFile = "monitoring/broken.rules.yaml"
 	brokenFindings := []expectedFinding{
-		{brokenFile, 4, []string{`rule 1 of group "broken": unknown field "expresion"`, "Prometheus refuses to load the file"}},
-		{brokenFile, 6, []string{`rule 2 of group "broken": "BadFor" has for: "ten minutes", not a duration`}},
-		{brokenFile, 9, []string{`"NoExpr" has no expr`}},
-		{brokenFile, 11, []string{`"Both" sets both alert and record`}},
+		{brokenFile, 5, []string{`rule 1 of group "broken": expresion: field expresion not found in type rulefmt.Rule`, "Prometheus refuses to load the file"}},
+		{brokenFile, 8, []string{`rule 2 of group "broken": for: not a valid duration string: "ten minutes"`}},
+		{brokenFile, 9, []string{`"NoExpr": field 'expr' must be set in rule`}},
+		{brokenFile, 11, []string{`"Both": only one of 'record' and 'alert' must be set`}},
 		{brokenFile, 16, []string{"rule group has no name"}},
 		{brokenFile, 19, []string{`rule group "broken" is repeated`}},
 	}
-	badResource := expectedFinding{"deploy/base/prometheusrule.yaml", 17, []string{`rule 2 of group "shop-k8s": does not parse: line 20: cannot unmarshal !!seq into string`}}
+	badResource := expectedFinding{"deploy/base/prometheusrule.yaml", 19, []string{`rule 2 of group "shop-k8s": labels: cannot unmarshal !!seq into string`}}
 	tests := []struct {
 		name  string
 		check Alerts
@@ -84,7 +84,23 @@ func TestAlertsCheck(t *testing.T) {
 		}), []expectedFinding{{"a.rules.yml", 4, []string{"a rule must be a mapping"}}, {"", 0, []string{"found 0"}}}},
 		{"recording rules take no annotations", Alerts{}, k8sMapRepo(map[string]string{
 			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        annotations: {a: b}\n",
-		}), []expectedFinding{{"a.rules.yml", 4, []string{`recording rule "r" cannot have`}}, {"", 0, []string{"found 0"}}}},
+		}), []expectedFinding{{"a.rules.yml", 4, []string{`"r": invalid field 'annotations' in recording rule`}}, {"", 0, []string{"found 0"}}}},
+		// Rules are loaded by Prometheus's own rulefmt and PromQL parser.
+		{"an expression that does not parse", Alerts{}, k8sMapRepo(map[string]string{
+			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        for: 5m\n        expr: rate(http_errors_total[5m] > 1\n",
+		}), []expectedFinding{{"a.rules.yml", 6, []string{`rule 1 of group "g": "A": could not parse expression:`, "unclosed left parenthesis"}}, {"", 0, []string{"found 0"}}}},
+		{"an expression block that does not parse, on its line", Alerts{}, k8sMapRepo(map[string]string{
+			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: |\n          sum(rate(x[5m]))\n            / sum(rate(y[5m])) >\n",
+		}), []expectedFinding{{"a.rules.yml", 7, []string{"could not parse expression"}}, {"", 0, []string{"found 0"}}}},
+		{"keep_firing_for must be a duration", Alerts{}, k8sMapRepo(map[string]string{
+			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        keep_firing_for: soon\n",
+		}), []expectedFinding{{"a.rules.yml", 6, []string{`keep_firing_for: not a valid duration string: "soon"`}}, {"", 0, []string{"found 0"}}}},
+		{"a label named __name__", Alerts{}, k8sMapRepo(map[string]string{
+			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        labels: {__name__: x}\n",
+		}), []expectedFinding{{"a.rules.yml", 4, []string{`"A": invalid label name: __name__`}}, {"", 0, []string{"found 0"}}}},
+		{"an annotation template that does not parse", Alerts{}, k8sMapRepo(map[string]string{
+			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations: {summary: \"{{ $value \"}\n",
+		}), []expectedFinding{{"a.rules.yml", 4, []string{`"A": annotation "summary"`}}, {"", 0, []string{"found 0"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

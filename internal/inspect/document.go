@@ -137,16 +137,18 @@ func (d *Document) Check(repo *Repo) []Finding {
 	for _, s := range d.Sections {
 		h := doc.find(s)
 		if h < 0 {
-			out = append(out, Finding{Path: d.Path, Message: withHint(
-				fmt.Sprintf("add a section '## %s'%s", s.Title, aliasList(s.Aliases)), s.Hint)})
+			out = append(out, Finding{Path: d.Path,
+				Message: fmt.Sprintf("no section '## %s'%s", s.Title, aliasList(s.Aliases)),
+				Fix:     withHint(fmt.Sprintf("add a section '## %s'", s.Title), " about ", s.Hint)})
 			continue
 		}
 		line := doc.lines.line(doc.blocks[h].Pos())
 		c := doc.content(h, tmpl, s.MaxAgeDays > 0)
 		if c.words < minWords {
-			out = append(out, Finding{Path: d.Path, Line: line, Message: withHint(fmt.Sprintf(
-				"section '%s' has %s of its own (template text, HTML comments and placeholders do not count); write at least %d",
-				s.Title, plural.Count(c.words, "word", "words"), minWords), s.Hint)})
+			out = append(out, Finding{Path: d.Path, Line: line,
+				Message: fmt.Sprintf("section '%s' has %s of its own, fewer than %d (template text, HTML comments and placeholders do not count)",
+					s.Title, plural.Count(c.words, "word", "words"), minWords),
+				Fix: withHint(fmt.Sprintf("write at least %d words", minWords), " about ", s.Hint)})
 		}
 		if s.MaxAgeDays > 0 {
 			if f, bad := checkDate(s, c.dates, line, repo.Now()); bad {
@@ -221,11 +223,12 @@ func (d *Document) templateName() string {
 	return ""
 }
 
-func withHint(msg, hint string) string {
+// withHint adds a section's hint to a fix, after sep.
+func withHint(fix, sep, hint string) string {
 	if hint == "" {
-		return msg
+		return fix
 	}
-	return msg + ": " + hint
+	return fix + sep + hint
 }
 
 func aliasList(aliases []string) string {
@@ -308,9 +311,9 @@ func checkDate(s DocumentSection, dates []datedText, headingLine int, now time.T
 			"section '%s' names %s, which is not a valid date; write the date it took place as YYYY-MM-DD, %s",
 			s.Title, invalid.text, when)}, true
 	default:
-		return Finding{Line: headingLine, Message: withHint(fmt.Sprintf(
-			"section '%s' does not say when it took place; write the date as YYYY-MM-DD, %s",
-			s.Title, when), s.Hint)}, true
+		return Finding{Line: headingLine,
+			Message: fmt.Sprintf("section '%s' does not say when it took place", s.Title),
+			Fix:     withHint("write the date as YYYY-MM-DD, "+when, ": ", s.Hint)}, true
 	}
 }
 

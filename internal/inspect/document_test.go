@@ -76,7 +76,7 @@ func TestDocumentExamples(t *testing.T) {
 		{file: "numbered.md"},
 		{file: "setext.md"},
 		{file: "thin.md", want: []want{
-			{3, "section 'Backups' has 2 words of its own (template text, HTML comments and placeholders do not count); write at least 10: what is backed up and how"},
+			{3, "section 'Backups' has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)"},
 		}},
 		{file: "nested.md", want: []want{
 			// "# Appendix" ends Restore; its words must not count.
@@ -86,7 +86,7 @@ func TestDocumentExamples(t *testing.T) {
 			{10, "section 'Backups' has 0 words"},
 			{24, "section 'Restore' has 0 words"},
 			{45, "section 'Recovery drill' has 0 words"},
-			{45, "section 'Recovery drill' does not say when it took place; write the date as YYYY-MM-DD, at most 365 days before 2025-06-01"},
+			{45, "section 'Recovery drill' does not say when it took place"},
 		}},
 		{file: "comments.md", want: []want{
 			{3, "section 'Backups' has 0 words"},
@@ -136,29 +136,29 @@ func TestDocumentMarkdown(t *testing.T) {
 			{7, "section 'Restore' has 1 word of its own"},
 		}},
 		{name: "missing sections are reported in policy order", doc: drill, want: []want{
-			{0, "add a section '## Backups' (aliases: 'Backup plan'): what is backed up and how"},
-			{0, "add a section '## Restore'"},
+			{0, "no section '## Backups' (aliases: 'Backup plan')"},
+			{0, "no section '## Restore'"},
 		}},
 		{name: "empty document", doc: "", want: []want{
-			{0, "add a section '## Backups'"},
-			{0, "add a section '## Restore'"},
-			{0, "add a section '## Recovery drill'"},
+			{0, "no section '## Backups'"},
+			{0, "no section '## Restore'"},
+			{0, "no section '## Recovery drill'"},
 		}},
 		{name: "headings in lists and quotes are content, not sections", doc: "- ## Backups\n\n> ## Restore\n\n" + drill, want: []want{
-			{0, "add a section '## Backups'"},
-			{0, "add a section '## Restore'"},
+			{0, "no section '## Backups'"},
+			{0, "no section '## Restore'"},
 		}},
 		{name: "a heading that only starts like the title does not match", doc: "## Backups overview\n\nPostgres is snapshotted every night at 02:00 UTC and copied to a second region.\n\n" + restore + drill, want: []want{
-			{0, "add a section '## Backups'"},
+			{0, "no section '## Backups'"},
 		}},
 		{name: "an unclosed comment hides the rest of the document", doc: "# Recovery\n\n<!-- guidance\n\n" + backups + restore + drill, want: []want{
-			{0, "add a section '## Backups'"},
-			{0, "add a section '## Restore'"},
-			{0, "add a section '## Recovery drill'"},
+			{0, "no section '## Backups'"},
+			{0, "no section '## Restore'"},
+			{0, "no section '## Recovery drill'"},
 		}},
 		{name: "an unclosed code fence swallows the headings after it", doc: backups + "```sh\n" + restore + drill, want: []want{
-			{0, "add a section '## Restore'"},
-			{0, "add a section '## Recovery drill'"},
+			{0, "no section '## Restore'"},
+			{0, "no section '## Recovery drill'"},
 		}},
 		{name: "a table of real data counts", doc: "## Backups\n\n| What | How | Where |\n| --- | --- | --- |\n| Postgres | nightly snapshot | eu-west-2 |\n| S3 | versioning | replicated |\n\n" + restore + drill},
 		{name: "link URLs do not count", doc: "## Backups\n\nSee [the runbook](https://example.com/a/very/long/url/with/many/words/in/it/that/are/not/prose) <https://example.com/more/url/words/here>.\n\n" + restore + drill, want: []want{
@@ -212,7 +212,7 @@ func TestDocumentDrillDate(t *testing.T) {
 			{11, "section 'Recovery drill' names 2025-02-30, which is not a valid date; write the date it took place as YYYY-MM-DD"},
 		}},
 		{name: "missing", drill: "Run last spring. " + words, want: []want{
-			{9, "section 'Recovery drill' does not say when it took place; write the date as YYYY-MM-DD, at most 365 days before 2025-06-01"},
+			{9, "section 'Recovery drill' does not say when it took place"},
 		}},
 		{name: "date only in a comment", drill: "<!-- run on 2025-03-03 -->\n\n" + words, want: []want{
 			{9, "does not say when it took place"},
@@ -289,8 +289,8 @@ func TestDocumentMinWords(t *testing.T) {
 		min  int
 		want []want
 	}{
-		{min: 0, want: []want{{3, "has 2 words of its own (template text, HTML comments and placeholders do not count); write at least 10"}}},
-		{min: 3, want: []want{{3, "has 2 words of its own (template text, HTML comments and placeholders do not count); write at least 3"}}},
+		{min: 0, want: []want{{3, "has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)"}}},
+		{min: 3, want: []want{{3, "has 2 words of its own, fewer than 3 (template text, HTML comments and placeholders do not count)"}}},
 		{min: 2},
 	} {
 		t.Run(fmt.Sprint(tt.min), func(t *testing.T) {
@@ -488,5 +488,31 @@ func BenchmarkDocument(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Check(repo)
+	}
+}
+
+// TestDocumentFixes: what to write is the finding's fix, on a line of its
+// own in reports, not glued to what is wrong.
+func TestDocumentFixes(t *testing.T) {
+	d := recoveryDoc()
+	for _, tt := range []struct {
+		name    string
+		doc     []byte
+		message string
+		fix     string
+	}{
+		{name: "a thin section", doc: readDocTestdata(t, "thin.md"),
+			message: "section 'Backups' has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)",
+			fix:     "write at least 10 words about what is backed up and how"},
+		{name: "a missing section", doc: []byte("# Recovery\n"),
+			message: "no section '## Backups' (aliases: 'Backup plan')",
+			fix:     "add a section '## Backups' about what is backed up and how"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := d.Check(docRepo(map[string][]byte{d.Path: tt.doc}))
+			if len(got) == 0 || got[0].Message != tt.message || got[0].Fix != tt.fix {
+				t.Fatalf("first finding = %+v, want message %q and fix %q", got, tt.message, tt.fix)
+			}
+		})
 	}
 }

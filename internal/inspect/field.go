@@ -143,6 +143,7 @@ func (c *Field) checkFile(name string, data []byte, expr *fieldExpr) (findings [
 			break
 		}
 		if err != nil {
+			err = yamlnode.Locate(err, data)
 			findings = append(findings, Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: c.explain(fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err))})
 			break
 		}

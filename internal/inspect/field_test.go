@@ -215,11 +215,11 @@ func TestFieldCheck(t *testing.T) {
 		// yaml.v3 numbers parser (not scanner) errors by the 0-based line of
 		// their context: the "[" opened on line 2 is reported as line 1.
 		{"unclosed flow sequence", map[string]string{"a.yaml": "a: 1\nb: [\n  c\n"}, Field{Files: "a.yaml", Assert: "a exists"},
-			[]expectedFinding{{"a.yaml", 1, []string{"did not find expected ',' or ']'"}}}, false},
+			[]expectedFinding{{"a.yaml", 2, []string{"did not find expected ',' or ']'"}}}, false},
 		{"malformed later document: earlier ones still count", map[string]string{"a.yaml": "a: 0\n---\nb: :\n  - c\n"}, Field{Files: "a.yaml", Assert: "a >= 1"},
 			[]expectedFinding{{"a.yaml", 1, []string{"a is 0"}}, {"a.yaml", 3, []string{"does not parse"}}}, false},
 		{"malformed JSON", map[string]string{"a.json": "{\"a\": 1,,}\n"}, Field{Files: "a.json", Assert: "a exists"},
-			[]expectedFinding{{"a.json", 0, []string{"does not parse"}}}, false},
+			[]expectedFinding{{"a.json", 1, []string{"does not parse"}}}, false},
 		{"empty file", map[string]string{"a.yaml": "# nothing yet\n"}, Field{Files: "a.yaml", Assert: "a exists"},
 			[]expectedFinding{{"a.yaml", 0, []string{"the file is empty, so nothing shows that a exists"}}}, false},
 		{"binary file", map[string]string{"a.yaml": "a: 1\x00\n"}, Field{Files: "a.yaml", Assert: "a exists"},

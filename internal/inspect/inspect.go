@@ -10,11 +10,14 @@ import "sort"
 
 // Finding is one thing a developer must fix, located as precisely as the
 // check can: Path is relative to the repository root with forward slashes,
-// Line is 1-based or 0 when no line applies.
+// Line is 1-based or 0 when no line applies. Message says what is wrong;
+// Fix, when the check knows it, says how to fix it, so that reports show
+// each on a line of its own.
 type Finding struct {
 	Path    string `json:"path"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
 }
 
 // Checker is a configured automatic check.

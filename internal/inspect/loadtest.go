@@ -352,10 +352,16 @@ func (c *LoadTest) noLoadTest(unconfirmed []string) Finding {
 // for candidates that could not be read or parsed.
 func (c *LoadTest) findLoadTests(repo *Repo) (found []*loadTestFound, unconfirmed []string, problems []Finding) {
 	tools := c.tools()
-	// Check listed the files without error, and Match fails only when
-	// listing does.
+	// Check listed the files without error, so Match fails only for a
+	// directory that cannot be listed: a load test may hide there, which
+	// matters only if none is found elsewhere. One such finding says it.
+	listProblem := false
 	match := func(globs ...string) []string {
-		m, _ := repo.Match(globs...)
+		m, err := repo.Match(globs...)
+		if err != nil && !listProblem {
+			listProblem = true
+			problems = append(problems, Finding{Message: err.Error()})
+		}
 		return m
 	}
 	extra := match(c.Paths...)

@@ -139,7 +139,7 @@ func (rd *renderer) decodeYAMLFile(name string, v any) *Finding {
 	if err != nil {
 		return &Finding{Path: name, Message: fmt.Sprintf("cannot read: %v", err)}
 	}
-	if err := yaml.Unmarshal(data, v); err != nil {
+	if err := yamlnode.Locate(yaml.Unmarshal(data, v), data); err != nil {
 		return &Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("does not parse as YAML: %v", err)}
 	}
 	return nil

@@ -219,7 +219,7 @@ func (rd *renderer) screenKustomization(dir string, plugin bool) []Finding {
 	// decoder, which matches keys case-insensitively ("Resources:"), so
 	// that the screen sees exactly what kustomize will load.
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := yamlnode.Locate(yaml.Unmarshal(data, &root), data); err != nil {
 		return []Finding{{Path: kfile, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf(
 			"kustomization does not parse as YAML: %v", err)}}
 	}

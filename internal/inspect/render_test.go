@@ -282,7 +282,7 @@ func TestRenderedFailures(t *testing.T) {
 		{"missing resource", overlay("resources:\n  - ../../base\n  - missing.yaml\n"),
 			kfile, 3, `"missing.yaml" (deploy/overlays/production/missing.yaml) is not a file or directory of the repository`},
 		{"kustomization does not parse", overlay("resources:\n  - ../../base\n bad: [\n"),
-			kfile, 2, "kustomization does not parse as YAML"},
+			kfile, 3, "kustomization does not parse as YAML"},
 		{"kustomization of the wrong shape", overlay("resources: ../../base\n"),
 			kfile, 0, "not a valid kustomization"},
 		{"overlay without kustomization", map[string]string{"deploy/overlays/production/patch.yaml": k8sBase},
@@ -291,9 +291,7 @@ func TestRenderedFailures(t *testing.T) {
 			kfile, 0, "kustomize build deploy/overlays/production failed"},
 		{"base resource does not parse", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\nmetadata:\n  name: [web\n"}),
-			// yaml.v3 numbers this parser error by its context, a line above
-			// the bad flow sequence (see yamlnode.SyntaxLine).
-			"deploy/base/web.yaml", 2, "does not parse as YAML"},
+			"deploy/base/web.yaml", 3, "does not parse as YAML"},
 		{"base resource is binary", with(overlay("resources: [../../base]\n"),
 			map[string]string{"deploy/base/web.yaml": "kind: Deployment\x00"}),
 			"deploy/base/web.yaml", 0, "binary file"},
@@ -307,7 +305,7 @@ func TestRenderedFailures(t *testing.T) {
 			map[string]string{"deploy/overlays/production/redis.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: redis}\nname: redis\n"}),
 			kfile, 2, "kind: HelmChartInflationGenerator asks kustomize to run Helm"},
 		{"manifest does not parse", map[string]string{"deploy/production/app.yaml": "kind: Deployment\nspec:\n  replicas: [2\n"},
-			"deploy/production/app.yaml", 2, "does not parse as YAML"},
+			"deploy/production/app.yaml", 3, "does not parse as YAML"},
 		{"manifest is binary", map[string]string{"deploy/production/app.yaml": "\x00\x01"},
 			"deploy/production/app.yaml", 0, "binary file"},
 		{"manifest is oversized", map[string]string{"deploy/production/app.yaml": strings.Repeat("#", MaxFileSize+1)},

@@ -44,6 +44,8 @@ type Repo struct {
 	files    []string
 	filesErr error
 	listed   bool
+	// unlisted are the directories Files could not list.
+	unlisted []unlistedDir
 
 	// matched memoises Match per pattern.
 	matched map[string][]string
@@ -69,7 +71,8 @@ func (r *Repo) Environments() []Environment { return r.envs }
 
 // Files lists every regular file, sorted, as slash paths relative to the
 // root. The .git directory is skipped: it is not part of the tree a PR
-// proposes.
+// proposes. A directory that cannot be listed is left out and recorded
+// (see Match); the error is only for a root that cannot be listed.
 func (r *Repo) Files() ([]string, error) {
 	if r.listed {
 		return r.files, r.filesErr
@@ -77,7 +80,14 @@ func (r *Repo) Files() ([]string, error) {
 	r.listed = true
 	err := fs.WalkDir(r.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			if p == "." {
+				return err
+			}
+			r.unlisted = append(r.unlisted, unlistedDir{dir: p, err: err})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if d.Name() == ".git" && p != "." {
@@ -97,9 +107,17 @@ func (r *Repo) Files() ([]string, error) {
 	return r.files, r.filesErr
 }
 
+// unlistedDir is a directory Files could not list, and why.
+type unlistedDir struct {
+	dir string
+	err error
+}
+
 // Match returns the files matching any of the doublestar patterns, sorted
 // and without duplicates. Patterns are validated when the policy loads; an
-// invalid one matches nothing.
+// invalid one matches nothing. When a pattern could match a file inside a
+// directory that cannot be listed, Match fails: what the check looks for
+// may be in there. Other unlisted directories do not concern the check.
 //
 // Several checks match the same patterns against the same tree (and the
 // load-test check dozens of them), so each pattern's result is memoised,
@@ -109,6 +127,13 @@ func (r *Repo) Match(patterns ...string) ([]string, error) {
 	files, err := r.Files()
 	if err != nil {
 		return nil, err
+	}
+	for _, u := range r.unlisted {
+		for _, p := range patterns {
+			if couldMatchUnder(p, u.dir) {
+				return nil, fmt.Errorf("%q may match files in a directory that cannot be listed: %w", p, u.err)
+			}
+		}
 	}
 	if r.matched == nil {
 		r.matched = map[string][]string{}
@@ -127,6 +152,30 @@ func (r *Repo) Match(patterns ...string) ([]string, error) {
 		out = slices.Compact(out)
 	}
 	return out, nil
+}
+
+// couldMatchUnder reports whether pattern could match a path inside dir:
+// each of dir's segments must match the pattern's segment at its place,
+// and the pattern must go deeper, unless a "**" segment matches any
+// depth first. A pattern with braces, whose alternatives may hold
+// slashes, is assumed to match.
+func couldMatchUnder(pattern, dir string) bool {
+	if strings.ContainsRune(pattern, '{') {
+		return true
+	}
+	pat := strings.Split(pattern, "/")
+	for i, seg := range strings.Split(dir, "/") {
+		if i >= len(pat)-1 {
+			return pat[min(i, len(pat)-1)] == "**"
+		}
+		if pat[i] == "**" {
+			return true
+		}
+		if ok, _ := doublestar.Match(pat[i], seg); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // matchSorted matches one pattern against a sorted file list.

@@ -3,14 +3,18 @@ package inspect
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // parseYAMLDocs parses every document of a YAML (or JSON) stream, skipping
-// empty ones; anchors and aliases are resolved when decoding.
+// empty ones; anchors and aliases are resolved when decoding. A syntax
+// error is located on its line (yamlnode.Locate).
 func parseYAMLDocs(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
@@ -21,7 +25,13 @@ func parseYAMLDocs(data []byte) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, yamlnode.Locate(err, data)
+		}
+		// A node keeps both of two equal keys; decoding it, as kubectl
+		// (sigs.k8s.io/yaml) and Prometheus do, rejects the duplicate.
+		var plain any
+		if err := doc.Decode(&plain); err != nil {
+			return nil, fmt.Errorf("yaml: %s", decodeErrorText(err))
 		}
 		if len(doc.Content) == 1 && doc.Content[0].Tag != "!!null" {
 			docs = append(docs, doc.Content[0])

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 	"github.com/launchgate/launchgate/internal/yamlstrict"
 	"github.com/launchgate/launchgate/policies"
 )
@@ -87,7 +88,7 @@ func parse(source string, data []byte) (*Policy, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(source, err)
+		return nil, yamlErrors(source, yamlnode.Locate(err, data))
 	}
 	doc := yamlstrict.Resolve(&root)
 	if doc == nil || doc.Kind != yaml.MappingNode {

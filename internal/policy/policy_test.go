@@ -277,3 +277,34 @@ func TestLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSyntaxErrorLines: a policy's YAML mistakes are reported on the
+// line they are on, not on yaml.v3's 0-based line of the one above.
+func TestParseSyntaxErrorLines(t *testing.T) {
+	const head = "version: 1\nrequirements:\n  - id: a\n    title: A\n"
+	tests := []struct {
+		name     string
+		yaml     string
+		wantLine int
+		wantMsg  string
+	}{
+		{name: "unclosed [", yaml: head + "    approvals: [infra\n    signoffs: []\n", wantLine: 5, wantMsg: "did not find expected ',' or ']'"},
+		{name: "unclosed {", yaml: head + "    checks:\n      - {id: c, kind: files\n", wantLine: 6, wantMsg: "did not find expected ',' or '}'"},
+		{name: "under-indented key", yaml: "version: 1\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n extends: default\n", wantLine: 6, wantMsg: "did not find expected key"},
+		{name: "tab indentation", yaml: head + "\tapprovals: [infra]\n", wantLine: 5, wantMsg: "tab character"},
+		{name: "unclosed quote", yaml: head + "    approvals: [\"infra]\n", wantLine: 5, wantMsg: "unexpected end of stream"},
+		{name: "duplicate key", yaml: head + "    approvals: [infra]\n    title: B\n", wantLine: 6, wantMsg: `mapping key "title" already defined at line 4`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("launchgate.yml", []byte(tt.yaml))
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("Parse error %v is not policy.Errors", err)
+			}
+			if e := errs[0]; e.Line != tt.wantLine || !strings.Contains(e.Msg, tt.wantMsg) {
+				t.Fatalf("first error %q at line %d, want line %d containing %q", e.Msg, e.Line, tt.wantLine, tt.wantMsg)
+			}
+		})
+	}
+}

@@ -317,7 +317,7 @@ func TestCheckRunFooterTellsDeploymentsApart(t *testing.T) {
 			t.Errorf("footer lacks %q:\n%s", want, out.Text)
 		}
 	}
-	if out.Title != "1 of 1 ready - ready to launch" || out.Conclusion != ConclusionSuccess {
+	if out.Title != "1 of 1 ready to launch" || out.Conclusion != ConclusionSuccess {
 		t.Errorf("title %q conclusion %s", out.Title, out.Conclusion)
 	}
 }

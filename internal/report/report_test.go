@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/readiness"
@@ -60,25 +62,48 @@ func TestMarkdownLinks(t *testing.T) {
 }
 
 func TestTitle(t *testing.T) {
-	req := func(title string, s readiness.Status) readiness.Requirement {
-		return readiness.Requirement{Title: title, Status: s}
+	req := func(id string, s readiness.Status) readiness.Requirement {
+		return readiness.Requirement{ID: id, Title: "Title of " + id, Status: s}
+	}
+	many := func(n int, s readiness.Status) []readiness.Requirement {
+		var out []readiness.Requirement
+		for i := range n {
+			out = append(out, req(fmt.Sprintf("requirement-number-%02d", i), s))
+		}
+		return out
 	}
 	tests := []struct {
+		name string
 		reqs []readiness.Requirement
 		want string
 	}{
-		{[]readiness.Requirement{req("Deployment", readiness.Pass), req("Security review", readiness.Fail), req("Scaling", readiness.Pending)},
-			"1 of 3 ready - security review incomplete"},
-		{[]readiness.Requirement{req("Deployment", readiness.Pass), req("Scaling", readiness.Pending)},
-			"1 of 2 ready - scaling awaiting sign-off"},
-		{[]readiness.Requirement{req("Scaling", readiness.Pending), req("Recovery", readiness.Fail)},
-			"0 of 2 ready - recovery incomplete"},
-		{[]readiness.Requirement{req("Deployment", readiness.Pass)}, "1 of 1 ready - ready to launch"},
+		{name: "every failing requirement is named",
+			reqs: []readiness.Requirement{req("deployment", readiness.Fail), req("security", readiness.Fail), req("monitoring", readiness.Fail), req("scaling", readiness.Fail), req("recovery", readiness.Fail)},
+			want: "0 of 5 ready: deployment, security, monitoring, scaling, recovery incomplete"},
+		{name: "failing and pending",
+			reqs: []readiness.Requirement{req("deployment", readiness.Pass), req("security", readiness.Fail), req("scaling", readiness.Pending)},
+			want: "1 of 3 ready: security incomplete; scaling awaiting sign-off"},
+		{name: "only pending",
+			reqs: []readiness.Requirement{req("deployment", readiness.Pass), req("scaling", readiness.Pending)},
+			want: "1 of 2 ready: scaling awaiting sign-off"},
+		{name: "ready", reqs: []readiness.Requirement{req("deployment", readiness.Pass)}, want: "1 of 1 ready to launch"},
+		{name: "long lists are counted, pending first",
+			reqs: append(many(3, readiness.Fail), many(3, readiness.Pending)...),
+			want: "0 of 6 ready: requirement-number-00 and 2 more incomplete; 3 requirements awaiting sign-off"},
+		{name: "a very long list keeps a count",
+			reqs: many(40, readiness.Fail),
+			want: "0 of 40 ready: requirement-number-00, requirement-number-01 and 38 more incomplete"},
 	}
 	for _, tt := range tests {
-		if got := Title(&readiness.Report{Requirements: tt.reqs}); got != tt.want {
-			t.Errorf("Title = %q, want %q", got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			got := Title(&readiness.Report{Requirements: tt.reqs})
+			if got != tt.want {
+				t.Errorf("Title = %q, want %q", got, tt.want)
+			}
+			if n := utf8.RuneCountInString(got); n > titleWidth {
+				t.Errorf("Title has %d characters, more than %d", n, titleWidth)
+			}
+		})
 	}
 }
 

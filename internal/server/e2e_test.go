@@ -22,7 +22,7 @@ func TestLaunchPRLifecycle(t *testing.T) {
 	if run.GetHeadSHA() != head || run.GetStatus() != "completed" || run.GetConclusion() != report.ConclusionFailure {
 		t.Fatalf("run on the opened PR: head %s status %s conclusion %s", run.GetHeadSHA(), run.GetStatus(), run.GetConclusion())
 	}
-	if title := run.GetOutput().GetTitle(); !strings.Contains(title, " ready - ") {
+	if title := run.GetOutput().GetTitle(); !strings.Contains(title, " ready: ") {
 		t.Errorf("title %q does not say where the PR stands", title)
 	}
 	// details_url points at the reviewer checklist, where people act.
@@ -113,7 +113,7 @@ func TestPolicyChangedOnlyOnTheHeadIsIgnored(t *testing.T) {
 			}
 			_, sha := h.openPR(s.Branch, files, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
 			run := h.run(sha)
-			if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready - ") {
+			if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready: ") {
 				t.Fatalf("run: %s %q; the default policy should have judged the half-written kit", run.GetConclusion(), run.GetOutput().GetTitle())
 			}
 			if strings.Contains(run.GetOutput().GetSummary(), "Nothing") {

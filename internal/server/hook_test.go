@@ -91,7 +91,7 @@ func TestWebhookGate(t *testing.T) {
 // that says where it stands.
 func assertEvaluated(t *testing.T, run *github.CheckRun) {
 	t.Helper()
-	if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready - ") {
+	if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready: ") {
 		t.Errorf("run: %s %q; want a failed launch evaluation", run.GetConclusion(), run.GetOutput().GetTitle())
 	}
 }

@@ -97,7 +97,7 @@ func TestBurstForOnePullRequestIsCoalesced(t *testing.T) {
 				t.Errorf("%v events coalesced, want %d", got, burst-1)
 			}
 			run := h.run(head)
-			if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready - ") {
+			if run.GetConclusion() != report.ConclusionFailure || !strings.Contains(run.GetOutput().GetTitle(), " ready: ") {
 				t.Errorf("run %s %q: the last event's state (a launch PR) did not win", run.GetConclusion(), run.GetOutput().GetTitle())
 			}
 		})

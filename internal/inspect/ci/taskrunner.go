@@ -259,7 +259,7 @@ func expandMakeVars(s string, vars map[string]string) string {
 func parseTaskfile(file string, data []byte) (*taskRunner, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
+		return nil, yamlnode.Locate(err, data)
 	}
 	tr := &taskRunner{targets: map[string]*taskTarget{}, first: "default"}
 	if len(doc.Content) == 0 || yamlnode.Resolve(&doc).Kind != yaml.MappingNode {

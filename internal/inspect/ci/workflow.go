@@ -15,7 +15,7 @@ import (
 func workflowCommands(file string, data []byte) ([]Command, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
+		return nil, yamlnode.Locate(err, data)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
