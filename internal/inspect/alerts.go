@@ -149,7 +149,7 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 	if alerts < min {
 		findings = append(findings, Finding{
 			Message: fmt.Sprintf("alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found %d, need at least %d", alerts, min),
-			Fix:     fmt.Sprintf("add a Prometheus rule file matching %q, a PrometheusRule, or a CloudWatch alarm in Terraform", c.paths()[0]),
+			Fix:     fmt.Sprintf("add a rule file matching %q, a PrometheusRule, or a CloudWatch alarm in Terraform", c.paths()[0]),
 		})
 	}
 	return findings

@@ -131,6 +131,5 @@ func whereLayoutsLook(layouts []string) string {
 	if other := layouts[len(layouts)*2/3]; other != layouts[0] {
 		examples = append(examples, layoutGlob(other, "<env>"))
 	}
-	return fmt.Sprintf("add %s (one of the policy's %d layouts; <env> may be an alias)",
-		strings.Join(examples, " or "), len(layouts))
+	return fmt.Sprintf("add %s, or another layout; <env> may be an alias", strings.Join(examples, " or "))
 }

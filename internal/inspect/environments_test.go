@@ -13,9 +13,9 @@ func TestEnvironmentsCheck(t *testing.T) {
 	}{
 		{"every environment configured, aliases included", k8sFixture("kustomize"), nil},
 		{"missing environments name what would satisfy them", k8sFixture("manifests"), []expectedFinding{
-			{"", 0, []string{"no deployment configuration for ci\nfix: add deploy/overlays/<env> or terraform/environments/<env> " +
-				"(one of the policy's 32 layouts; <env> may be an alias)"}},
-			{"", 0, []string{"no deployment configuration for development\nfix: add deploy/overlays/<env> or terraform/environments/<env> "}},
+			{"", 0, []string{"no deployment configuration for ci\nfix: add deploy/overlays/<env> or terraform/environments/<env>" +
+				", or another layout; <env> may be an alias"}},
+			{"", 0, []string{"no deployment configuration for development\nfix: add deploy/overlays/<env> or terraform/environments/<env>,"}},
 		}},
 		{"an environment that does not render fails", k8sMapRepo(map[string]string{
 			"deploy/overlays/production/kustomization.yaml": "resources:\n  - https://example.com/base.yaml\n",

@@ -313,7 +313,7 @@ func TestMissingEnvironmentHints(t *testing.T) {
 		}, want: []string{"no deployment configuration for uat; k8s/uat matched but holds no kustomization file", "fix: add deploy/overlays/<env>"}},
 		{name: "nothing environment-like: where the layouts look", files: map[string]string{
 			"k8s/prod/web.yaml": webDeployment(2), "k8s/base/web.yaml": webDeployment(2), "envs/common.tfvars": "x = 1\n",
-		}, want: []string{"no deployment configuration for uat\nfix: add deploy/overlays/<env> or terraform/environments/<env> (one of the policy's 32 layouts"}},
+		}, want: []string{"no deployment configuration for uat\nfix: add deploy/overlays/<env> or terraform/environments/<env>, or another layout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -341,7 +341,7 @@ func (c *LoadTest) noLoadTest(unconfirmed []string) Finding {
 	for _, t := range c.tools() {
 		names = append(names, t.name)
 	}
-	return Finding{Message: msg, Fix: fmt.Sprintf("add a %s load test that CI runs, or list where yours lives under the check's paths", orList(names))}
+	return Finding{Message: msg, Fix: fmt.Sprintf("add a %s load test run by CI, or name yours in the check's paths", orList(names))}
 }
 
 // orList joins words as "a, b or c".

@@ -203,7 +203,7 @@ func TestLoadTestCheckTools(t *testing.T) {
 		{"k6: require()", map[string]string{"perf/api.js": k6Required, wf: workflow("k6 run perf/api.js")}, LoadTest{}, nil},
 		{"k6: a comment mentioning k6 is no script", map[string]string{"loadtest/script.js": k6Mention, wf: workflow("k6 run loadtest/script.js")}, LoadTest{},
 			[]expectedFinding{{"", 0, []string{`no load test found; with a load test's name but not its content: loadtest/script.js (no import from "k6")` + "\n" +
-				"fix: add a k6, locust, gatling, jmeter, vegeta or go load test that CI runs, or list where yours lives under the check's paths"}}}},
+				"fix: add a k6, locust, gatling, jmeter, vegeta or go load test run by CI, or name yours in the check's paths"}}}},
 		{"k6: near misses beyond two are counted", map[string]string{"loadtest/a.js": k6Mention, "loadtest/b.js": k6Mention, "loadtest/c.js": k6Mention}, LoadTest{},
 			[]expectedFinding{{"", 0, []string{`content: loadtest/a.js (no import from "k6"), loadtest/b.js (no import from "k6") and 1 more` + "\nfix: "}}}},
 		{"k6: unrelated JS is not read", map[string]string{"web/upload.js": k6Script, "web/loader.ts": k6Script}, LoadTest{},
@@ -288,7 +288,7 @@ func TestLoadTestCheckTools(t *testing.T) {
 
 		// tools
 		{"tools: only k6 recognised", map[string]string{"perf/locustfile.py": locustFile, wf: workflow("locust -f perf/locustfile.py --headless")}, LoadTest{Tools: []string{"k6"}},
-			[]expectedFinding{{"", 0, []string{"no load test found\nfix: add a k6 load test that CI runs"}}}},
+			[]expectedFinding{{"", 0, []string{"no load test found\nfix: add a k6 load test run by CI"}}}},
 		{"one of two tests run is enough", map[string]string{"perf/locustfile.py": locustFile, "loadtest/script.js": k6Script, wf: workflow("k6 run loadtest/script.js")}, LoadTest{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
