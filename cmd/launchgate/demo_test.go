@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 		"@ian ticked security-review-done, but only active members of team security may; the tick was undone.",
 		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`",
 		// The findings of each push, as the check run's details give them.
-		"❌ environments: Deployment configuration exists for every environment", "environment uat has no deployment configuration",
+		"❌ environments: Deployment configuration exists for every environment", "no deployment configuration for uat",
 		"❌ recovery-doc:", "0 of 5 ready: deployment, monitoring, scaling, recovery incomplete"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)

@@ -147,11 +147,10 @@ func (c *Alerts) Check(repo *Repo) []Finding {
 	alerts += n
 	findings = append(findings, fs...)
 	if alerts < min {
-		findings = append(findings, Finding{Message: fmt.Sprintf(
-			"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found %d, need at least %d: add a rule file matching %s "+
-				"(groups: [{name: ..., rules: [{alert: ..., expr: ..., for: 5m}]}]), a PrometheusRule resource in the deployment configuration, "+
-				"or an aws_cloudwatch_metric_alarm with comparison_operator and threshold in an environment's Terraform",
-			alerts, min, quoteGlobs(c.paths()))})
+		findings = append(findings, Finding{
+			Message: fmt.Sprintf("alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found %d, need at least %d", alerts, min),
+			Fix:     fmt.Sprintf("add a rule file matching %q, a PrometheusRule, or a CloudWatch alarm in Terraform", c.paths()[0]),
+		})
 	}
 	return findings
 }

@@ -30,7 +30,7 @@ func TestAlertsCheck(t *testing.T) {
 		// so it comes first, once.
 		{"fixture", Alerts{}, k8sFixture("alerts"), append([]expectedFinding{badResource}, brokenFindings...)},
 		{"too few", Alerts{Min: 3}, k8sFixture("alerts"), append(append([]expectedFinding{badResource}, brokenFindings...),
-			expectedFinding{"", 0, []string{"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 2, need at least 3", `"**/*.rules.yml"`}})},
+			expectedFinding{"", 0, []string{`alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 2, need at least 3` + "\n" + `fix: add a rule file matching "**/*.rules.yml", a PrometheusRule, or a CloudWatch alarm in Terraform`}})},
 		{"paths narrow the rule files", Alerts{Paths: []string{"monitoring/shop.rules.yml"}}, k8sFixture("alerts"), []expectedFinding{badResource}},
 		{"a PrometheusRule in deploy alone passes", Alerts{}, k8sMapRepo(map[string]string{
 			"deploy/rules.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n",
@@ -50,7 +50,10 @@ func TestAlertsCheck(t *testing.T) {
 			{"", 0, []string{"found 0"}},
 		}},
 		{"no rules at all", Alerts{}, k8sMapRepo(map[string]string{"README.md": "hi\n"}), []expectedFinding{
-			{"", 0, []string{"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 0, need at least 1", "PrometheusRule resource in the deployment configuration"}},
+			{"", 0, []string{"alerting rules (Prometheus rules that load, CloudWatch metric alarms in Terraform): found 0, need at least 1\nfix: add a rule file matching"}},
+		}},
+		{"the fix names the policy's own rule files", Alerts{Paths: []string{"ops/alerts.yml"}}, k8sMapRepo(map[string]string{"README.md": "hi\n"}), []expectedFinding{
+			{"", 0, []string{`fix: add a rule file matching "ops/alerts.yml"`}},
 		}},
 		{"recording rules are not alerts", Alerts{}, k8sMapRepo(map[string]string{
 			"a.rules.yml": "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n",

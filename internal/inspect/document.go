@@ -146,7 +146,7 @@ func (d *Document) Check(repo *Repo) []Finding {
 		c := doc.content(h, tmpl, s.MaxAgeDays > 0)
 		if c.words < minWords {
 			out = append(out, Finding{Path: d.Path, Line: line,
-				Message: fmt.Sprintf("section '%s' has %s of its own, fewer than %d (template text, HTML comments and placeholders do not count)",
+				Message: fmt.Sprintf("section '%s' has %s of its own, fewer than %d",
 					s.Title, plural.Count(c.words, "word", "words"), minWords),
 				Fix: withHint(fmt.Sprintf("write at least %d words", minWords), " about ", s.Hint)})
 		}

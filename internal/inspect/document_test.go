@@ -76,7 +76,7 @@ func TestDocumentExamples(t *testing.T) {
 		{file: "numbered.md"},
 		{file: "setext.md"},
 		{file: "thin.md", want: []want{
-			{3, "section 'Backups' has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)"},
+			{3, "section 'Backups' has 2 words of its own, fewer than 10\nfix: write at least 10 words"},
 		}},
 		{file: "nested.md", want: []want{
 			// "# Appendix" ends Restore; its words must not count.
@@ -289,8 +289,8 @@ func TestDocumentMinWords(t *testing.T) {
 		min  int
 		want []want
 	}{
-		{min: 0, want: []want{{3, "has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)"}}},
-		{min: 3, want: []want{{3, "has 2 words of its own, fewer than 3 (template text, HTML comments and placeholders do not count)"}}},
+		{min: 0, want: []want{{3, "has 2 words of its own, fewer than 10\nfix: write at least 10 words"}}},
+		{min: 3, want: []want{{3, "has 2 words of its own, fewer than 3\nfix: write at least 3 words"}}},
 		{min: 2},
 	} {
 		t.Run(fmt.Sprint(tt.min), func(t *testing.T) {
@@ -502,7 +502,7 @@ func TestDocumentFixes(t *testing.T) {
 		fix     string
 	}{
 		{name: "a thin section", doc: readDocTestdata(t, "thin.md"),
-			message: "section 'Backups' has 2 words of its own, fewer than 10 (template text, HTML comments and placeholders do not count)",
+			message: "section 'Backups' has 2 words of its own, fewer than 10",
 			fix:     "write at least 10 words about what is backed up and how"},
 		{name: "a missing section", doc: []byte("# Recovery\n"),
 			message: "no section '## Backups' (aliases: 'Backup plan')",

@@ -51,7 +51,7 @@ func (c *Environments) Check(repo *Repo) []Finding {
 	var shared sharedFindings
 	for _, env := range repo.Rendered(c.layouts) {
 		if len(env.Sources) == 0 && len(env.Errors) == 0 {
-			missing = append(missing, Finding{Message: missingEnvironment(env, c.layouts)})
+			missing = append(missing, missingEnvironment(env, c.layouts))
 			continue
 		}
 		for _, f := range env.Errors {
@@ -92,46 +92,44 @@ func (s *sharedFindings) findings() []Finding {
 	return out
 }
 
-// maxLayoutExamples bounds the layouts a missing environment's finding
-// spells out; the policy lists them all.
-const maxLayoutExamples = 6
-
 // missingEnvironment says why an environment was not found: the
 // environment-like paths that match no environment (the likeliest fix is
 // an alias), else the directories that matched but hold nothing
 // launchgate renders, else where the layouts look.
-func missingEnvironment(env RenderedEnv, layouts []string) string {
+func missingEnvironment(env RenderedEnv, layouts []string) Finding {
 	n := env.Env.Name
-	msg := fmt.Sprintf("environment %s has no deployment configuration", n)
+	msg := "no deployment configuration for " + n
 	if len(env.Unmatched) > 0 {
 		paths := make([]string, 0, len(env.Unmatched))
 		for _, u := range env.Unmatched {
 			paths = append(paths, u.Path)
 		}
 		if len(paths) == 1 {
-			return fmt.Sprintf("%s; %s matches no environment: if it is %s, add aliases: [%s] under %s in the policy's environments",
-				msg, paths[0], n, env.Unmatched[0].Name, n)
+			return Finding{
+				Message: fmt.Sprintf("%s; %s matches no environment", msg, paths[0]),
+				Fix:     fmt.Sprintf("if it is %s, add aliases: [%s] under %s in the policy's environments", n, env.Unmatched[0].Name, n),
+			}
 		}
-		return fmt.Sprintf("%s; %s match no environment: if one of them is %s, add its name (e.g. aliases: [%s]) under %s in the policy's environments",
-			msg, strings.Join(paths, ", "), n, env.Unmatched[0].Name, n)
+		return Finding{
+			Message: fmt.Sprintf("%s; %s match no environment", msg, strings.Join(paths, ", ")),
+			Fix:     fmt.Sprintf("if one of them is %s, add its name (e.g. aliases: [%s]) under %s in the policy's environments", n, env.Unmatched[0].Name, n),
+		}
 	}
 	if len(env.Empty) > 0 {
 		msg += fmt.Sprintf("; %s matched but holds no kustomization file, Terraform file or Kubernetes manifest", strings.Join(env.Empty, ", "))
 	}
-	// Layouts spread evenly over the list, which groups similar ones,
-	// make varied examples.
-	var examples []string
-	for i := range min(len(layouts), maxLayoutExamples) {
-		examples = append(examples, layoutGlob(layouts[i*len(layouts)/min(len(layouts), maxLayoutExamples)], n))
+	return Finding{Message: msg, Fix: whereLayoutsLook(layouts)}
+}
+
+// whereLayoutsLook names two of the layouts, with <env> for the
+// environment's name, so that every missing environment has the same fix
+// and the report groups them into one line. The two are the first layout
+// and one two thirds down the list, which groups similar layouts: in the
+// default policy, a kustomize overlay and a Terraform root module.
+func whereLayoutsLook(layouts []string) string {
+	examples := []string{layoutGlob(layouts[0], "<env>")}
+	if other := layouts[len(layouts)*2/3]; other != layouts[0] {
+		examples = append(examples, layoutGlob(other, "<env>"))
 	}
-	var also string
-	if len(env.Env.Aliases) > 0 {
-		also = fmt.Sprintf(" (or an alias: %s, in place of %s)", strings.Join(env.Env.Aliases, ", "), n)
-	}
-	return fmt.Sprintf("%s: add it where one of the policy's %d layouts finds it, e.g. %s%s; "+
-		"a directory is read by what it holds (a kustomization file, else *.tf files, else Kubernetes manifests), "+
-		"a values file beside a Chart.yaml as Helm values, a .tfvars file as the variables of the Terraform root module above it; "+
-		"the policy's layouts list every place "+
-		"(the default policy's are in launchgate's README, \"Deployment layouts\")",
-		msg, len(layouts), strings.Join(examples, ", "), also)
+	return fmt.Sprintf("add %s, or another layout; <env> may be an alias", strings.Join(examples, " or "))
 }

@@ -13,9 +13,9 @@ func TestEnvironmentsCheck(t *testing.T) {
 	}{
 		{"every environment configured, aliases included", k8sFixture("kustomize"), nil},
 		{"missing environments name what would satisfy them", k8sFixture("manifests"), []expectedFinding{
-			{"", 0, []string{"environment ci has no deployment configuration: add it where one of the policy's", "deploy/overlays/ci, ",
-				"kubernetes/ci, ", "apps/ci, ", "terraform/environments/ci", "alias: test, in place of ci", "Deployment layouts"}},
-			{"", 0, []string{"environment development has", "deploy/overlays/development, ", "alias: dev"}},
+			{"", 0, []string{"no deployment configuration for ci\nfix: add deploy/overlays/<env> or terraform/environments/<env>" +
+				", or another layout; <env> may be an alias"}},
+			{"", 0, []string{"no deployment configuration for development\nfix: add deploy/overlays/<env> or terraform/environments/<env>,"}},
 		}},
 		{"an environment that does not render fails", k8sMapRepo(map[string]string{
 			"deploy/overlays/production/kustomization.yaml": "resources:\n  - https://example.com/base.yaml\n",
@@ -23,7 +23,7 @@ func TestEnvironmentsCheck(t *testing.T) {
 			{"deploy/overlays/production/kustomization.yaml", 2, []string{"remote reference"}},
 		}},
 		{"an empty repository", k8sMapRepo(map[string]string{"README.md": "hi\n"}), []expectedFinding{
-			{"", 0, []string{"environment production has no deployment configuration", "(or an alias: prod, prd, in place of production)"}},
+			{"", 0, []string{"no deployment configuration for production\nfix: add deploy/overlays/<env>"}},
 		}},
 	}
 	for _, tt := range tests {

@@ -49,7 +49,7 @@ type Field struct {
 	// Assert is the assertion every document must satisfy. Required.
 	Assert string `yaml:"assert,omitempty"`
 	// Message tells the developer what to do when the assertion fails; it
-	// is appended to each finding.
+	// is each finding's fix.
 	Message string `yaml:"message,omitempty"`
 	// Require is "all" (the default: every document of every matching
 	// file must satisfy the assertion) or "any" (one document suffices).
@@ -108,13 +108,13 @@ func (c *Field) Check(repo *Repo) []Finding {
 		return []Finding{{Message: err.Error()}}
 	}
 	if len(files) == 0 {
-		return []Finding{{Message: c.explain(fmt.Sprintf("no file matches %s, so nothing shows that %s", quoteGlobs(c.globs()), expr))}}
+		return []Finding{{Message: fmt.Sprintf("no file matches %s, so nothing shows that %s", quoteGlobs(c.globs()), expr), Fix: c.Message}}
 	}
 	var findings []Finding
 	for _, name := range files {
 		data, err := repo.ReadFile(name)
 		if err != nil {
-			findings = append(findings, Finding{Path: name, Message: c.explain(fmt.Sprintf("cannot check %s: %v", expr, err))})
+			findings = append(findings, Finding{Path: name, Message: fmt.Sprintf("cannot check %s: %v", expr, err), Fix: c.Message})
 			continue
 		}
 		docs, satisfied := c.checkFile(name, data, expr)
@@ -144,7 +144,7 @@ func (c *Field) checkFile(name string, data []byte, expr *fieldExpr) (findings [
 		}
 		if err != nil {
 			err = yamlnode.Locate(err, data)
-			findings = append(findings, Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: c.explain(fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err))})
+			findings = append(findings, Finding{Path: name, Line: yamlnode.SyntaxLine(err), Message: fmt.Sprintf("cannot check %s: the file does not parse as YAML or JSON: %v", expr, err), Fix: c.Message})
 			break
 		}
 		root := yamlnode.Resolve(&doc)
@@ -157,20 +157,13 @@ func (c *Field) checkFile(name string, data []byte, expr *fieldExpr) (findings [
 			satisfied = true
 		}
 		for _, p := range problems {
-			findings = append(findings, Finding{Path: name, Line: p.line, Message: c.explain(p.msg)})
+			findings = append(findings, Finding{Path: name, Line: p.line, Message: p.msg, Fix: c.Message})
 		}
 	}
 	if docs == 0 && len(findings) == 0 {
-		findings = append(findings, Finding{Path: name, Message: c.explain(fmt.Sprintf("the file is empty, so nothing shows that %s", expr))})
+		findings = append(findings, Finding{Path: name, Message: fmt.Sprintf("the file is empty, so nothing shows that %s", expr), Fix: c.Message})
 	}
 	return findings, satisfied
-}
-
-func (c *Field) explain(problem string) string {
-	if c.Message == "" {
-		return problem
-	}
-	return problem + "; " + c.Message
 }
 
 // fieldProblem is one way a document fails the assertion, at a line.

@@ -127,7 +127,7 @@ func TestFieldCheck(t *testing.T) {
 		wantNil bool
 	}{
 		{"number >= fails with the value's line", backup, Field{Files: "backup.yaml", Assert: "backup.retention_days >= 30", Message: "keep backups for 30 days"},
-			[]expectedFinding{{"backup.yaml", 4, []string{"backup.retention_days is 7; want backup.retention_days >= 30; keep backups for 30 days"}}}, false},
+			[]expectedFinding{{"backup.yaml", 4, []string{"backup.retention_days is 7; want backup.retention_days >= 30\nfix: keep backups for 30 days"}}}, false},
 		{"number <= passes", backup, Field{Files: "backup.yaml", Assert: "backup.retention_days <= 7"}, nil, true},
 		{"number < fails", backup, Field{Files: "backup.yaml", Assert: "backup.retention_days < 7"},
 			[]expectedFinding{{"backup.yaml", 4, []string{"is 7; want backup.retention_days < 7"}}}, false},
@@ -209,7 +209,7 @@ func TestFieldCheck(t *testing.T) {
 			Field{Files: "*/x.yaml", Assert: "replicas >= 2"},
 			[]expectedFinding{{"b/x.yaml", 1, []string{"replicas is 1"}}}, false},
 		{"no matching file", backup, Field{Files: "deploy/*.yaml", Assert: "a exists", Message: "add deploy/backup.yaml"},
-			[]expectedFinding{{"", 0, []string{`no file matches "deploy/*.yaml", so nothing shows that a exists; add deploy/backup.yaml`}}}, false},
+			[]expectedFinding{{"", 0, []string{`no file matches "deploy/*.yaml", so nothing shows that a exists` + "\nfix: add deploy/backup.yaml"}}}, false},
 		{"malformed YAML names the parser's line", map[string]string{"a.yaml": "a: 1\nb: c: d\n"}, Field{Files: "a.yaml", Assert: "a exists"},
 			[]expectedFinding{{"a.yaml", 2, []string{"the file does not parse as YAML or JSON", "mapping values are not allowed"}}}, false},
 		// yaml.v3 numbers parser (not scanner) errors by the 0-based line of
@@ -265,9 +265,9 @@ func TestFieldCheckManifests(t *testing.T) {
 		want   []expectedFinding
 	}{
 		{`spec.template.spec.containers[*].image matches "^registry\\.example\\.com/"`,
-			[]expectedFinding{{"deploy/api.yaml", 30, []string{`spec.template.spec.containers[*].image is the string "docker.io/library/worker:latest", which does not match`, "; use the internal registry"}}}},
+			[]expectedFinding{{"deploy/api.yaml", 30, []string{`spec.template.spec.containers[*].image is the string "docker.io/library/worker:latest", which does not match`, "\nfix: use the internal registry"}}}},
 		{"spec.replicas >= 2",
-			[]expectedFinding{{"deploy/api.yaml", 25, []string{"spec.replicas is 1; want spec.replicas >= 2; use the internal registry"}}}},
+			[]expectedFinding{{"deploy/api.yaml", 25, []string{"spec.replicas is 1; want spec.replicas >= 2\nfix: use the internal registry"}}}},
 		{`metadata.labels."app.kubernetes.io/name" exists`,
 			[]expectedFinding{{"deploy/api.yaml", 23, []string{`metadata.labels."app.kubernetes.io/name" is missing: metadata.labels has no key "app.kubernetes.io/name"`}}}},
 		{`spec.template.spec.containers[1].name == "proxy"`,

@@ -17,7 +17,7 @@ type Files struct {
 	// All requires every one of its globs to match at least one file.
 	All []string `yaml:"all,omitempty"`
 	// Message tells the developer what to add when the check fails; it is
-	// appended to each finding.
+	// each finding's fix.
 	Message string `yaml:"message,omitempty"`
 }
 
@@ -50,7 +50,7 @@ func (c *Files) Check(repo *Repo) []Finding {
 			return []Finding{{Message: err.Error()}}
 		}
 		if len(matched) == 0 {
-			findings = append(findings, Finding{Message: c.explain("no file matches any of " + quoteGlobs(c.Any))})
+			findings = append(findings, Finding{Message: "no file matches any of " + briefGlobs(c.Any), Fix: c.fix()})
 		}
 	}
 	for _, g := range c.All {
@@ -59,17 +59,17 @@ func (c *Files) Check(repo *Repo) []Finding {
 			return []Finding{{Message: err.Error()}}
 		}
 		if len(matched) == 0 {
-			findings = append(findings, Finding{Message: c.explain(fmt.Sprintf("no file matches %q", g))})
+			findings = append(findings, Finding{Message: fmt.Sprintf("no file matches %q", g), Fix: c.fix()})
 		}
 	}
 	return findings
 }
 
-func (c *Files) explain(problem string) string {
+func (c *Files) fix() string {
 	if c.Message == "" {
-		return problem + "; add a file that matches"
+		return "add a file that matches"
 	}
-	return problem + "; " + c.Message
+	return c.Message
 }
 
 // validateGlobList rejects empty and malformed doublestar globs, naming the
@@ -84,6 +84,19 @@ func validateGlobList(param string, globs []string) error {
 		}
 	}
 	return nil
+}
+
+// maxBriefGlobs bounds the globs a finding names: the policy, and the
+// README for the default one, list them all.
+const maxBriefGlobs = 3
+
+// briefGlobs quotes the first globs of a list and counts the others, so
+// that a long list keeps a finding on one line.
+func briefGlobs(globs []string) string {
+	if len(globs) <= maxBriefGlobs {
+		return quoteGlobs(globs)
+	}
+	return fmt.Sprintf("%s or %d more of the check's globs", quoteGlobs(globs[:maxBriefGlobs]), len(globs)-maxBriefGlobs)
 }
 
 func quoteGlobs(globs []string) string {

@@ -21,7 +21,8 @@ func matchesAnyGlob(globs []string, name string) bool {
 	})
 }
 
-// expectedFinding matches a Finding by path, line and fragments of its message.
+// expectedFinding matches a Finding by path, line and fragments of its
+// message and fix, read as "message\nfix: fix".
 type expectedFinding struct {
 	path string
 	line int
@@ -38,9 +39,15 @@ func expectFindings(t *testing.T, got []Finding, want []expectedFinding) {
 		if g.Path != w.path || g.Line != w.line {
 			t.Errorf("finding %d at %s:%d, want %s:%d (%s)", i, g.Path, g.Line, w.path, w.line, g.Message)
 		}
+		// A fragment may span both lines as the report shows them, so a
+		// test can pin that a text is the fix, not the message.
+		text := g.Message
+		if g.Fix != "" {
+			text += "\nfix: " + g.Fix
+		}
 		for _, frag := range w.msg {
-			if !strings.Contains(g.Message, frag) {
-				t.Errorf("finding %d message %q does not contain %q", i, g.Message, frag)
+			if !strings.Contains(text, frag) {
+				t.Errorf("finding %d %q does not contain %q", i, text, frag)
 			}
 		}
 	}

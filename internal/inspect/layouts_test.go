@@ -294,26 +294,26 @@ func TestMissingEnvironmentHints(t *testing.T) {
 		want  []string
 	}{
 		{name: "an environment-like directory matching no environment", files: overlays, want: []string{
-			"environment uat has no deployment configuration; k8s/overlays/staging matches no environment: " +
-				"if it is uat, add aliases: [staging] under uat in the policy's environments"}},
+			"no deployment configuration for uat; k8s/overlays/staging matches no environment\n" +
+				"fix: if it is uat, add aliases: [staging] under uat in the policy's environments"}},
 		{name: "several, with values files; base and flux-system are not environments", files: func() map[string]string {
 			files := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/qa")(2)
 			files["charts/web/values-staging.yaml"] = "{}\n"
 			files["clusters/flux-system/x.yaml"] = "{}\n"
 			return files
-		}(), want: []string{"k8s/overlays/qa, charts/web/values-staging.yaml match no environment: if one of them is uat, add its name (e.g. aliases: [qa]) under uat"}},
+		}(), want: []string{"k8s/overlays/qa, charts/web/values-staging.yaml match no environment\nfix: if one of them is uat, add its name (e.g. aliases: [qa]) under uat"}},
 		{name: "a name several layouts find comes first", files: func() map[string]string {
 			files := kustomizeLayout("k8s/base", "k8s/overlays/prod", "k8s/overlays/qa")(2)
 			files["clusters/staging/web.yaml"] = webDeployment(2)
 			files["apps/staging/web.yaml"] = webDeployment(2)
 			return files
-		}(), want: []string{"clusters/staging, apps/staging, k8s/overlays/qa match no environment: if one of them is uat, add its name (e.g. aliases: [staging])"}},
+		}(), want: []string{"clusters/staging, apps/staging, k8s/overlays/qa match no environment\nfix: if one of them is uat, add its name (e.g. aliases: [staging])"}},
 		{name: "a matched directory holding nothing", files: map[string]string{
 			"k8s/prod/web.yaml": webDeployment(2), "k8s/uat/README.md": "todo\n",
-		}, want: []string{"environment uat has no deployment configuration; k8s/uat matched but holds no kustomization file", "e.g. deploy/overlays/uat"}},
+		}, want: []string{"no deployment configuration for uat; k8s/uat matched but holds no kustomization file", "fix: add deploy/overlays/<env>"}},
 		{name: "nothing environment-like: where the layouts look", files: map[string]string{
 			"k8s/prod/web.yaml": webDeployment(2), "k8s/base/web.yaml": webDeployment(2), "envs/common.tfvars": "x = 1\n",
-		}, want: []string{"environment uat has no deployment configuration: add it where one of the policy's", "Deployment layouts"}},
+		}, want: []string{"no deployment configuration for uat\nfix: add deploy/overlays/<env> or terraform/environments/<env>, or another layout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

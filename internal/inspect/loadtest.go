@@ -90,7 +90,6 @@ var loadTestDefaultCI = []string{
 type loadTool struct {
 	name        string
 	what        string   // what a test is called in findings
-	recognised  string   // the file names and content recognised, for findings
 	globs       []string // candidate file names
 	evidence    *regexp.Regexp
 	lacks       string         // what a candidate without evidence lacks
@@ -104,7 +103,6 @@ type loadTool struct {
 var loadTools = []*loadTool{
 	{
 		name: "k6", what: "k6 script",
-		recognised: "k6 scripts (.js/.mjs/.ts importing \"k6\", under k6/, load/, loadtest/, perf/ or named *k6*, load*, perf*, stress*)",
 		globs: []string{
 			"**/{k6,load,loadtest,loadtests,load-test,load-tests,load_test,load_tests,perf,performance,stress}/**/*.{js,mjs,ts}",
 			"**/*k6*.{js,mjs,ts}",
@@ -120,7 +118,6 @@ var loadTools = []*loadTool{
 	},
 	{
 		name: "locust", what: "Locust file",
-		recognised:  "Locust files (*locust*.py importing locust)",
 		globs:       []string{"**/*locust*.py"},
 		evidence:    regexp.MustCompile(`(?m)^[ \t]*(from\s+locust(\.[\w.]+)?\s+import\b|import\s+locust\b)`),
 		lacks:       "no locust import",
@@ -133,31 +130,28 @@ var loadTools = []*loadTool{
 	},
 	{
 		name: "gatling", what: "Gatling simulation",
-		recognised: "Gatling simulations (*Simulation*.scala/.java/.kt importing io.gatling)",
-		globs:      []string{"**/*Simulation*.{scala,java,kt}"},
-		evidence:   regexp.MustCompile(`(?m)^[ \t]*import\s+(static\s+)?io\.gatling\.`),
-		lacks:      "no io.gatling import",
-		runsAll:    regexp.MustCompile(`gatling:test|gatling:integration-test|\bgatlingRun\b|Gatling\s*/\s*test|gatling\.(sh|bat)\b`),
-		example:    func(string) string { return "mvn gatling:test (or ./gradlew gatlingRun, sbt Gatling/test)" },
+		globs:    []string{"**/*Simulation*.{scala,java,kt}"},
+		evidence: regexp.MustCompile(`(?m)^[ \t]*import\s+(static\s+)?io\.gatling\.`),
+		lacks:    "no io.gatling import",
+		runsAll:  regexp.MustCompile(`gatling:test|gatling:integration-test|\bgatlingRun\b|Gatling\s*/\s*test|gatling\.(sh|bat)\b`),
+		example:  func(string) string { return "mvn gatling:test (or ./gradlew gatlingRun, sbt Gatling/test)" },
 	},
 	{
 		name: "jmeter", what: "JMeter test plan",
-		recognised: "JMeter plans (*.jmx with <jmeterTestPlan>)",
-		globs:      []string{"**/*.jmx"},
-		evidence:   regexp.MustCompile(`<jmeterTestPlan\b`),
-		lacks:      "no <jmeterTestPlan>",
-		runner:     regexp.MustCompile(`(^|[\s/])jmeter(\.sh|\.bat)?(:\S*)?(\s|$)`),
-		runsAll:    regexp.MustCompile(`\bjmeter:jmeter\b`),
-		exts:       []string{".jmx"},
-		example:    func(p string) string { return "jmeter -n -t " + p + " -l results.jtl" },
+		globs:    []string{"**/*.jmx"},
+		evidence: regexp.MustCompile(`<jmeterTestPlan\b`),
+		lacks:    "no <jmeterTestPlan>",
+		runner:   regexp.MustCompile(`(^|[\s/])jmeter(\.sh|\.bat)?(:\S*)?(\s|$)`),
+		runsAll:  regexp.MustCompile(`\bjmeter:jmeter\b`),
+		exts:     []string{".jmx"},
+		example:  func(p string) string { return "jmeter -n -t " + p + " -l results.jtl" },
 	},
 	{
 		name: "vegeta", what: "Vegeta load test",
-		recognised: "Vegeta scripts and targets files (*vegeta* or under vegeta/)",
-		globs:      []string{"**/*vegeta*", "**/vegeta/**"},
-		evidence:   regexp.MustCompile(`(?m)\bvegeta\s+attack\b|^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\s+https?://\S+`),
-		lacks:      `no "vegeta attack" and no targets`,
-		runner:     regexp.MustCompile(`(^|[\s/])vegeta\s+attack\b`),
+		globs:    []string{"**/*vegeta*", "**/vegeta/**"},
+		evidence: regexp.MustCompile(`(?m)\bvegeta\s+attack\b|^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\s+https?://\S+`),
+		lacks:    `no "vegeta attack" and no targets`,
+		runner:   regexp.MustCompile(`(^|[\s/])vegeta\s+attack\b`),
 		example: func(p string) string {
 			if strings.HasSuffix(p, ".sh") || strings.HasSuffix(p, ".bash") {
 				return "bash " + p
@@ -167,7 +161,6 @@ var loadTools = []*loadTool{
 	},
 	{
 		name: "go", what: "Go load test",
-		recognised: "Go load tests (load_test.go, *_load_test.go, *loadtest*_test.go or files under loadtest/ or stress/ that send HTTP requests from concurrent loops or use Vegeta, boomer, ghz, fortio or hey)",
 		globs: []string{
 			"**/{,*[._-]}load{,[._-]*}_test.go",
 			"**/*loadtest*_test.go",
@@ -300,9 +293,11 @@ func (c *LoadTest) Check(repo *Repo) []Finding {
 	if len(ci.Pipelines(files, c.ciGlobs())) == 0 {
 		var findings []Finding
 		for _, lt := range found {
-			findings = append(findings, Finding{Path: lt.path, Line: lt.line, Message: fmt.Sprintf(
-				"%s %s exists, but there is no CI pipeline to run it (no file matches %s, other than task runners such as a Makefile, which run only when a pipeline calls them); add a CI pipeline with a step such as: %s",
-				lt.tool.what, lt.path, quoteGlobs(c.ciGlobs()), lt.example())})
+			findings = append(findings, Finding{Path: lt.path, Line: lt.line,
+				Message: fmt.Sprintf("%s %s exists, but there is no CI pipeline to run it", lt.tool.what, lt.path),
+				Fix: fmt.Sprintf("add a CI pipeline (a file matching %q; a Makefile runs only when one calls it) with a step such as: %s",
+					c.ciGlobs()[0], lt.example()),
+			})
 		}
 		return append(findings, problems...)
 	}
@@ -323,28 +318,38 @@ func (c *LoadTest) Check(repo *Repo) []Finding {
 				why = reason
 			}
 		}
-		findings = append(findings, Finding{Path: lt.path, Line: lt.line, Message: lt.notRun(why, conf, cmds)})
+		findings = append(findings, lt.notRun(why, conf, cmds))
 	}
 	return append(findings, problems...)
 }
 
+// noLoadTest names the few candidates that had a load test's name but not
+// its content, the likeliest near misses; README lists what each tool's
+// load tests are recognised by.
 func (c *LoadTest) noLoadTest(unconfirmed []string) Finding {
-	var recognised []string
-	for _, t := range c.tools() {
-		recognised = append(recognised, t.recognised)
-	}
-	msg := "no load test found; recognised: " + strings.Join(recognised, "; ")
+	msg := "no load test found"
 	if len(unconfirmed) > 0 {
-		const show = 5
+		const show = 2
 		more := ""
 		if len(unconfirmed) > show {
 			more = fmt.Sprintf(" and %d more", len(unconfirmed)-show)
 			unconfirmed = unconfirmed[:show]
 		}
-		msg += ". These files have a load test's name but not its content: " + strings.Join(unconfirmed, ", ") + more
+		msg += "; with a load test's name but not its content: " + strings.Join(unconfirmed, ", ") + more
 	}
-	msg += ". Add a load test, or list where yours lives under the check's paths"
-	return Finding{Message: msg}
+	var names []string
+	for _, t := range c.tools() {
+		names = append(names, t.name)
+	}
+	return Finding{Message: msg, Fix: fmt.Sprintf("add a %s load test run by CI, or name yours in the check's paths", orList(names))}
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // findLoadTests reads the candidates and returns the confirmed load tests,
@@ -474,7 +479,7 @@ func (lt *loadTestFound) example() string {
 	return fmt.Sprintf("%s -run '^$' -bench '^(%s)$' %s", cmd, strings.Join(benches, "|"), dir)
 }
 
-func (lt *loadTestFound) notRun(why string, conf *loadTestCI, cmds []ci.Command) string {
+func (lt *loadTestFound) notRun(why string, conf *loadTestCI, cmds []ci.Command) Finding {
 	msg := fmt.Sprintf("%s %s is not run by CI: ", lt.tool.what, lt.path)
 	if why != "" {
 		msg += why
@@ -484,7 +489,7 @@ func (lt *loadTestFound) notRun(why string, conf *loadTestCI, cmds []ci.Command)
 	if missing := lt.danglingRefs(cmds, conf); len(missing) > 0 {
 		msg += "; CI runs " + lt.tool.name + " on " + strings.Join(missing, ", ") + ", not in the repository"
 	}
-	return msg + ". Add a CI step that runs it, e.g.: " + lt.example()
+	return Finding{Path: lt.path, Line: lt.line, Message: msg, Fix: "add a CI step that runs it, e.g.: " + lt.example()}
 }
 
 // danglingRefs lists the files the tool's runner is given in CI that are

@@ -186,7 +186,7 @@ func TestLoadTestCheckTools(t *testing.T) {
 		// k6
 		{"k6: run by path", with(k6, wf, workflow("k6 run loadtest/script.js")), LoadTest{}, nil},
 		{"k6: not run", with(k6, wf, workflow("go test ./...")), LoadTest{},
-			[]expectedFinding{{"loadtest/script.js", 0, []string{"k6 script loadtest/script.js is not run by CI: no command in .github/workflows/ci.yml runs it. Add a CI step that runs it, e.g.: k6 run loadtest/script.js"}}}},
+			[]expectedFinding{{"loadtest/script.js", 0, []string{"k6 script loadtest/script.js is not run by CI: no command in .github/workflows/ci.yml runs it\nfix: add a CI step that runs it, e.g.: k6 run loadtest/script.js"}}}},
 		{"k6: CI runs a file that does not exist", with(k6, wf, workflow("npm ci\nk6 run loadtest/old-script.js")), LoadTest{},
 			[]expectedFinding{{"loadtest/script.js", 0, []string{"is not run by CI", "CI runs k6 on loadtest/old-script.js (.github/workflows/ci.yml:10), not in the repository"}}}},
 		{"k6: step working-directory", with(k6, wf, "jobs:\n  load:\n    steps:\n      - working-directory: loadtest\n        run: k6 run --vus 10 script.js\n"), LoadTest{}, nil},
@@ -202,7 +202,10 @@ func TestLoadTestCheckTools(t *testing.T) {
 			[]expectedFinding{{"loadtest/script.js", 0, []string{"no command in Jenkinsfile runs it"}}}},
 		{"k6: require()", map[string]string{"perf/api.js": k6Required, wf: workflow("k6 run perf/api.js")}, LoadTest{}, nil},
 		{"k6: a comment mentioning k6 is no script", map[string]string{"loadtest/script.js": k6Mention, wf: workflow("k6 run loadtest/script.js")}, LoadTest{},
-			[]expectedFinding{{"", 0, []string{"no load test found; recognised: k6 scripts", `These files have a load test's name but not its content: loadtest/script.js (no import from "k6")`}}}},
+			[]expectedFinding{{"", 0, []string{`no load test found; with a load test's name but not its content: loadtest/script.js (no import from "k6")` + "\n" +
+				"fix: add a k6, locust, gatling, jmeter, vegeta or go load test run by CI, or name yours in the check's paths"}}}},
+		{"k6: near misses beyond two are counted", map[string]string{"loadtest/a.js": k6Mention, "loadtest/b.js": k6Mention, "loadtest/c.js": k6Mention}, LoadTest{},
+			[]expectedFinding{{"", 0, []string{`content: loadtest/a.js (no import from "k6"), loadtest/b.js (no import from "k6") and 1 more` + "\nfix: "}}}},
 		{"k6: unrelated JS is not read", map[string]string{"web/upload.js": k6Script, "web/loader.ts": k6Script}, LoadTest{},
 			[]expectedFinding{{"", 0, []string{"no load test found"}}}},
 		{"k6: extra paths", map[string]string{"bench/api.js": k6Script, wf: workflow("k6 run bench/api.js")}, LoadTest{Paths: []string{"bench/*.js"}}, nil},
@@ -285,7 +288,7 @@ func TestLoadTestCheckTools(t *testing.T) {
 
 		// tools
 		{"tools: only k6 recognised", map[string]string{"perf/locustfile.py": locustFile, wf: workflow("locust -f perf/locustfile.py --headless")}, LoadTest{Tools: []string{"k6"}},
-			[]expectedFinding{{"", 0, []string{"no load test found; recognised: k6 scripts"}}}},
+			[]expectedFinding{{"", 0, []string{"no load test found\nfix: add a k6 load test run by CI"}}}},
 		{"one of two tests run is enough", map[string]string{"perf/locustfile.py": locustFile, "loadtest/script.js": k6Script, wf: workflow("k6 run loadtest/script.js")}, LoadTest{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -321,7 +324,8 @@ func TestLoadTestCheckTaskRunners(t *testing.T) {
 		{"make target that does not exist", with(k6, wf, workflow("make load"), "Makefile", "loadtest:\n\tk6 run loadtest/script.js\n"), LoadTest{},
 			[]expectedFinding{{"loadtest/script.js", 0, []string{"is not run by CI"}}}},
 		{"a Makefile alone is no pipeline", with(k6, "Makefile", "loadtest:\n\tk6 run loadtest/script.js\n"), LoadTest{},
-			[]expectedFinding{{"loadtest/script.js", 0, []string{"there is no CI pipeline to run it", "k6 run loadtest/script.js"}}}},
+			[]expectedFinding{{"loadtest/script.js", 0, []string{"k6 script loadtest/script.js exists, but there is no CI pipeline to run it\n" +
+				`fix: add a CI pipeline (a file matching ".github/workflows/*.yml"; a Makefile runs only when one calls it) with a step such as: k6 run loadtest/script.js`}}}},
 		{"make -C into a Makefile outside the CI globs", with(k6, wf, workflow("make -C loadtest run"), "loadtest/Makefile", "run:\n\tk6 run script.js\n"), LoadTest{},
 			[]expectedFinding{{"loadtest/script.js", 0, []string{"is not run by CI"}}}},
 		{"make -C into a Makefile the CI globs include", with(k6, wf, workflow("make -C loadtest run"), "loadtest/Makefile", "run:\n\tk6 run script.js\n"),

@@ -95,9 +95,10 @@ func (c *Replicas) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv)
 			if w.ReplicasPath != "" {
 				at, line = w.ReplicasPath, w.ReplicasLine
 			}
-			findings = append(findings, Finding{Path: at, Line: line, Message: fmt.Sprintf(
-				"%s: %s %s runs %s (%s); every environment needs at least %d: %s",
-				env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min, replicasFix(w, min))})
+			findings = append(findings, Finding{Path: at, Line: line,
+				Message: fmt.Sprintf("%s: %s %s runs %s (%s); every environment needs at least %d",
+					env.Env.Name, w.Kind, w.Name, plural.Count(w.Replicas, "replica", "replicas"), w.ReplicasFrom, min),
+				Fix: replicasFix(w, min)})
 		}
 	}
 	return findings, blocked
@@ -112,7 +113,7 @@ func replicasFix(w Workload, min int) string {
 		return fmt.Sprintf("set replicaCount: %d (or autoscaling.enabled: true with autoscaling.minReplicas: %d) in %s",
 			min, min, w.Source.Path)
 	case "kustomize":
-		return fmt.Sprintf("set spec.replicas of %s to %d or more in the overlay %s (a replicas: entry or a patch in its kustomization), "+
+		return fmt.Sprintf("set %s's replicas to %d or more in the overlay %s (a replicas: entry or a patch), "+
 			"or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more", w.Name, min, w.Source.Path, min)
 	default:
 		return fmt.Sprintf("set spec.replicas to %d or more in %s, or target it with a HorizontalPodAutoscaler whose minReplicas is %d or more",
@@ -179,8 +180,9 @@ func (c *Probes) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv) {
 					if ctr.Path != "" {
 						at, line = ctr.Path, ctr.Line
 					}
-					shared.add(env.Env.Name, Finding{Path: at, Line: line, Message: fmt.Sprintf(
-						"container %s of %s %s has no %s: %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no "), probesFix(w, missing))})
+					shared.add(env.Env.Name, Finding{Path: at, Line: line,
+						Message: fmt.Sprintf("container %s of %s %s has no %s", ctr.Name, w.Kind, w.Name, strings.Join(missing, " and no ")),
+						Fix:     probesFix(w, missing)})
 				}
 			}
 		}
@@ -200,13 +202,12 @@ func missingProbes(c Container) []string {
 }
 
 func probesFix(w Workload, missing []string) string {
-	fix := "add " + strings.Join(missing, " and ") +
-		" (readiness holds traffic until the container is ready, liveness restarts it when it hangs), e.g. httpGet on the health endpoint,"
+	fix := "add " + strings.Join(missing, " and ")
 	if w.Source.Kind == "helm" {
 		// Charts are not rendered; say where launchgate looks.
-		return fix + " to the container in the chart's Deployment or StatefulSet template (launchgate looks for the key in templates/ and values)"
+		return fix + " to the container in the chart's Deployment or StatefulSet template (launchgate looks for them in templates/ and values)"
 	}
-	return fix + " to the container spec"
+	return fix + " to the container spec, e.g. an httpGet on the health endpoint"
 }
 
 func remoteModuleNames(mods []terraform.RemoteModule) string {

@@ -18,7 +18,7 @@ func TestReplicasCheck(t *testing.T) {
 		{"overlay patching production to 1 fails; the HPA overlay passes", Replicas{}, k8sFixture("kustomize"), []expectedFinding{
 			// At the overlay's patch, not at the base that says 3.
 			{"deploy/overlays/prod/replicas.yaml", 8, []string{"production: Deployment web runs 1 replica (spec.replicas in deploy/overlays/prod (rendered))",
-				"at least 2", "in the overlay deploy/overlays/prod", "HorizontalPodAutoscaler whose minReplicas is 2 or more"}},
+				"every environment needs at least 2\nfix: set web's replicas to 2 or more in the overlay deploy/overlays/prod", "HorizontalPodAutoscaler whose minReplicas is 2 or more"}},
 			// At the autoscaler that leaves minReplicas unset.
 			{"deploy/overlays/development/hpa.yaml", 3, []string{"development: StatefulSet worker runs 1 replica (HorizontalPodAutoscaler worker without minReplicas (defaults to 1))"}},
 		}},
@@ -72,11 +72,11 @@ func TestProbesCheck(t *testing.T) {
 		want  []expectedFinding
 	}{
 		{"a base missing a probe is one finding for all its environments", Probes{}, k8sFixture("kustomize"), []expectedFinding{
-			{"deploy/base/worker.yaml", 15, []string{"production, uat, integration, ci, development: container worker of StatefulSet worker has no livenessProbe: add livenessProbe"}},
+			{"deploy/base/worker.yaml", 15, []string{"production, uat, integration, ci, development: container worker of StatefulSet worker has no livenessProbe\nfix: add livenessProbe"}},
 		}},
 		{"kinds narrow the check", Probes{Kinds: []string{"Deployment"}}, k8sFixture("kustomize"), nil},
 		{"manifests", Probes{}, k8sFixture("manifests"), []expectedFinding{
-			{"deploy/uat/app.yaml", 14, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "to the container spec"}},
+			{"deploy/uat/app.yaml", 14, []string{"uat: container api of Deployment api has no readinessProbe and no livenessProbe", "has no readinessProbe and no livenessProbe\nfix: add readinessProbe and livenessProbe to the container spec"}},
 			{"", 0, []string{"ci: no deployment configuration"}},
 			{"", 0, []string{"development: no deployment configuration"}},
 		}},

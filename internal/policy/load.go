@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -18,7 +16,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/inspect"
-	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 	"github.com/launchgate/launchgate/internal/yamlstrict"
 	"github.com/launchgate/launchgate/policies"
 )
@@ -88,7 +85,7 @@ func parse(source string, data []byte) (*Policy, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(source, yamlnode.Locate(err, data))
+		return nil, problemErrors(source, []yamlstrict.Problem{yamlstrict.SyntaxProblem(err, data)})
 	}
 	doc := yamlstrict.Resolve(&root)
 	if doc == nil || doc.Kind != yaml.MappingNode {
@@ -96,11 +93,7 @@ func parse(source string, data []byte) (*Policy, error) {
 	}
 	p := &Policy{Source: source}
 	if problems := yamlstrict.Decode(doc, p); len(problems) > 0 {
-		errs := make(Errors, len(problems))
-		for i, pr := range problems {
-			errs[i] = Error{Source: source, Line: pr.Line, Msg: pr.Msg}
-		}
-		return nil, errs
+		return nil, problemErrors(source, problems)
 	}
 	sum := sha256.Sum256(data)
 	p.Digest = "sha256:" + hex.EncodeToString(sum[:])
@@ -324,32 +317,12 @@ func lineAt(n *yaml.Node, path ...any) int {
 	return n.Line
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
-
-// yamlErrors turns yaml.v3's errors ("yaml: line 3: ...", or a TypeError
-// holding "line 3: ..." strings) into Errors with their lines.
-func yamlErrors(source string, err error) Errors {
-	var msgs []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-	}
-	errs := make(Errors, 0, len(msgs))
-	for _, m := range msgs {
-		errs = append(errs, lineError(source, m))
+func problemErrors(source string, problems []yamlstrict.Problem) Errors {
+	errs := make(Errors, len(problems))
+	for i, p := range problems {
+		errs[i] = Error{Source: source, Line: p.Line, Msg: p.Msg}
 	}
 	return errs
-}
-
-func lineError(source, msg string) Error {
-	e := Error{Source: source, Msg: strings.TrimPrefix(msg, "yaml: ")}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		e.Msg = msg[len(m[0]):]
-	}
-	return e
 }
 
 func sortErrors(errs Errors) Errors {

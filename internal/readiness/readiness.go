@@ -140,8 +140,8 @@ func runChecks(p *policy.Policy, repo *inspect.Repo) [][]Check {
 		pending  []string
 	}
 	runs := make([][]run, len(p.Requirements))
-	// failing is the first failing check of each kind, and the title of
-	// its requirement.
+	// failing is the first failing check of each kind, and the id of its
+	// requirement: the text report shows requirements as "Title [id]".
 	type failure struct{ id, requirement string }
 	failing := map[string]failure{}
 	for i, req := range p.Requirements {
@@ -153,7 +153,7 @@ func runChecks(p *policy.Policy, repo *inspect.Repo) [][]Check {
 				r.findings = c.Checker.Check(repo)
 			}
 			if _, seen := failing[c.Kind]; !seen && len(r.findings)+len(r.pending) > 0 {
-				failing[c.Kind] = failure{c.ID, req.Title}
+				failing[c.Kind] = failure{c.ID, req.ID}
 			}
 			runs[i] = append(runs[i], r)
 		}
@@ -179,7 +179,7 @@ func runChecks(p *policy.Policy, repo *inspect.Repo) [][]Check {
 			if len(r.pending) > 0 {
 				// No path: the cause is annotated once, by the dependency.
 				check.Findings = append(check.Findings, inspect.Finding{Message: fmt.Sprintf(
-					"pending on %s (%s): the workloads of %s are checked once it passes", dep.id, dep.requirement, strings.Join(r.pending, ", "))})
+					"pending on %s [%s]: checks %s once it passes", dep.id, dep.requirement, strings.Join(r.pending, ", "))})
 			}
 			out[i] = append(out[i], check)
 		}

@@ -266,7 +266,7 @@ func problemsError(problems []string) error {
 func decodeStrict(data []byte, cfg *Config) (decoded bool, problems []yamlstrict.Problem) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return false, []yamlstrict.Problem{yamlstrict.SyntaxProblem(err)}
+		return false, []yamlstrict.Problem{yamlstrict.SyntaxProblem(err, data)}
 	}
 	if len(root.Content) == 0 {
 		return true, nil // an empty file: every setting from the environment

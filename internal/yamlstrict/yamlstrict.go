@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
 // Problem is one thing wrong in a YAML document.
@@ -188,9 +190,12 @@ func (w *walk) decodeProblems(err error) []Problem {
 	return problems
 }
 
-// SyntaxProblem is a yaml.Unmarshal error as a Problem, its line taken out
-// of the text.
-func SyntaxProblem(err error) Problem { return problemOf(err.Error()) }
+// SyntaxProblem is the error yaml.Unmarshal gave for data as a Problem, on
+// the line the problem is on: yamlnode.Locate corrects the parser errors
+// that yaml.v3 reports on the line above.
+func SyntaxProblem(err error, data []byte) Problem {
+	return problemOf(yamlnode.Locate(err, data).Error())
+}
 
 func problemOf(msg string) Problem {
 	p := Problem{Msg: strings.TrimPrefix(msg, "yaml: ")}

@@ -1,7 +1,8 @@
 // Package yamlnode navigates yaml.v3 node trees the way YAML means them:
 // through aliases, documents and merge keys, and locates syntax errors on
 // the line they are about. The check kinds of inspect, the CI reader of
-// inspect/ci and the policy loader share it.
+// inspect/ci and yamlstrict (for policies and the server configuration)
+// share it.
 package yamlnode
 
 import (
