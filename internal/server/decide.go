@@ -106,7 +106,7 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.CheckRunOptions, p *plan) (report.CheckRunOutput, error) {
 	hs := s.human
 	j := e.judgeHumans(s, hs, now)
-	rec := signoff.Reconcile(j.checklist)
+	rec := signoff.ReconcileEdits(j.checklist, j.edits)
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
@@ -132,6 +132,8 @@ type humanJudgement struct {
 	// checklist is the checklist comment to judge, with the teams asked
 	// for review (now and before) for its hidden state.
 	checklist signoff.ReconcileInput
+	// edits are the edits of that comment to judge, oldest first.
+	edits []signoff.Edit
 }
 
 // judgeHumans judges approvals and prepares the checklist's judgement.
@@ -164,10 +166,14 @@ func (e *evaluator) judgeHumans(s *snapshot, hs *humanSnapshot, now time.Time) h
 		Repo: pr.Owner + "/" + pr.Repo, PR: pr.Number, Author: pr.Author, Items: signoff.Items(s.policy),
 		Members: hs.approvals.Members, Artifacts: hs.artifacts, Now: now, Key: e.key, Requested: remember,
 	}}
-	if s.edit != nil && hs.comment != nil && s.edit.commentID == hs.comment.ID {
-		edit := s.edit.Edit
-		edit.ByApp = strings.EqualFold(edit.Sender, hs.bot)
-		j.checklist.Edit = &edit
+	for _, ed := range s.edits {
+		// Edits of another comment (an older checklist, one that only
+		// looks like it) are not the checklist's.
+		if hs.comment != nil && ed.commentID == hs.comment.ID {
+			edit := ed.Edit
+			edit.ByApp = strings.EqualFold(edit.Sender, hs.bot)
+			j.edits = append(j.edits, edit)
+		}
 	}
 	return j
 }
@@ -194,7 +200,9 @@ func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
 }
 
-// checklistEdit is an issue_comment "edited" event on the checklist.
+// checklistEdit is an issue_comment "edited" event on the checklist, or
+// on a comment that may be it: judgeHumans keeps those of the comment the
+// App wrote.
 type checklistEdit struct {
 	commentID int64
 	signoff.Edit

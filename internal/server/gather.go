@@ -22,8 +22,8 @@ import (
 // before anything is written. Reading stops at the first read that fails:
 // failed and err say which, and decide publishes a failure (fail closed).
 type snapshot struct {
-	pr   githubapi.PullRequest
-	edit *checklistEdit // the checklist edit being handled, nil for any other event
+	pr    githubapi.PullRequest
+	edits []checklistEdit // the checklist edits being handled, oldest first
 	// brokenPolicy lists the problems of a base-branch policy that does not
 	// parse; nothing more is read then.
 	brokenPolicy policy.Errors
@@ -62,8 +62,8 @@ type humanSnapshot struct {
 // gather reads what an evaluation of pr depends on. It writes nothing.
 // now is the evaluation's clock, with which the checklist is judged to
 // know whose memberships to read.
-func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edit *checklistEdit, now time.Time) *snapshot {
-	s := &snapshot{pr: pr, edit: edit}
+func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits []checklistEdit, now time.Time) *snapshot {
+	s := &snapshot{pr: pr, edits: edits}
 	failed := func(doing string, err error) *snapshot {
 		s.failed, s.err = doing, err
 		return s
@@ -145,12 +145,25 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time)
 		return nil, fmt.Errorf("finding the checklist comment: %w", err)
 	}
 	hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
-	for team, users := range signoff.Lookups(e.judgeHumans(s, hs, now).checklist) {
-		for _, user := range users {
-			e.member(ctx, pr, in.Members, team, user)
+	// Each answer may change what a later edit is judged on, and so whose
+	// membership that needs: ask until nothing new is asked. A lookup that
+	// fails stays unknown and is not asked again.
+	tried := map[[2]string]bool{}
+	for {
+		j := e.judgeHumans(s, hs, now)
+		asked := false
+		for team, users := range signoff.LookupsEdits(j.checklist, j.edits) {
+			for _, user := range users {
+				if k := [2]string{strings.ToLower(team), strings.ToLower(user)}; !tried[k] {
+					tried[k], asked = true, true
+					e.member(ctx, pr, in.Members, team, user)
+				}
+			}
+		}
+		if !asked {
+			return hs, nil
 		}
 	}
-	return hs, nil
 }
 
 // requiredTeams returns the teams that must approve. The changed files

@@ -132,7 +132,7 @@ func New(opts Options) (*Server, error) {
 		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
 		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
 		"pull_request_review": pullRequestReviewHandler{ev: ev}.parser(),
-		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parser(),
+		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg}.parser(),
 		"membership":          membershipHandler{fanout: fo, members: gh}.parser(),
 		"team":                teamHandler{fanout: fo, members: gh}.parser(),
 		"push":                pushHandler{fanout: fo}.parser(),
@@ -145,7 +145,7 @@ func New(opts Options) (*Server, error) {
 		s.reconciler.prEvents[e] = parsers[e]
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q}))
+	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q, onIgnored: m.ignoredWebhook}))
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())
