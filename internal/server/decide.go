@@ -90,12 +90,14 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
 	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
+	p.run.Read = s.run
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
 		if err != nil {
 			return plan{}, fmt.Errorf("rendering the failure run of %s/%s@%s: %w", pr.Owner, pr.Repo, pr.HeadSHA, err)
 		}
 		p.checklist.failedRun = e.checkRun(pr, failed, githubapi.OutcomeEvaluationError, opts.PolicyDigest, e.pullURL(pr))
+		p.checklist.failedRun.Read = s.run
 	}
 	return p, nil
 }

@@ -27,6 +27,7 @@ const CheckName = "Production readiness"
 type GitHub interface {
 	Policy(ctx context.Context, pr githubapi.PullRequest) (*policy.Policy, error)
 	ChangedFiles(ctx context.Context, pr githubapi.PullRequest) ([]string, error)
+	FilesAndRun(ctx context.Context, pr githubapi.PullRequest, runName string) ([]string, *githubapi.RunRead, error)
 	HeadTree(ctx context.Context, pr githubapi.PullRequest, inputs []string) (fs.FS, error)
 	CodeOwners(ctx context.Context, pr githubapi.PullRequest) (*codeowners.File, error)
 	Reviews(ctx context.Context, pr githubapi.PullRequest) ([]approval.Review, error)

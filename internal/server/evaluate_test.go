@@ -58,6 +58,10 @@ func (f *fakeGitHub) ChangedFiles(context.Context, githubapi.PullRequest) ([]str
 	return f.changed, f.changedErr
 }
 
+func (f *fakeGitHub) FilesAndRun(context.Context, githubapi.PullRequest, string) ([]string, *githubapi.RunRead, error) {
+	return f.changed, nil, f.changedErr
+}
+
 func (f *fakeGitHub) HeadTree(context.Context, githubapi.PullRequest, []string) (fs.FS, error) {
 	return f.tree, f.treeErr
 }

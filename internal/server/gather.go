@@ -29,6 +29,9 @@ type snapshot struct {
 	brokenPolicy policy.Errors
 	policy       *policy.Policy
 	launch       launchDecision
+	// run is this App's run on the head commit, read with the changed
+	// files; nil when they were not read, and publish lists the runs.
+	run *githubapi.RunRead
 	// tree and human are read for launch PRs only.
 	tree  fs.FS
 	human *humanSnapshot
@@ -79,7 +82,11 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits 
 	}
 	s.policy = pol
 	s.launch, err = decideLaunch(pol.Launch, pr.Title, pr.Labels, func() ([]string, bool, error) {
-		files, err := e.gh.ChangedFiles(ctx, pr)
+		// One query reads the run the evaluation will publish over with
+		// the files: a pull request that is not a launch PR costs that
+		// read and the write.
+		files, run, err := e.gh.FilesAndRun(ctx, pr, CheckName)
+		s.run = run
 		if errors.Is(err, githubapi.ErrFileListTruncated) {
 			return files, false, nil
 		}
