@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // RunRead is this App's latest check run of one name on a commit, as an
@@ -17,35 +19,52 @@ type RunRead struct {
 	ExternalID string
 	// Annotations is how many annotations the run has.
 	Annotations int
+	// DetailsURL and Text are the run's, read by PullState only.
+	DetailsURL, Text string
 }
 
-// filesAndRunQuery reads a pull request's changed files and this App's
-// latest run of a name on its head commit. Field names are GitHub's
-// (https://docs.github.com/en/graphql/reference/objects#pullrequest,
-// #checksuite, #checkrun; CheckRun.externalId is the REST external_id).
-// PullRequestChangedFile has no previous path, so a rename sends the
-// caller to the REST listing, which names both paths.
-const filesAndRunQuery = `query($owner: String!, $name: String!, $number: Int!, $head: GitObjectID!, $suites: CheckSuiteFilter, $runs: CheckRunFilter) {
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
-    }
-    head: object(oid: $head) {
+// runSelection selects this App's latest run of a name on a commit
+// (variables $head, $suites and $runs; see runVars), with fields more
+// (%s). Field names are GitHub's
+// (https://docs.github.com/en/graphql/reference/objects#checksuite,
+// #checkrun; CheckRun.externalId is the REST external_id). The run's REST id
+// is read from its url (https://github.com/OWNER/REPO/runs/ID): the
+// databaseId field is an Int, 32 bits in GraphQL, and check run ids
+// outgrew it.
+const runSelection = `head: object(oid: $head) {
       ... on Commit {
         checkSuites(first: 10, filterBy: $suites) {
           pageInfo { hasNextPage }
           nodes {
-            app { databaseId }
+            app { databaseId slug }
             checkRuns(first: 10, filterBy: $runs) {
               pageInfo { hasNextPage }
-              nodes { databaseId name externalId annotations { totalCount } }
+              nodes { url name externalId annotations { totalCount } %s }
             }
           }
         }
       }
+    }`
+
+// filesAndRunQuery reads a pull request's changed files and this App's
+// latest run of a name on its head commit
+// (https://docs.github.com/en/graphql/reference/objects#pullrequest).
+// PullRequestChangedFile has no previous path, so a rename sends the
+// caller to the REST listing, which names both paths.
+var filesAndRunQuery = `query($owner: String!, $name: String!, $number: Int!, $head: GitObjectID!, $suites: CheckSuiteFilter, $runs: CheckRunFilter) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
     }
+    ` + fmt.Sprintf(runSelection, "") + `
   }
 }`
+
+// runVars are the variables of runSelection and of the pull request.
+func (c *Client) runVars(pr PullRequest, runName string) map[string]any {
+	return map[string]any{"owner": pr.Owner, "name": pr.Repo, "number": pr.Number, "head": pr.HeadSHA,
+		"suites": map[string]any{"appId": c.opts.AppID}, "runs": map[string]any{"checkName": runName, "checkType": "LATEST"}}
+}
 
 type gqlChangedFile struct {
 	Path       string `json:"path"`
@@ -56,6 +75,32 @@ type gqlPageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 }
 
+// gqlHead is runSelection's answer.
+type gqlHead struct {
+	CheckSuites *struct {
+		PageInfo gqlPageInfo `json:"pageInfo"`
+		Nodes    []struct {
+			App *struct {
+				DatabaseID int64  `json:"databaseId"`
+				Slug       string `json:"slug"`
+			} `json:"app"`
+			CheckRuns struct {
+				PageInfo gqlPageInfo `json:"pageInfo"`
+				Nodes    []struct {
+					URL         string `json:"url"`
+					Name        string `json:"name"`
+					ExternalID  string `json:"externalId"`
+					DetailsURL  string `json:"detailsUrl"`
+					Text        string `json:"text"`
+					Annotations struct {
+						TotalCount int `json:"totalCount"`
+					} `json:"annotations"`
+				} `json:"nodes"`
+			} `json:"checkRuns"`
+		} `json:"nodes"`
+	} `json:"checkSuites"`
+}
+
 type filesAndRunData struct {
 	Repository *struct {
 		PullRequest *struct {
@@ -64,27 +109,7 @@ type filesAndRunData struct {
 				Nodes    []gqlChangedFile `json:"nodes"`
 			} `json:"files"`
 		} `json:"pullRequest"`
-		Head *struct {
-			CheckSuites *struct {
-				PageInfo gqlPageInfo `json:"pageInfo"`
-				Nodes    []struct {
-					App *struct {
-						DatabaseID int64 `json:"databaseId"`
-					} `json:"app"`
-					CheckRuns struct {
-						PageInfo gqlPageInfo `json:"pageInfo"`
-						Nodes    []struct {
-							DatabaseID  int64  `json:"databaseId"`
-							Name        string `json:"name"`
-							ExternalID  string `json:"externalId"`
-							Annotations struct {
-								TotalCount int `json:"totalCount"`
-							} `json:"annotations"`
-						} `json:"nodes"`
-					} `json:"checkRuns"`
-				} `json:"nodes"`
-			} `json:"checkSuites"`
-		} `json:"head"`
+		Head *gqlHead `json:"head"`
 	} `json:"repository"`
 }
 
@@ -114,14 +139,12 @@ func (c *Client) FilesAndRun(ctx context.Context, pr PullRequest, runName string
 		return nil, nil, err
 	}
 	var data filesAndRunData
-	vars := map[string]any{"owner": pr.Owner, "name": pr.Repo, "number": pr.Number, "head": pr.HeadSHA,
-		"suites": map[string]any{"appId": c.opts.AppID}, "runs": map[string]any{"checkName": runName, "checkType": "LATEST"}}
-	gqlErrs, qerr := ic.graphql(ctx, filesAndRunQuery, vars, &data)
+	gqlErrs, qerr := ic.graphql(ctx, filesAndRunQuery, c.runVars(pr, runName), &data)
 	if qerr != nil || len(gqlErrs) > 0 || data.Repository == nil || data.Repository.PullRequest == nil {
 		files, err := c.ChangedFiles(ctx, pr)
 		return files, nil, err
 	}
-	run = c.runRead(data, runName)
+	run, _ = c.runRead(data.Repository.Head, runName)
 	got := data.Repository.PullRequest.Files
 	renamed := slices.ContainsFunc(got.Nodes, func(f gqlChangedFile) bool { return f.ChangeType == "RENAMED" })
 	if got.PageInfo.HasNextPage || renamed || pr.ChangedFiles > len(got.Nodes) {
@@ -137,13 +160,13 @@ func (c *Client) FilesAndRun(ctx context.Context, pr PullRequest, runName string
 	return files, run, nil
 }
 
-// runRead is this App's latest run named name in a FilesAndRun answer, or
-// nil when the answer may not hold it (a commit that did not resolve, more
-// than a page of suites or runs).
-func (c *Client) runRead(data filesAndRunData, name string) *RunRead {
-	head := data.Repository.Head
+// runRead is this App's latest run named name in a runSelection answer,
+// or nil when the answer may not hold it (a commit that did not resolve,
+// more than a page of suites or runs, a run whose url names no id), and
+// the App's slug when a suite of the App showed it.
+func (c *Client) runRead(head *gqlHead, name string) (run *RunRead, slug string) {
 	if head == nil || head.CheckSuites == nil || head.CheckSuites.PageInfo.HasNextPage {
-		return nil
+		return nil, ""
 	}
 	latest := &RunRead{}
 	for _, s := range head.CheckSuites.Nodes {
@@ -152,16 +175,35 @@ func (c *Client) runRead(data filesAndRunData, name string) *RunRead {
 		if s.App == nil || s.App.DatabaseID != c.opts.AppID {
 			continue
 		}
+		slug = s.App.Slug
 		if s.CheckRuns.PageInfo.HasNextPage {
-			return nil
+			return nil, slug
 		}
 		for _, r := range s.CheckRuns.Nodes {
-			if r.Name == name && r.DatabaseID > latest.ID {
-				*latest = RunRead{Exists: true, ID: r.DatabaseID, ExternalID: r.ExternalID, Annotations: r.Annotations.TotalCount}
+			if r.Name != name {
+				continue
+			}
+			id, ok := runIDOfURL(r.URL)
+			if !ok {
+				return nil, slug
+			}
+			if id > latest.ID {
+				*latest = RunRead{Exists: true, ID: id, ExternalID: r.ExternalID, Annotations: r.Annotations.TotalCount,
+					DetailsURL: r.DetailsURL, Text: r.Text}
 			}
 		}
 	}
-	return latest
+	return latest, slug
+}
+
+// runIDOfURL is the id in a check run's url, ".../runs/ID".
+func runIDOfURL(u string) (int64, bool) {
+	i := strings.LastIndex(u, "/runs/")
+	if i < 0 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(u[i+len("/runs/"):], 10, 64)
+	return id, err == nil && id > 0
 }
 
 // filesKey is the key of a pull request's files in the cache.

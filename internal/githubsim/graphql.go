@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -343,22 +344,27 @@ var gqlSchema = map[string]map[string]string{
 	"Commit":     {"oid": "", "abbreviatedOid": "", "checkSuites": "CheckSuiteConnection", "__typename": ""},
 	"Tag":        {"oid": "", "abbreviatedOid": "", "__typename": ""},
 
-	"PullRequest":                      {"number": "", "files": "PullRequestChangedFileConnection", "__typename": ""},
+	"PullRequest":                      {"number": "", "files": "PullRequestChangedFileConnection", "reviews": "PullRequestReviewConnection", "comments": "IssueCommentConnection", "__typename": ""},
+	"PullRequestReviewConnection":      {"totalCount": "", "pageInfo": "PageInfo", "nodes": "PullRequestReview"},
+	"PullRequestReview":                {"fullDatabaseId": "", "author": "Actor", "state": "", "submittedAt": "", "commit": "Commit", "__typename": ""},
+	"Actor":                            {"login": "", "__typename": ""},
+	"IssueCommentConnection":           {"totalCount": "", "pageInfo": "PageInfo", "nodes": "IssueComment"},
+	"IssueComment":                     {"fullDatabaseId": "", "body": "", "url": "", "__typename": ""},
 	"PullRequestChangedFileConnection": {"totalCount": "", "pageInfo": "PageInfo", "nodes": "PullRequestChangedFile"},
 	"PullRequestChangedFile":           {"path": "", "changeType": "", "__typename": ""},
-	"PageInfo":                         {"hasNextPage": "", "endCursor": ""},
+	"PageInfo":                         {"hasNextPage": "", "hasPreviousPage": "", "endCursor": "", "startCursor": ""},
 	"CheckSuiteConnection":             {"totalCount": "", "pageInfo": "PageInfo", "nodes": "CheckSuite"},
 	"CheckSuite":                       {"databaseId": "", "app": "App", "checkRuns": "CheckRunConnection", "__typename": ""},
 	"App":                              {"databaseId": "", "slug": "", "__typename": ""},
 	"CheckRunConnection":               {"totalCount": "", "pageInfo": "PageInfo", "nodes": "CheckRun"},
-	"CheckRun":                         {"databaseId": "", "name": "", "externalId": "", "status": "", "conclusion": "", "annotations": "CheckAnnotationConnection", "__typename": ""},
+	"CheckRun":                         {"databaseId": "", "url": "", "name": "", "externalId": "", "status": "", "conclusion": "", "detailsUrl": "", "text": "", "annotations": "CheckAnnotationConnection", "__typename": ""},
 	"CheckAnnotationConnection":        {"totalCount": ""},
 }
 
 // connections are the fields that page; a selection of their nodes needs
 // first (GitHub: "You must provide a `first` or `last` value to properly
 // paginate").
-var connections = map[string]bool{"files": true, "checkSuites": true, "checkRuns": true, "annotations": true}
+var connections = map[string]bool{"files": true, "checkSuites": true, "checkRuns": true, "annotations": true, "reviews": true, "comments": true}
 
 func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 	for _, s := range sels {
@@ -397,7 +403,7 @@ func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 					Locations: []gqlLocation{s.loc}, Path: fpath, Extensions: map[string]any{"code": "missingRequiredArguments"}})
 			}
 		}
-		if connections[s.name] && selects(s, "nodes") && missingArgs(s, "first") != "" {
+		if connections[s.name] && selects(s, "nodes") && missingArgs(s, "first") != "" && missingArgs(s, "last") != "" {
 			*errs = append(*errs, gqlError{Message: fmt.Sprintf("You must provide a `first` or `last` value to properly paginate the `%s` connection.", s.name),
 				Locations: []gqlLocation{s.loc}, Path: fpath, Extensions: map[string]any{"code": "MISSING_PAGINATION_BOUNDARIES"}})
 		}
@@ -522,21 +528,29 @@ func (x *gqlExec) filterArg(s *gqlSel, name string) map[string]any {
 	return m
 }
 
-// page applies a connection's first and after (an opaque cursor; here the
-// offset) to n items, as GitHub does: first is required and at most 100.
+// page applies a connection's first and after, or last, (the cursor is
+// opaque; here an offset) to n items, as GitHub does: first or last is
+// required and at most 100.
 func (x *gqlExec) page(s *gqlSel, n int) (lo, hi int, ok bool) {
-	first, ok := x.intArg(s, "first")
-	if !ok || first < 0 || first > 100 {
-		x.errs = append(x.errs, gqlError{Message: fmt.Sprintf("Requesting %d records on the `%s` connection exceeds the `first` limit of 100 records.", first, s.name),
+	arg := "first"
+	if _, last := s.args["last"]; last {
+		arg = "last"
+	}
+	count, ok := x.intArg(s, arg)
+	if !ok || count < 0 || count > 100 {
+		x.errs = append(x.errs, gqlError{Message: fmt.Sprintf("Requesting %d records on the `%s` connection exceeds the `%s` limit of 100 records.", count, s.name, arg),
 			Locations: []gqlLocation{s.loc}, Extensions: map[string]any{"code": "EXCESSIVE_PAGINATION"}})
 		return 0, 0, false
+	}
+	if arg == "last" {
+		return max(n-count, 0), n, true
 	}
 	if after, ok := x.arg(s, "after"); ok {
 		if lo, _ = strconv.Atoi(after); lo < 0 || lo > n {
 			lo = n
 		}
 	}
-	return lo, min(lo+first, n), true
+	return lo, min(lo+count, n), true
 }
 
 // connection answers a connection's fields over n items; node answers the
@@ -559,6 +573,14 @@ func (x *gqlExec) connection(s *gqlSel, n int, node func(i int, sels []*gqlSel) 
 				switch g.name {
 				case "hasNextPage":
 					info = append(info, jsonKV{g.key(), hi < n})
+				case "hasPreviousPage":
+					info = append(info, jsonKV{g.key(), lo > 0})
+				case "startCursor":
+					var cur any
+					if hi > lo {
+						cur = strconv.Itoa(lo)
+					}
+					info = append(info, jsonKV{g.key(), cur})
 				case "endCursor":
 					var cur any
 					if hi > lo {
@@ -684,9 +706,74 @@ func (x *gqlExec) pullRequest(r *repo, sel *gqlSel) any {
 				}
 				return node
 			})})
+		case "reviews":
+			reviews := p.reviews
+			out = append(out, jsonKV{f.key(), x.connection(f, len(reviews), func(i int, sels []*gqlSel) jsonObj {
+				return reviewFields(reviews[i], sels)
+			})})
+		case "comments":
+			comments := p.comments
+			out = append(out, jsonKV{f.key(), x.connection(f, len(comments), func(i int, sels []*gqlSel) jsonObj {
+				cm, node := comments[i], jsonObj{}
+				for _, g := range sels {
+					switch g.name {
+					case "__typename":
+						node = append(node, jsonKV{g.key(), "IssueComment"})
+					case "fullDatabaseId":
+						// BigInt is serialized as a string.
+						node = append(node, jsonKV{g.key(), strconv.FormatInt(cm.id, 10)})
+					case "body":
+						node = append(node, jsonKV{g.key(), cm.body})
+					case "url":
+						node = append(node, jsonKV{g.key(), x.s.commentJSON(cm).GetHTMLURL()})
+					}
+				}
+				return node
+			})})
 		}
 	}
 	return out
+}
+
+func reviewFields(rv *review, sels []*gqlSel) jsonObj {
+	node := jsonObj{}
+	for _, g := range sels {
+		var v any
+		switch g.name {
+		case "__typename":
+			v = "PullRequestReview"
+		case "fullDatabaseId":
+			v = strconv.FormatInt(rv.id, 10)
+		case "state":
+			v = rv.state
+		case "submittedAt":
+			v = rv.at.UTC().Format(time.RFC3339)
+		case "author":
+			author := jsonObj{}
+			for _, h := range g.sel {
+				switch h.name {
+				case "__typename":
+					author = append(author, jsonKV{h.key(), rv.user.GetType()})
+				case "login":
+					author = append(author, jsonKV{h.key(), rv.user.GetLogin()})
+				}
+			}
+			v = author
+		case "commit":
+			commit := jsonObj{}
+			for _, h := range g.sel {
+				switch h.name {
+				case "__typename":
+					commit = append(commit, jsonKV{h.key(), "Commit"})
+				case "oid":
+					commit = append(commit, jsonKV{h.key(), rv.commitID})
+				}
+			}
+			v = commit
+		}
+		node = append(node, jsonKV{g.key(), v})
+	}
+	return node
 }
 
 // checkSuites answers Commit.checkSuites: the suites of the commit, one per
@@ -728,7 +815,7 @@ func (x *gqlExec) checkSuites(r *repo, sha string, sel *gqlSel) any {
 			case "checkRuns":
 				runs := x.runs(r, cs, x.filterArg(g, "filterBy"))
 				node = append(node, jsonKV{g.key(), x.connection(g, len(runs), func(i int, sels []*gqlSel) jsonObj {
-					return checkRunFields(runs[i], sels)
+					return x.checkRunFields(runs[i], sels)
 				})})
 			}
 		}
@@ -767,7 +854,7 @@ func (x *gqlExec) runs(r *repo, cs *checkSuite, filter map[string]any) []*checkR
 	return out
 }
 
-func checkRunFields(cr *checkRun, sels []*gqlSel) jsonObj {
+func (x *gqlExec) checkRunFields(cr *checkRun, sels []*gqlSel) jsonObj {
 	out := jsonObj{}
 	for _, f := range sels {
 		var v any
@@ -776,6 +863,16 @@ func checkRunFields(cr *checkRun, sels []*gqlSel) jsonObj {
 			v = "CheckRun"
 		case "databaseId":
 			v = cr.id
+		case "url":
+			v = fmt.Sprintf("%s/%s/runs/%d", x.s.base, cr.repo.fullName(), cr.id)
+		case "detailsUrl":
+			if cr.detailsURL != "" {
+				v = cr.detailsURL
+			}
+		case "text":
+			if cr.text != "" {
+				v = cr.text
+			}
 		case "name":
 			v = cr.name
 		case "externalId":

@@ -112,7 +112,12 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
-	rep := readiness.Evaluate(s.policy, readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}, now)
+	pol := s.policy
+	if s.auto != nil {
+		// recallAutomatic checked that the block covers every check.
+		pol = replayPolicy(s.policy, s.auto.Checks)
+	}
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}, now)
 	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
@@ -122,7 +127,12 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	if err != nil {
 		return out, err
 	}
-	return out, report.AddCodeownersNotes(&out, report.CodeownersNotes{File: hs.owners, PartialFiles: hs.partialFiles})
+	if err := report.AddCodeownersNotes(&out, report.CodeownersNotes{File: hs.owners, PartialFiles: hs.partialFiles}); err != nil {
+		return out, err
+	}
+	// The automatic half is kept in the run for the evaluations after it.
+	out.Text = withAutomatic(e.automaticBlock(e.automaticOf(s.pr, s.policy, rep, hs.artifacts, now)), out.Text)
+	return out, nil
 }
 
 // humanJudgement is the human half of a launch PR judged, but for the

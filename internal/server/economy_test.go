@@ -38,6 +38,14 @@ const (
 	// reviews, and the checklist comment read by its remembered ID.
 	budgetHumanCold = 5
 	budgetHumanWarm = 2
+
+	// budgetLaunchWithChecklist: the first evaluation of a launch PR with
+	// its checklist, the installation's first event: token, policy, tree,
+	// blobs, one GraphQL query of the reviews, the App's run and the
+	// checklist (it tells the App's login too), the conversation, the
+	// checklist, the run (no listing: the query read it), the review
+	// request. Issue 10 asks at most 10 (before: 11).
+	budgetLaunchWithChecklist = 10
 )
 
 // requestLog summarises recorded requests for failure messages and logs.
@@ -118,7 +126,7 @@ func TestAPIEconomy(t *testing.T) {
 		reqs   []githubsim.RecordedRequest
 		budget int
 	}{
-		{"cold launch PR", launch, budgetLaunchCold + budgetHumanCold},
+		{"cold launch PR", launch, budgetLaunchWithChecklist},
 		{"non-launch PR", nonLaunch, budgetNonLaunch},
 		{"non-launch PR on a new replica", nonLaunchCold, 1 + budgetNonLaunch}, // + the installation token
 		{"Re-run", rerun, budgetRerun + budgetHumanWarm},
@@ -129,6 +137,9 @@ func TestAPIEconomy(t *testing.T) {
 		if len(b.reqs) > b.budget {
 			t.Errorf("%s: %d requests, budget %d\n%s", b.name, len(b.reqs), b.budget, requestLog(b.reqs))
 		}
+	}
+	if countBlobReads(launch) == 0 {
+		t.Errorf("the first evaluation of a launch PR read no blob; countBlobReads does not see them:\n%s", requestLog(launch))
 	}
 	if len(rerun) >= len(launch) {
 		t.Errorf("re-evaluating an unchanged tree cost %d requests, the first evaluation %d: caches are not used", len(rerun), len(launch))

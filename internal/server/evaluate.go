@@ -11,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/codeowners"
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/lru"
@@ -30,7 +29,7 @@ type GitHub interface {
 	FilesAndRun(ctx context.Context, pr githubapi.PullRequest, runName string) ([]string, *githubapi.RunRead, error)
 	HeadTree(ctx context.Context, pr githubapi.PullRequest, inputs []string) (fs.FS, error)
 	CodeOwners(ctx context.Context, pr githubapi.PullRequest) (*codeowners.File, error)
-	Reviews(ctx context.Context, pr githubapi.PullRequest) ([]approval.Review, error)
+	PullState(ctx context.Context, pr githubapi.PullRequest, runName, marker string) (*githubapi.PullState, error)
 	ChangedSince(ctx context.Context, pr githubapi.PullRequest, from string) (paths []string, known bool, err error)
 	ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error)
 	AppLogin(ctx context.Context) (string, error)

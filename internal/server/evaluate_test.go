@@ -39,6 +39,10 @@ type fakeGitHub struct {
 	members   map[string][]string
 	memberErr error
 	comment   *githubapi.Comment // the checklist, written by the App
+	// run is the App's run on the head, as PullState reads it; treeReads
+	// counts HeadTree calls.
+	run       *githubapi.RunRead
+	treeReads int
 	// commentErr fails MarkedComment; writeErr CreateComment and
 	// EditComment; requestErr RequestTeamReviews.
 	commentErr, writeErr, requestErr error
@@ -63,6 +67,7 @@ func (f *fakeGitHub) FilesAndRun(context.Context, githubapi.PullRequest, string)
 }
 
 func (f *fakeGitHub) HeadTree(context.Context, githubapi.PullRequest, []string) (fs.FS, error) {
+	f.treeReads++
 	return f.tree, f.treeErr
 }
 
@@ -70,8 +75,11 @@ func (f *fakeGitHub) CodeOwners(context.Context, githubapi.PullRequest) (*codeow
 	return nil, nil
 }
 
-func (f *fakeGitHub) Reviews(context.Context, githubapi.PullRequest) ([]approval.Review, error) {
-	return f.reviews, f.reviewsErr
+func (f *fakeGitHub) PullState(context.Context, githubapi.PullRequest, string, string) (*githubapi.PullState, error) {
+	if f.reviewsErr != nil {
+		return nil, f.reviewsErr
+	}
+	return &githubapi.PullState{Reviews: f.reviews, Run: f.run}, nil
 }
 
 func (f *fakeGitHub) ChangedSince(context.Context, githubapi.PullRequest, string) ([]string, bool, error) {
@@ -108,6 +116,7 @@ func (f *fakeGitHub) writeComment(id int64, body string) (*githubapi.Comment, er
 func (f *fakeGitHub) PublishCheckRun(_ context.Context, _ githubapi.PullRequest, run githubapi.CheckRun) (int64, bool, error) {
 	f.writes = append(f.writes, "run")
 	f.runs = append(f.runs, run)
+	f.run = &githubapi.RunRead{Exists: true, ID: int64(len(f.runs)), Text: run.Text, DetailsURL: run.DetailsURL}
 	return int64(len(f.runs)), true, nil
 }
 

@@ -32,7 +32,10 @@ type snapshot struct {
 	// run is this App's run on the head commit, read with the changed
 	// files; nil when they were not read, and publish lists the runs.
 	run *githubapi.RunRead
-	// tree and human are read for launch PRs only.
+	// auto, tree and human are read for launch PRs only. auto is the
+	// automatic half kept in the run, when it holds (see automatic); the
+	// tree is read only when it does not.
+	auto  *automatic
 	tree  fs.FS
 	human *humanSnapshot
 	// failed says what was being read when a read failed ("reading the
@@ -98,18 +101,31 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits 
 	if !s.launch.Launch {
 		return s
 	}
-	if s.tree, err = e.gh.HeadTree(ctx, pr, pol.Inputs()); err != nil {
-		return failed("reading the head tree", err)
+	// Reviews, this App's run and the checklist comment, in one query.
+	st, err := e.gh.PullState(ctx, pr, CheckName, signoff.Marker)
+	if err != nil {
+		return failed(doingHuman, fmt.Errorf("reading the reviews: %w", err))
 	}
-	if s.human, err = e.gatherHuman(ctx, s, now); err != nil {
-		return failed("reading reviews, team memberships and the checklist", err)
+	if st.Run != nil {
+		s.run = st.Run
+	}
+	if s.auto = e.recallAutomatic(st.Run, pr, pol, now); s.auto == nil {
+		if s.tree, err = e.gh.HeadTree(ctx, pr, pol.Inputs()); err != nil {
+			return failed("reading the head tree", err)
+		}
+	}
+	if s.human, err = e.gatherHuman(ctx, s, st, now); err != nil {
+		return failed(doingHuman, err)
 	}
 	return s
 }
 
+// doingHuman names the reads of the human half, for a failure run.
+const doingHuman = "reading reviews, team memberships and the checklist"
+
 // gatherHuman reads reviews, memberships and the checklist of a launch
 // pull request whose policy and head tree s holds.
-func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time) (*humanSnapshot, error) {
+func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, st *githubapi.PullState, now time.Time) (*humanSnapshot, error) {
 	pr, pol := s.pr, s.policy
 	hs := &humanSnapshot{}
 	var err error
@@ -120,10 +136,7 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	reviews, err := e.gh.Reviews(ctx, pr)
-	if err != nil {
-		return nil, fmt.Errorf("reading the reviews: %w", err)
-	}
+	reviews := st.Reviews
 	in := approval.Input{Author: pr.Author, Reviews: reviews, Teams: teams, Head: pr.HeadSHA,
 		ChangedSince: map[string][]string{}, Guards: approval.Guards(pol, hs.owners, pr.Owner), Members: approval.Members{}}
 	for _, commit := range reviewedCommits(reviews, pr) {
@@ -148,10 +161,16 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time)
 	if hs.bot, err = e.gh.AppLogin(ctx); err != nil {
 		return nil, fmt.Errorf("reading the App's login: %w", err)
 	}
-	if hs.comment, err = e.gh.MarkedComment(ctx, pr, signoff.Marker, hs.bot); err != nil {
-		return nil, fmt.Errorf("finding the checklist comment: %w", err)
+	if hs.comment = st.Comment; hs.comment == nil {
+		if hs.comment, err = e.gh.MarkedComment(ctx, pr, signoff.Marker, hs.bot); err != nil {
+			return nil, fmt.Errorf("finding the checklist comment: %w", err)
+		}
 	}
-	hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
+	if s.auto != nil {
+		hs.artifacts = s.auto.Artifacts
+	} else {
+		hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
+	}
 	// Each answer may change what a later edit is judged on, and so whose
 	// membership that needs: ask until nothing new is asked. A lookup that
 	// fails stays unknown and is not asked again.
