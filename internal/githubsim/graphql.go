@@ -14,15 +14,17 @@ import (
 )
 
 // GraphQL (POST /api/graphql, installation token) for two purposes: reading
-// many files in one request, and reading a pull request's changed files with
-// an App's check run on a commit. The hand-written scanner below covers ONLY
+// many files in one request, and reading a pull request's changed files, or
+// its reviews and comments, with an App's check run on a commit. The hand-written scanner below covers ONLY
 // this subset of GraphQL, and answers anything else with an error:
 //
 //	query [Name] [($var: Type, …)] {
 //	  a: repository(owner: "o", name: "r") {        # owner/name: string or $variable
 //	    f1: object(expression: "main:path/to/file") { ... on Blob { text byteSize isBinary isTruncated oid } }
 //	    f2: object(oid: "<sha>") { oid ... on Blob { text } }
-//	    pullRequest(number: $n) { files(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { path changeType } } }
+//	    pullRequest(number: $n) { files(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { path changeType } }
+//	      reviews(first: 100) { nodes { state submittedAt author { login } commit { oid } } }
+//	      comments(last: 100) { nodes { fullDatabaseId body url } } }
 //	    head: object(oid: $sha) { ... on Commit { checkSuites(first: 10, filterBy: $suites) {
 //	      nodes { app { databaseId } checkRuns(first: 10, filterBy: $runs) { nodes { databaseId name externalId annotations { totalCount } } } } } } }
 //	  }
@@ -33,10 +35,14 @@ import (
 // __typename; inline fragments on Blob (text, byteSize, isBinary,
 // isTruncated, oid, abbreviatedOid, __typename), on Commit (those of Tree and
 // checkSuites) or on Tree/Tag (oid, abbreviatedOid, __typename);
-// PullRequest.number and files; CheckSuite.databaseId, app and checkRuns;
-// CheckRun.databaseId, name, externalId, status, conclusion and annotations
-// (totalCount). Connections take first (at most 100) and after, and answer
-// totalCount, pageInfo and nodes; filterBy (CheckSuiteFilter: appId,
+// PullRequest.number, files, reviews and comments; PullRequestChangedFile
+// path and changeType; PullRequestReview fullDatabaseId, author (login),
+// state, submittedAt and commit; IssueComment fullDatabaseId (a BigInt, sent
+// as a string), body and url; CheckSuite.databaseId, app (databaseId, slug)
+// and checkRuns; CheckRun.databaseId, url, name, externalId, status,
+// conclusion, detailsUrl, text and annotations (totalCount). Connections
+// take first (at most 100) and after, or last, and answer totalCount,
+// pageInfo and nodes; filterBy (CheckSuiteFilter: appId,
 // checkName; CheckRunFilter: appId, checkName, checkType) is given as a
 // variable, an input object as JSON. Field names and types are GitHub's
 // (https://docs.github.com/en/graphql/reference/objects#pullrequest,
