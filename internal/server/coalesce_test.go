@@ -68,10 +68,12 @@ func TestReviewBurstIsCoalesced(t *testing.T) {
 	h := newHumanHarness(t, nil)
 	n, head := readyPR(t, h, "launch-orders")
 	h.settle()
-	// GitHub answers in tens of milliseconds or more; the simulator at
-	// once. Without latency an evaluation would be shorter than anything a
-	// queue could coalesce behind.
-	h.sim.InjectFaults(githubsim.Faults{Latency: 20 * time.Millisecond})
+	// GitHub answers a request in a few hundred milliseconds (GraphQL
+	// more); the simulator at once. Without latency an evaluation (one
+	// query when nothing changed) would be shorter than posting the burst,
+	// under the race detector or on a busy machine, and nothing could
+	// coalesce behind it.
+	h.sim.InjectFaults(githubsim.Faults{Latency: 200 * time.Millisecond})
 	// sam's approval reaches GitHub, its delivery is lost; the burst
 	// delivers it 300 times.
 	review := h.payloadOf("pull_request", "opened")
