@@ -10,9 +10,11 @@
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //
-// Webhooks are answered as soon as they are checked, parsed and queued
-// (see webhookGate); a pool of workers handles them (see queue). Each event
-// type's parsing, coalescing and handling live in a file named after it
+// Webhooks are answered as soon as they are checked, parsed and queued, or
+// found unable to change any check run, which are never queued (see
+// webhookGate); a pool of workers handles them (see queue), every event for
+// one pull request coalesced into one evaluation. Each event type's
+// parsing, coalescing and handling live in a file named after it
 // (pull_request.go, check_run.go, ...), as palantir/policy-bot does.
 //
 // An evaluation of a pull request reads everything it depends on first
