@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/server/demo"
 )
 
 // payloadOf is the payload of the newest delivery of event whose action
@@ -159,5 +160,47 @@ func TestIgnoredEventsTakeNoPlace(t *testing.T) {
 	h.sim.SetWebhookURL(h.url + HookPath)
 	if resp := h.post("pull_request", h.titleEdit(t, n2, head2, base, "Docs"), nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("an event that matters answered %d with the queue full, want 503", resp.StatusCode)
+	}
+}
+
+// TestChecklistEditsCoalesced: three people edit the checklist while an
+// evaluation of the pull request runs; their edits wait in one place and
+// one evaluation judges them, in order, each by its sender: two sign-offs
+// recorded for the two members who ticked, the outsider's tick reset.
+func TestChecklistEditsCoalesced(t *testing.T) {
+	h := newHumanHarness(t, nil)
+	n, _ := readyPR(t, h, "launch-orders")
+	h.settle()
+	release := h.hold(prKey("acme", "orders", n))
+	defer release()
+	cm := h.checklist(n)
+	body := cm.GetBody()
+	for _, edit := range []struct{ login, item string }{
+		{login: "sam", item: "security-review-done"},
+		{login: "mallory", item: "load-test-results"},
+		{login: "ivy", item: "alerts-fired"},
+	} {
+		var ok bool
+		if body, ok = demo.Tick(body, edit.item); !ok {
+			t.Fatalf("no box for %s", edit.item)
+		}
+		h.sim.EditComment("acme", "orders", cm.GetID(), edit.login, body)
+	}
+	h.sim.WaitForDeliveries()
+	before := scrapeMetrics(t, h.url)
+	release()
+	h.settle()
+	after := scrapeMetrics(t, h.url)
+	if got := total(after, metricEvaluations) - total(before, metricEvaluations); got != 1 {
+		t.Errorf("%v evaluations for three coalesced edits, want 1", got)
+	}
+	cm = h.checklist(n)
+	for _, want := range []string{"signed off by `@sam`", "signed off by `@ivy`"} {
+		if !strings.Contains(cm.GetBody(), want) {
+			t.Errorf("checklist lacks %q:\n%s", want, cm.GetBody())
+		}
+	}
+	if ticked(cm, "load-test-results") || !strings.Contains(note(cm, "load-test-results"), "@mallory ticked load-test-results, but only active members of team infra may") {
+		t.Errorf("the outsider's tick stands, or is not explained:\n%s", cm.GetBody())
 	}
 }
