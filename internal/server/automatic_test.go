@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/policy"
+	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
+	"github.com/launchgate/launchgate/internal/server/demo"
 )
 
 // TestAutomaticHalfReused: a re-evaluation of an unchanged head reads no
@@ -116,5 +119,43 @@ func TestReplayPolicyNeedsEveryCheck(t *testing.T) {
 	}
 	if replayPolicy(pol, all[1:]) != nil {
 		t.Error("a block without one check was replayed")
+	}
+}
+
+// TestReplayedReportEqualsFresh: at every step of the demo's launch kit,
+// from half written to finished, the report rebuilt from the automatic
+// half equals the one running every check gives, status for status and
+// finding for finding, without a file to read.
+func TestReplayedReportEqualsFresh(t *testing.T) {
+	pol, err := policy.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	story := demo.New(testNow)
+	tree := fstest.MapFS{}
+	apply := func(files map[string]string) {
+		for path, data := range files {
+			tree[path] = &fstest.MapFile{Data: []byte(data)}
+		}
+	}
+	apply(story.Main)
+	steps := []map[string]string{story.Opened}
+	for _, p := range story.Pushes {
+		steps = append(steps, p.Files)
+	}
+	e := &evaluator{version: "v1.0.0", key: []byte(testSignoffKey)}
+	for i, files := range steps {
+		apply(files)
+		fresh := readiness.Evaluate(pol, readiness.Snapshot{FS: tree}, testNow)
+		// Through the block, as a replica that never saw the tree reads it.
+		block := e.automaticBlock(e.automaticOf(launchPR, pol, fresh, nil, testNow))
+		a := e.recallAutomatic(&githubapi.RunRead{Exists: true, Text: block + "the report"}, launchPR, pol, testNow)
+		if a == nil {
+			t.Fatalf("step %d: the block (%d bytes) is not recalled", i, len(block))
+		}
+		replay := replayPolicy(pol, a.Checks)
+		if got := readiness.Evaluate(replay, readiness.Snapshot{FS: fstest.MapFS{}}, testNow); !reflect.DeepEqual(got, fresh) {
+			t.Errorf("step %d: the replayed report differs from the fresh one:\n got %+v\nwant %+v", i, got, fresh)
+		}
 	}
 }
