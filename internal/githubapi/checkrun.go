@@ -43,6 +43,10 @@ type CheckRun struct {
 	// nothing (the server keeps a run a newer launchgate version wrote, so
 	// that two versions side by side converge instead of taking turns).
 	Keep func(existing RunID) bool
+	// Read is this App's latest run of the name on the SHA as the
+	// evaluation read it (Client.FilesAndRun); PublishCheckRun then lists
+	// no runs. nil: not read, PublishCheckRun lists them.
+	Read *RunRead
 }
 
 var conclusions = []string{"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
@@ -105,7 +109,8 @@ func (run *CheckRun) digested() RunID {
 //
 // It lists the commit's runs of that name by this App (Options.AppID;
 // other Apps' runs of the same name are ignored) as a conditional request,
-// so that an unchanged listing costs no rate limit, and then:
+// so that an unchanged listing costs no rate limit, unless run.Read says
+// what the evaluation read of them already, and then:
 //   - no run: creates one;
 //   - a run whose external_id carries the same content digest: writes
 //     nothing;
@@ -149,8 +154,12 @@ func (c *Client) PublishCheckRun(ctx context.Context, pr PullRequest, run CheckR
 	wrap := func(err error) error {
 		return fmt.Errorf("githubapi: check run %q on %s@%s: %w", run.Name, pr.fullName(), run.HeadSHA, err)
 	}
-	existing, err := c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA)
-	if err != nil {
+	var existing *github.CheckRun
+	if r := run.Read; r != nil {
+		if r.Exists {
+			existing = &github.CheckRun{ID: &r.ID, ExternalID: &r.ExternalID, Output: &github.CheckRunOutput{AnnotationsCount: &r.Annotations}}
+		}
+	} else if existing, err = c.latestRun(ctx, ic, pr, run.Name, run.HeadSHA); err != nil {
 		return 0, false, wrap(err)
 	}
 	w := runWriter{ic: ic, pr: pr, run: &run, final: final.String(), pending: pending.String()}

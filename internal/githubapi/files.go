@@ -39,7 +39,7 @@ func (c *Client) ChangedFiles(ctx context.Context, pr PullRequest) ([]string, er
 	if err := CheckSHA("head SHA", pr.HeadSHA); err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s#%d@%s..%s", pr.fullName(), pr.Number, pr.BaseSHA, pr.HeadSHA)
+	key := filesKey(pr)
 	res, ok := c.files.Get(key)
 	if !ok {
 		var err error

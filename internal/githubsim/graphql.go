@@ -2,29 +2,52 @@ package githubsim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
-// GraphQL (POST /api/graphql, installation token) for one purpose: reading
-// many files in one request. The hand-written scanner below covers ONLY this
-// subset of GraphQL, and answers anything else with an error:
+// GraphQL (POST /api/graphql, installation token) for two purposes: reading
+// many files in one request, and reading a pull request's changed files, or
+// its reviews and comments, with an App's check run on a commit. The hand-written scanner below covers ONLY
+// this subset of GraphQL, and answers anything else with an error:
 //
 //	query [Name] [($var: Type, …)] {
 //	  a: repository(owner: "o", name: "r") {        # owner/name: string or $variable
 //	    f1: object(expression: "main:path/to/file") { ... on Blob { text byteSize isBinary isTruncated oid } }
 //	    f2: object(oid: "<sha>") { oid ... on Blob { text } }
+//	    pullRequest(number: $n) { files(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { path changeType } }
+//	      reviews(first: 100) { nodes { state submittedAt author { login } commit { oid } } }
+//	      comments(last: 100) { nodes { fullDatabaseId body url } } }
+//	    head: object(oid: $sha) { ... on Commit { checkSuites(first: 10, filterBy: $suites) {
+//	      nodes { app { databaseId } checkRuns(first: 10, filterBy: $runs) { nodes { databaseId name externalId annotations { totalCount } } } } } } }
 //	  }
 //	}
 //
-// Fields: Query.repository and __typename; Repository.object, nameWithOwner
-// and __typename; GitObject.oid, abbreviatedOid and __typename; inline
-// fragments on Blob (text, byteSize, isBinary, isTruncated, oid,
-// abbreviatedOid, __typename) or on Tree/Commit/Tag (oid, abbreviatedOid,
-// __typename). No named fragments, directives, mutations or other fields.
+// Fields: Query.repository and __typename; Repository.object, pullRequest,
+// nameWithOwner and __typename; GitObject.oid, abbreviatedOid and
+// __typename; inline fragments on Blob (text, byteSize, isBinary,
+// isTruncated, oid, abbreviatedOid, __typename), on Commit (those of Tree and
+// checkSuites) or on Tree/Tag (oid, abbreviatedOid, __typename);
+// PullRequest.number, files, reviews and comments; PullRequestChangedFile
+// path and changeType; PullRequestReview fullDatabaseId, author (login),
+// state, submittedAt and commit; IssueComment fullDatabaseId (a BigInt, sent
+// as a string), body and url; CheckSuite.databaseId, app (databaseId, slug)
+// and checkRuns; CheckRun.databaseId, url, name, externalId, status,
+// conclusion, detailsUrl, text and annotations (totalCount). Connections
+// take first (at most 100) and after, or last, and answer totalCount,
+// pageInfo and nodes; filterBy (CheckSuiteFilter: appId,
+// checkName; CheckRunFilter: appId, checkName, checkType) is given as a
+// variable, an input object as JSON. Field names and types are GitHub's
+// (https://docs.github.com/en/graphql/reference/objects#pullrequest,
+// #checksuite, #checkrun). No named fragments, directives, mutations, object
+// literals or other fields.
 //
 // Answers follow GraphQL over HTTP as GitHub serves it: status 200; a query
 // that does not parse or validate gets only "errors"; a repository the
@@ -320,13 +343,34 @@ func (p *gqlParser) field() (*gqlSel, *gqlError) {
 // gqlSchema: type → field → (type of the field's value or "" for a scalar).
 var gqlSchema = map[string]map[string]string{
 	"Query":      {"repository": "Repository", "__typename": ""},
-	"Repository": {"object": "GitObject", "nameWithOwner": "", "__typename": ""},
+	"Repository": {"object": "GitObject", "pullRequest": "PullRequest", "nameWithOwner": "", "__typename": ""},
 	"GitObject":  {"oid": "", "abbreviatedOid": "", "__typename": ""},
 	"Blob":       {"text": "", "byteSize": "", "isBinary": "", "isTruncated": "", "oid": "", "abbreviatedOid": "", "__typename": ""},
 	"Tree":       {"oid": "", "abbreviatedOid": "", "__typename": ""},
-	"Commit":     {"oid": "", "abbreviatedOid": "", "__typename": ""},
+	"Commit":     {"oid": "", "abbreviatedOid": "", "checkSuites": "CheckSuiteConnection", "__typename": ""},
 	"Tag":        {"oid": "", "abbreviatedOid": "", "__typename": ""},
+
+	"PullRequest":                      {"number": "", "files": "PullRequestChangedFileConnection", "reviews": "PullRequestReviewConnection", "comments": "IssueCommentConnection", "__typename": ""},
+	"PullRequestReviewConnection":      {"totalCount": "", "pageInfo": "PageInfo", "nodes": "PullRequestReview"},
+	"PullRequestReview":                {"fullDatabaseId": "", "author": "Actor", "state": "", "submittedAt": "", "commit": "Commit", "__typename": ""},
+	"Actor":                            {"login": "", "__typename": ""},
+	"IssueCommentConnection":           {"totalCount": "", "pageInfo": "PageInfo", "nodes": "IssueComment"},
+	"IssueComment":                     {"fullDatabaseId": "", "body": "", "url": "", "__typename": ""},
+	"PullRequestChangedFileConnection": {"totalCount": "", "pageInfo": "PageInfo", "nodes": "PullRequestChangedFile"},
+	"PullRequestChangedFile":           {"path": "", "changeType": "", "__typename": ""},
+	"PageInfo":                         {"hasNextPage": "", "hasPreviousPage": "", "endCursor": "", "startCursor": ""},
+	"CheckSuiteConnection":             {"totalCount": "", "pageInfo": "PageInfo", "nodes": "CheckSuite"},
+	"CheckSuite":                       {"databaseId": "", "app": "App", "checkRuns": "CheckRunConnection", "__typename": ""},
+	"App":                              {"databaseId": "", "slug": "", "__typename": ""},
+	"CheckRunConnection":               {"totalCount": "", "pageInfo": "PageInfo", "nodes": "CheckRun"},
+	"CheckRun":                         {"databaseId": "", "url": "", "name": "", "externalId": "", "status": "", "conclusion": "", "detailsUrl": "", "text": "", "annotations": "CheckAnnotationConnection", "__typename": ""},
+	"CheckAnnotationConnection":        {"totalCount": ""},
 }
+
+// connections are the fields that page; a selection of their nodes needs
+// first (GitHub: "You must provide a `first` or `last` value to properly
+// paginate").
+var connections = map[string]bool{"files": true, "checkSuites": true, "checkRuns": true, "annotations": true, "reviews": true, "comments": true}
 
 func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 	for _, s := range sels {
@@ -359,6 +403,15 @@ func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 			if !e && !o {
 				*errs = append(*errs, gqlError{Message: "githubsim: object needs an expression or oid argument", Locations: []gqlLocation{s.loc}, Path: fpath})
 			}
+		case "pullRequest":
+			if missing := missingArgs(s, "number"); missing != "" {
+				*errs = append(*errs, gqlError{Message: fmt.Sprintf("Field 'pullRequest' is missing required arguments: %s", missing),
+					Locations: []gqlLocation{s.loc}, Path: fpath, Extensions: map[string]any{"code": "missingRequiredArguments"}})
+			}
+		}
+		if connections[s.name] && selects(s, "nodes") && missingArgs(s, "first") != "" && missingArgs(s, "last") != "" {
+			*errs = append(*errs, gqlError{Message: fmt.Sprintf("You must provide a `first` or `last` value to properly paginate the `%s` connection.", s.name),
+				Locations: []gqlLocation{s.loc}, Path: fpath, Extensions: map[string]any{"code": "MISSING_PAGINATION_BOUNDARIES"}})
 		}
 		if sub != "" && !s.hasSel {
 			*errs = append(*errs, gqlError{Message: fmt.Sprintf("Field must have selections (field '%s' returns %s but has no selections. Did you mean '%s { ... }'?)", s.name, sub, s.name),
@@ -372,6 +425,16 @@ func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 			gqlValidate(sub, s.sel, fpath, errs)
 		}
 	}
+}
+
+// selects reports whether s selects field name.
+func selects(s *gqlSel, name string) bool {
+	for _, f := range s.sel {
+		if f.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func missingArgs(s *gqlSel, names ...string) string {
@@ -437,6 +500,113 @@ func (x *gqlExec) arg(s *gqlSel, name string) (string, bool) {
 	return v, ok
 }
 
+// intArg is an Int argument, literal or variable (JSON numbers decode as
+// float64).
+func (x *gqlExec) intArg(s *gqlSel, name string) (int, bool) {
+	a, ok := s.args[name]
+	if !ok {
+		return 0, false
+	}
+	if a.variable == "" {
+		n, err := strconv.Atoi(a.str)
+		return n, err == nil
+	}
+	f, ok := x.vars[a.variable].(float64)
+	if !ok || f != float64(int(f)) {
+		x.errs = append(x.errs, gqlError{Message: fmt.Sprintf("Variable $%s of type Int! was provided invalid value", a.variable),
+			Locations: []gqlLocation{s.loc}, Extensions: map[string]any{"code": "variableMismatch"}})
+		return 0, false
+	}
+	return int(f), true
+}
+
+// filterArg is an input object argument, given as a variable.
+func (x *gqlExec) filterArg(s *gqlSel, name string) map[string]any {
+	a, ok := s.args[name]
+	if !ok {
+		return nil
+	}
+	m, ok := x.vars[a.variable].(map[string]any)
+	if !ok {
+		x.errs = append(x.errs, gqlError{Message: fmt.Sprintf("githubsim: argument %s must be a variable holding an input object", name),
+			Locations: []gqlLocation{s.loc}})
+	}
+	return m
+}
+
+// page applies a connection's first and after, or last, (the cursor is
+// opaque; here an offset) to n items, as GitHub does: first or last is
+// required and at most 100.
+func (x *gqlExec) page(s *gqlSel, n int) (lo, hi int, ok bool) {
+	arg := "first"
+	if _, last := s.args["last"]; last {
+		arg = "last"
+	}
+	count, ok := x.intArg(s, arg)
+	if !ok || count < 0 || count > 100 {
+		x.errs = append(x.errs, gqlError{Message: fmt.Sprintf("Requesting %d records on the `%s` connection exceeds the `%s` limit of 100 records.", count, s.name, arg),
+			Locations: []gqlLocation{s.loc}, Extensions: map[string]any{"code": "EXCESSIVE_PAGINATION"}})
+		return 0, 0, false
+	}
+	if arg == "last" {
+		return max(n-count, 0), n, true
+	}
+	if after, ok := x.arg(s, "after"); ok {
+		if lo, _ = strconv.Atoi(after); lo < 0 || lo > n {
+			lo = n
+		}
+	}
+	return lo, min(lo+count, n), true
+}
+
+// connection answers a connection's fields over n items; node answers the
+// selection of item i.
+func (x *gqlExec) connection(s *gqlSel, n int, node func(i int, sels []*gqlSel) jsonObj) any {
+	lo, hi, ok := 0, n, true
+	if selects(s, "nodes") {
+		if lo, hi, ok = x.page(s, n); !ok {
+			return nil
+		}
+	}
+	out := jsonObj{}
+	for _, f := range s.sel {
+		switch f.name {
+		case "totalCount":
+			out = append(out, jsonKV{f.key(), n})
+		case "pageInfo":
+			info := jsonObj{}
+			for _, g := range f.sel {
+				switch g.name {
+				case "hasNextPage":
+					info = append(info, jsonKV{g.key(), hi < n})
+				case "hasPreviousPage":
+					info = append(info, jsonKV{g.key(), lo > 0})
+				case "startCursor":
+					var cur any
+					if hi > lo {
+						cur = strconv.Itoa(lo)
+					}
+					info = append(info, jsonKV{g.key(), cur})
+				case "endCursor":
+					var cur any
+					if hi > lo {
+						cur = strconv.Itoa(hi)
+					}
+					info = append(info, jsonKV{g.key(), cur})
+				}
+			}
+			out = append(out, jsonKV{f.key(), info})
+		case "nodes":
+			nodes := []jsonObj{}
+			for i := lo; i < hi; i++ {
+				nodes = append(nodes, node(i, f.sel))
+			}
+			out = append(out, jsonKV{f.key(), nodes})
+		}
+	}
+	return out
+}
+
 // POST /api/graphql
 func (s *Server) graphql(c *call) reply {
 	var in struct {
@@ -498,7 +668,239 @@ func (x *gqlExec) repository(sel *gqlSel) any {
 			out = append(out, jsonKV{f.key(), r.fullName()})
 		case "object":
 			out = append(out, jsonKV{f.key(), x.object(r, f)})
+		case "pullRequest":
+			out = append(out, jsonKV{f.key(), x.pullRequest(r, f)})
 		}
+	}
+	return out
+}
+
+// patchStatus is GitHub's PatchStatus of a file change.
+var patchStatus = map[string]string{"added": "ADDED", "removed": "DELETED", "modified": "MODIFIED", "renamed": "RENAMED"}
+
+func (x *gqlExec) pullRequest(r *repo, sel *gqlSel) any {
+	number, ok := x.intArg(sel, "number")
+	if !ok {
+		return nil
+	}
+	p := r.pulls[number]
+	if p == nil {
+		x.errs = append(x.errs, gqlError{Type: "NOT_FOUND", Path: []string{"repository", sel.key()}, Locations: []gqlLocation{sel.loc},
+			Message: fmt.Sprintf("Could not resolve to a PullRequest with the number of %d.", number)})
+		return nil
+	}
+	out := jsonObj{}
+	for _, f := range sel.sel {
+		switch f.name {
+		case "__typename":
+			out = append(out, jsonKV{f.key(), "PullRequest"})
+		case "number":
+			out = append(out, jsonKV{f.key(), p.number})
+		case "files":
+			files := x.s.prDiff(r, p).files
+			out = append(out, jsonKV{f.key(), x.connection(f, min(len(files), maxPullFiles), func(i int, sels []*gqlSel) jsonObj {
+				node := jsonObj{}
+				for _, g := range sels {
+					switch g.name {
+					case "__typename":
+						node = append(node, jsonKV{g.key(), "PullRequestChangedFile"})
+					case "path":
+						node = append(node, jsonKV{g.key(), files[i].path})
+					case "changeType":
+						node = append(node, jsonKV{g.key(), patchStatus[files[i].status]})
+					}
+				}
+				return node
+			})})
+		case "reviews":
+			reviews := p.reviews
+			out = append(out, jsonKV{f.key(), x.connection(f, len(reviews), func(i int, sels []*gqlSel) jsonObj {
+				return reviewFields(reviews[i], sels)
+			})})
+		case "comments":
+			comments := p.comments
+			out = append(out, jsonKV{f.key(), x.connection(f, len(comments), func(i int, sels []*gqlSel) jsonObj {
+				cm, node := comments[i], jsonObj{}
+				for _, g := range sels {
+					switch g.name {
+					case "__typename":
+						node = append(node, jsonKV{g.key(), "IssueComment"})
+					case "fullDatabaseId":
+						// BigInt is serialized as a string.
+						node = append(node, jsonKV{g.key(), strconv.FormatInt(cm.id, 10)})
+					case "body":
+						node = append(node, jsonKV{g.key(), cm.body})
+					case "url":
+						node = append(node, jsonKV{g.key(), x.s.commentJSON(cm).GetHTMLURL()})
+					}
+				}
+				return node
+			})})
+		}
+	}
+	return out
+}
+
+func reviewFields(rv *review, sels []*gqlSel) jsonObj {
+	node := jsonObj{}
+	for _, g := range sels {
+		var v any
+		switch g.name {
+		case "__typename":
+			v = "PullRequestReview"
+		case "fullDatabaseId":
+			v = strconv.FormatInt(rv.id, 10)
+		case "state":
+			v = rv.state
+		case "submittedAt":
+			v = rv.at.UTC().Format(time.RFC3339)
+		case "author":
+			author := jsonObj{}
+			for _, h := range g.sel {
+				switch h.name {
+				case "__typename":
+					author = append(author, jsonKV{h.key(), rv.user.GetType()})
+				case "login":
+					author = append(author, jsonKV{h.key(), rv.user.GetLogin()})
+				}
+			}
+			v = author
+		case "commit":
+			commit := jsonObj{}
+			for _, h := range g.sel {
+				switch h.name {
+				case "__typename":
+					commit = append(commit, jsonKV{h.key(), "Commit"})
+				case "oid":
+					commit = append(commit, jsonKV{h.key(), rv.commitID})
+				}
+			}
+			v = commit
+		}
+		node = append(node, jsonKV{g.key(), v})
+	}
+	return node
+}
+
+// checkSuites answers Commit.checkSuites: the suites of the commit, one per
+// App, filtered by filterBy's appId and checkName.
+func (x *gqlExec) checkSuites(r *repo, sha string, sel *gqlSel) any {
+	filter := x.filterArg(sel, "filterBy")
+	var suites []*checkSuite
+	for _, cs := range r.suites {
+		if cs.headSHA != sha || !matchApp(filter, cs.app) {
+			continue
+		}
+		if name, ok := filter["checkName"].(string); ok && len(x.runs(r, cs, map[string]any{"checkName": name})) == 0 {
+			continue
+		}
+		suites = append(suites, cs)
+	}
+	slices.SortFunc(suites, func(a, b *checkSuite) int { return cmp.Compare(a.id, b.id) })
+	return x.connection(sel, len(suites), func(i int, sels []*gqlSel) jsonObj {
+		cs, node := suites[i], jsonObj{}
+		for _, g := range sels {
+			switch g.name {
+			case "__typename":
+				node = append(node, jsonKV{g.key(), "CheckSuite"})
+			case "databaseId":
+				node = append(node, jsonKV{g.key(), cs.id})
+			case "app":
+				app := jsonObj{}
+				for _, h := range g.sel {
+					switch h.name {
+					case "__typename":
+						app = append(app, jsonKV{h.key(), "App"})
+					case "databaseId":
+						app = append(app, jsonKV{h.key(), cs.app.id})
+					case "slug":
+						app = append(app, jsonKV{h.key(), cs.app.slug})
+					}
+				}
+				node = append(node, jsonKV{g.key(), app})
+			case "checkRuns":
+				runs := x.runs(r, cs, x.filterArg(g, "filterBy"))
+				node = append(node, jsonKV{g.key(), x.connection(g, len(runs), func(i int, sels []*gqlSel) jsonObj {
+					return x.checkRunFields(runs[i], sels)
+				})})
+			}
+		}
+		return node
+	})
+}
+
+func matchApp(filter map[string]any, a *app) bool {
+	id, ok := filter["appId"].(float64)
+	return !ok || int64(id) == a.id
+}
+
+// runs are a suite's runs that filter (CheckRunFilter) keeps, oldest
+// first; checkType LATEST keeps the latest of each name.
+func (x *gqlExec) runs(r *repo, cs *checkSuite, filter map[string]any) []*checkRun {
+	name, byName := filter["checkName"].(string)
+	latest := filter["checkType"] == "LATEST"
+	var out []*checkRun
+	newest := map[string]*checkRun{}
+	for _, cr := range r.runsBySHA[cs.headSHA] {
+		if cr.suite != cs || byName && cr.name != name || !matchApp(filter, cr.app) {
+			continue
+		}
+		if latest {
+			if n := newest[cr.name]; n == nil || cr.id > n.id {
+				newest[cr.name] = cr
+			}
+			continue
+		}
+		out = append(out, cr)
+	}
+	for _, cr := range newest {
+		out = append(out, cr)
+	}
+	slices.SortFunc(out, func(a, b *checkRun) int { return cmp.Compare(a.id, b.id) })
+	return out
+}
+
+func (x *gqlExec) checkRunFields(cr *checkRun, sels []*gqlSel) jsonObj {
+	out := jsonObj{}
+	for _, f := range sels {
+		var v any
+		switch f.name {
+		case "__typename":
+			v = "CheckRun"
+		case "databaseId":
+			v = cr.id
+		case "url":
+			v = fmt.Sprintf("%s/%s/runs/%d", x.s.base, cr.repo.fullName(), cr.id)
+		case "detailsUrl":
+			if cr.detailsURL != "" {
+				v = cr.detailsURL
+			}
+		case "text":
+			if cr.text != "" {
+				v = cr.text
+			}
+		case "name":
+			v = cr.name
+		case "externalId":
+			if cr.externalID != "" {
+				v = cr.externalID
+			}
+		case "status":
+			v = strings.ToUpper(cr.status)
+		case "conclusion":
+			if cr.conclusion != "" {
+				v = strings.ToUpper(cr.conclusion)
+			}
+		case "annotations":
+			count := jsonObj{}
+			for _, g := range f.sel {
+				if g.name == "totalCount" {
+					count = append(count, jsonKV{g.key(), len(cr.annotations)})
+				}
+			}
+			v = count
+		}
+		out = append(out, jsonKV{f.key(), v})
 	}
 	return out
 }
@@ -520,7 +922,7 @@ func (x *gqlExec) object(r *repo, sel *gqlSel) any {
 	if obj == nil {
 		return nil
 	}
-	return gqlObjectFields(obj, sel.sel)
+	return x.objectFields(r, obj, sel.sel)
 }
 
 func lookupOID(r *repo, oid string) *gitObject {
@@ -557,17 +959,19 @@ func lookupExpression(r *repo, expr string) *gitObject {
 	return &gitObject{typ: "Blob", oid: e.sha, data: r.blobs[e.sha]}
 }
 
-func gqlObjectFields(obj *gitObject, sels []*gqlSel) jsonObj {
+func (x *gqlExec) objectFields(r *repo, obj *gitObject, sels []*gqlSel) jsonObj {
 	out := jsonObj{}
 	for _, f := range sels {
 		if f.on != "" {
 			if f.on == obj.typ {
-				out = append(out, gqlObjectFields(obj, f.sel)...)
+				out = append(out, x.objectFields(r, obj, f.sel)...)
 			}
 			continue
 		}
 		var v any
 		switch f.name {
+		case "checkSuites":
+			v = x.checkSuites(r, obj.oid, f)
 		case "__typename":
 			v = obj.typ
 		case "oid":

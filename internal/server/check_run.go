@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/palantir/go-githubapp/githubapp"
-	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/report"
@@ -73,30 +72,29 @@ func parseCheckRun(payload []byte) (*checkRunPayload, error) {
 	return &p, nil
 }
 
+func (e checkRunEvent) ignored() string {
+	_, why := e.h.rerunOf(e.p)
+	return why
+}
+
 // target implements event: Re-run and Re-check read the pull request
 // when they run and evaluate it whatever the memo says.
 func (e checkRunEvent) target() (githubapi.PullRequest, rank, bool) {
-	number, _, _ := e.h.rerunOf(e.p)
+	number, _ := e.h.rerunOf(e.p)
 	if number == 0 {
 		return githubapi.PullRequest{}, 0, false
 	}
 	return e.p.pull(number), rankFresh, true
 }
 
-func (e checkRunEvent) handle(ctx context.Context) error {
+// carried implements event: a person pressed Re-run or Re-check.
+func (e checkRunEvent) carried() carried { return carried{force: true} }
+
+func (e checkRunEvent) handle(ctx context.Context, c carried) error {
 	h, p := e.h, e.p
-	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
 	run := p.CheckRun
-	number, why, level := h.rerunOf(p)
-	if number == 0 {
-		ev := log.WithLevel(level).Int64("app_id", run.App.ID).Str("check_run_name", run.Name).Str("head_sha", run.HeadSHA)
-		if p.RequestedAction != nil {
-			ev = ev.Str("identifier", p.RequestedAction.Identifier)
-		}
-		ev.Msg(why)
-		return nil
-	}
-	ctx, log = githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), number)
+	number, _ := h.rerunOf(p)
+	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), number)
 	pr, err := h.pulls.PullRequest(ctx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, number)
 	switch {
 	case errors.Is(err, errClosed):
@@ -111,23 +109,23 @@ func (e checkRunEvent) handle(ctx context.Context) error {
 		log.Info().Str("head_sha", run.HeadSHA).Str("pr_head_sha", pr.HeadSHA).Msg("re-run of an outdated commit; evaluating the pull request's head instead")
 	}
 	log.Info().Str("action", p.Action).Msg("re-evaluation requested")
-	return h.ev.evaluate(ctx, pr, true)
+	return h.ev.evaluate(ctx, pr, c.force, c.edits)
 }
 
 // rerunOf is the pull request a check_run event asks to re-evaluate, or 0
-// with why not and how loudly to log it. The queue coalesces by it too
-// (checkRunEvent.target), so it is the one place that decides.
-func (h checkRunHandler) rerunOf(p *checkRunPayload) (number int, why string, level zerolog.Level) {
+// with why not. The gate and the queue decide by it too (ignored, target),
+// so it is the one place that decides.
+func (h checkRunHandler) rerunOf(p *checkRunPayload) (number int, why string) {
 	run := p.CheckRun
 	switch {
 	case p.Action != "rerequested" && p.Action != "requested_action":
-		return 0, "", zerolog.Disabled // created, completed: our own writes echoed back
+		return 0, "action not handled" // created, completed: our own writes echoed back
 	case run.App.ID != h.appID:
-		return 0, "check_run of another App; ignored", zerolog.DebugLevel
+		return 0, "another App's run"
 	case run.Name != CheckName:
-		return 0, "check_run of this App with an unknown name; ignored", zerolog.WarnLevel
+		return 0, "unknown run name"
 	case p.Action == "requested_action" && p.RequestedAction.Identifier != report.RecheckIdentifier:
-		return 0, "unknown check run action; ignored", zerolog.WarnLevel
+		return 0, "unknown requested action"
 	}
 	if id, err := githubapi.ParseRunID(run.ExternalID); err == nil {
 		number = id.PR
@@ -136,7 +134,7 @@ func (h checkRunHandler) rerunOf(p *checkRunPayload) (number int, why string, le
 		number = run.PullRequests[0].Number
 	}
 	if number == 0 {
-		return 0, "re-run of a check run that names no pull request; ignored", zerolog.WarnLevel
+		return 0, "names no pull request"
 	}
-	return number, "", zerolog.NoLevel
+	return number, ""
 }

@@ -60,6 +60,14 @@ func parseCheckSuite(payload []byte) (*checkSuitePayload, error) {
 	return &p, nil
 }
 
+func (e checkSuiteEvent) ignored() string {
+	refs, why := e.h.targets(e.p)
+	if why == "" && len(refs) == 0 {
+		return "names no pull request"
+	}
+	return why
+}
+
 // target implements event for a check suite of one pull request (a suite
 // of several is queued as it is): "rerequested" (Re-run all checks)
 // evaluates the pull request's current state; "requested", sent with every
@@ -76,27 +84,20 @@ func (e checkSuiteEvent) target() (githubapi.PullRequest, rank, bool) {
 	return e.p.pull(refs[0].Number), r, true
 }
 
-func (e checkSuiteEvent) handle(ctx context.Context) error {
+// carried implements event: a person re-running all checks wants a fresh
+// evaluation; a push's automatic request usually duplicates its
+// pull_request.synchronize.
+func (e checkSuiteEvent) carried() carried { return carried{force: e.p.Action == "rerequested"} }
+
+func (e checkSuiteEvent) handle(ctx context.Context, c carried) error {
 	h, p := e.h, e.p
-	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
-	suite := p.CheckSuite
-	refs, why := h.targets(p)
-	if why != "" {
-		ev := log.Debug().Str("action", p.Action)
-		if suite.App != nil {
-			ev = ev.Int64("app_id", suite.App.ID)
-		}
-		ev.Msg(why)
-		return nil
-	}
-	// A person re-running all checks wants a fresh evaluation; a push's
-	// automatic request usually duplicates its pull_request.synchronize.
-	force := p.Action == "rerequested"
+	ctx, _ = githubapp.PrepareRepoContext(ctx, p.Installation.ID, p.repo())
+	refs, _ := h.targets(p)
 	var errs []error
 	for _, ref := range refs {
 		prCtx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), ref.Number)
-		if !force && h.ev.memo.seenCommit(ref.toPull(p.envelope)) {
-			log.Debug().Str("head_sha", suite.HeadSHA).Msg("commit already evaluated for this pull request; check_suite ignored")
+		if !c.force && len(c.edits) == 0 && h.ev.memo.seenCommit(ref.toPull(p.envelope)) {
+			log.Debug().Str("head_sha", p.CheckSuite.HeadSHA).Msg("commit already evaluated for this pull request; check_suite ignored")
 			continue
 		}
 		pr, err := h.pulls.PullRequest(prCtx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, ref.Number)
@@ -107,7 +108,7 @@ func (e checkSuiteEvent) handle(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		if err := h.ev.evaluate(prCtx, pr, force); err != nil {
+		if err := h.ev.evaluate(prCtx, pr, c.force, c.edits); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -115,15 +116,15 @@ func (e checkSuiteEvent) handle(ctx context.Context) error {
 }
 
 // targets are the pull requests a check_suite event evaluates, or why it
-// evaluates none. The queue coalesces by them too (checkSuiteEvent.target),
-// so it is the one place that decides.
+// evaluates none. The gate and the queue decide by them too (ignored,
+// target), so it is the one place that decides.
 func (h checkSuiteHandler) targets(p *checkSuitePayload) (refs []pullRef, why string) {
 	suite := p.CheckSuite
 	switch {
 	case p.Action != "requested" && p.Action != "rerequested":
-		return nil, "check_suite action not handled"
+		return nil, "action not handled"
 	case suite.App != nil && suite.App.ID != h.appID:
-		return nil, "check_suite of another App; ignored"
+		return nil, "another App's suite"
 	}
 	for _, ref := range suite.PullRequests {
 		if ref.Base.Repo.ID != 0 && p.Repository.ID != 0 && ref.Base.Repo.ID != p.Repository.ID {

@@ -90,12 +90,14 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
 	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
+	p.run.Read = s.run
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
 		if err != nil {
 			return plan{}, fmt.Errorf("rendering the failure run of %s/%s@%s: %w", pr.Owner, pr.Repo, pr.HeadSHA, err)
 		}
 		p.checklist.failedRun = e.checkRun(pr, failed, githubapi.OutcomeEvaluationError, opts.PolicyDigest, e.pullURL(pr))
+		p.checklist.failedRun.Read = s.run
 	}
 	return p, nil
 }
@@ -106,11 +108,16 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.CheckRunOptions, p *plan) (report.CheckRunOutput, error) {
 	hs := s.human
 	j := e.judgeHumans(s, hs, now)
-	rec := signoff.Reconcile(j.checklist)
+	rec := signoff.ReconcileEdits(j.checklist, j.edits)
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
-	rep := readiness.Evaluate(s.policy, readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}, now)
+	pol := s.policy
+	if s.auto != nil {
+		// recallAutomatic checked that the block covers every check.
+		pol = replayPolicy(s.policy, s.auto.Checks)
+	}
+	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}, now)
 	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
@@ -120,7 +127,12 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	if err != nil {
 		return out, err
 	}
-	return out, report.AddCodeownersNotes(&out, report.CodeownersNotes{File: hs.owners, PartialFiles: hs.partialFiles})
+	if err := report.AddCodeownersNotes(&out, report.CodeownersNotes{File: hs.owners, PartialFiles: hs.partialFiles}); err != nil {
+		return out, err
+	}
+	// The automatic half is kept in the run for the evaluations after it.
+	out.Text = withAutomatic(e.automaticBlock(e.automaticOf(s.pr, s.policy, rep, hs.artifacts, now)), out.Text)
+	return out, nil
 }
 
 // humanJudgement is the human half of a launch PR judged, but for the
@@ -132,6 +144,8 @@ type humanJudgement struct {
 	// checklist is the checklist comment to judge, with the teams asked
 	// for review (now and before) for its hidden state.
 	checklist signoff.ReconcileInput
+	// edits are the edits of that comment to judge, oldest first.
+	edits []signoff.Edit
 }
 
 // judgeHumans judges approvals and prepares the checklist's judgement.
@@ -164,10 +178,14 @@ func (e *evaluator) judgeHumans(s *snapshot, hs *humanSnapshot, now time.Time) h
 		Repo: pr.Owner + "/" + pr.Repo, PR: pr.Number, Author: pr.Author, Items: signoff.Items(s.policy),
 		Members: hs.approvals.Members, Artifacts: hs.artifacts, Now: now, Key: e.key, Requested: remember,
 	}}
-	if s.edit != nil && hs.comment != nil && s.edit.commentID == hs.comment.ID {
-		edit := s.edit.Edit
-		edit.ByApp = strings.EqualFold(edit.Sender, hs.bot)
-		j.checklist.Edit = &edit
+	for _, ed := range s.edits {
+		// Edits of another comment (an older checklist, one that only
+		// looks like it) are not the checklist's.
+		if hs.comment != nil && ed.commentID == hs.comment.ID {
+			edit := ed.Edit
+			edit.ByApp = strings.EqualFold(edit.Sender, hs.bot)
+			j.edits = append(j.edits, edit)
+		}
 	}
 	return j
 }
@@ -194,7 +212,9 @@ func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
 }
 
-// checklistEdit is an issue_comment "edited" event on the checklist.
+// checklistEdit is an issue_comment "edited" event on the checklist, or
+// on a comment that may be it: judgeHumans keeps those of the comment the
+// App wrote.
 type checklistEdit struct {
 	commentID int64
 	signoff.Edit

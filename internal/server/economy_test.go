@@ -16,8 +16,10 @@ const (
 	// token, base-branch policy, head tree, blobs, run listing, create.
 	budgetLaunchCold = 6
 	// budgetNonLaunch: a non-launch PR on a warm installation. The default
-	// policy's launch/** path rule needs the changed files.
-	budgetNonLaunch = 3
+	// policy's launch/** path rule needs the changed files, read in one
+	// GraphQL query with the App's run on the head commit, then the run is
+	// written. (Before issue 10: 3, the files, the run listing, the write.)
+	budgetNonLaunch = 2
 	// budgetRerun: Re-run of an unchanged commit (the pull request is read
 	// again; nothing is written).
 	budgetRerun = 2
@@ -36,6 +38,14 @@ const (
 	// reviews, and the checklist comment read by its remembered ID.
 	budgetHumanCold = 5
 	budgetHumanWarm = 2
+
+	// budgetLaunchWithChecklist: the first evaluation of a launch PR with
+	// its checklist, the installation's first event: token, policy, tree,
+	// blobs, one GraphQL query of the reviews, the App's run and the
+	// checklist (it tells the App's login too), the conversation, the
+	// checklist, the run (no listing: the query read it), the review
+	// request. Issue 10 asks at most 10 (before: 11).
+	budgetLaunchWithChecklist = 10
 )
 
 // requestLog summarises recorded requests for failure messages and logs.
@@ -73,9 +83,23 @@ func TestAPIEconomy(t *testing.T) {
 	launch := measure("launch PR opened, first event of the installation", func() {
 		n, head = h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
 	})
+	var docs int
+	var docsHead string
 	nonLaunch := measure("non-launch PR opened", func() {
-		h.openPR("docs", map[string]string{"docs/x.md": "b\n"}, githubsim.PRSpec{Title: "Docs"})
+		docs, docsHead = h.openPR("docs", map[string]string{"docs/x.md": "b\n"}, githubsim.PRSpec{Title: "Docs"})
 	})
+	// A replica that has seen nothing finds the run in the same query and
+	// updates it: never a second run on one commit.
+	replica := newApp(t, h.sim)
+	h.sim.SetWebhookURL(replica.url + HookPath)
+	nonLaunchCold := measure("non-launch PR retitled, on a new replica", func() {
+		h.sim.EditTitle("acme", "orders", docs, "octocat", "Docs, reworded")
+		replica.settle()
+	})
+	h.sim.SetWebhookURL(h.url + HookPath)
+	if runs := h.runs(docsHead); len(runs) != 1 || runs[0].GetConclusion() != "success" {
+		t.Errorf("%d runs on the non-launch PR's head after a second replica evaluated it, want 1 (success)", len(runs))
+	}
 	rerun := measure("Re-run of the unchanged launch PR", func() {
 		h.sim.RerequestCheckRun(h.run(head).GetID(), "octocat")
 	})
@@ -102,8 +126,9 @@ func TestAPIEconomy(t *testing.T) {
 		reqs   []githubsim.RecordedRequest
 		budget int
 	}{
-		{"cold launch PR", launch, budgetLaunchCold + budgetHumanCold},
+		{"cold launch PR", launch, budgetLaunchWithChecklist},
 		{"non-launch PR", nonLaunch, budgetNonLaunch},
+		{"non-launch PR on a new replica", nonLaunchCold, 1 + budgetNonLaunch}, // + the installation token
 		{"Re-run", rerun, budgetRerun + budgetHumanWarm},
 		{"push", push, budgetPush + budgetHumanWarm},
 		{"unrelated label", labeled, budgetUnrelatedLabel + budgetHumanWarm},
@@ -112,6 +137,9 @@ func TestAPIEconomy(t *testing.T) {
 		if len(b.reqs) > b.budget {
 			t.Errorf("%s: %d requests, budget %d\n%s", b.name, len(b.reqs), b.budget, requestLog(b.reqs))
 		}
+	}
+	if countBlobReads(launch) == 0 {
+		t.Errorf("the first evaluation of a launch PR read no blob; countBlobReads does not see them:\n%s", requestLog(launch))
 	}
 	if len(rerun) >= len(launch) {
 		t.Errorf("re-evaluating an unchanged tree cost %d requests, the first evaluation %d: caches are not used", len(rerun), len(launch))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/codeowners"
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/lru"
@@ -27,9 +26,10 @@ const CheckName = "Production readiness"
 type GitHub interface {
 	Policy(ctx context.Context, pr githubapi.PullRequest) (*policy.Policy, error)
 	ChangedFiles(ctx context.Context, pr githubapi.PullRequest) ([]string, error)
+	FilesAndRun(ctx context.Context, pr githubapi.PullRequest, runName string) ([]string, *githubapi.RunRead, error)
 	HeadTree(ctx context.Context, pr githubapi.PullRequest, inputs []string) (fs.FS, error)
 	CodeOwners(ctx context.Context, pr githubapi.PullRequest) (*codeowners.File, error)
-	Reviews(ctx context.Context, pr githubapi.PullRequest) ([]approval.Review, error)
+	PullState(ctx context.Context, pr githubapi.PullRequest, runName, marker string) (*githubapi.PullState, error)
 	ChangedSince(ctx context.Context, pr githubapi.PullRequest, from string) (paths []string, known bool, err error)
 	ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error)
 	AppLogin(ctx context.Context) (string, error)
@@ -60,15 +60,10 @@ type evaluator struct {
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for
-// events people raise (Re-run, Re-check): those evaluate even when an
-// identical evaluation was just published.
-func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool) error {
-	return e.evaluateEdit(ctx, pr, force, nil)
-}
-
-// evaluateEdit is evaluate handling an edit of the checklist comment (nil
-// for any other event), whose sender the checklist's ticks are judged by.
-func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, force bool, edit *checklistEdit) error {
+// events people raise (Re-run, Re-check, a review): those evaluate even
+// when an identical evaluation was just published. edits are the
+// checklist edits to judge, oldest first, each by its own sender.
+func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool, edits []checklistEdit) error {
 	ctx, cancel := context.WithTimeout(ctx, evaluationTimeout)
 	defer cancel()
 	log := zerolog.Ctx(ctx)
@@ -78,7 +73,7 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	defer e.locks.lock(pr.Owner + "/" + pr.Repo + "@" + pr.HeadSHA)()
 
 	inputs := inputKey(pr)
-	if !force && e.memo.seen(pr, inputs) {
+	if !force && len(edits) == 0 && e.memo.seen(pr, inputs) {
 		log.Info().Str("head_sha", pr.HeadSHA).Msg("same pull request state already evaluated; nothing to do")
 		return nil
 	}
@@ -89,7 +84,7 @@ func (e *evaluator) evaluateEdit(ctx context.Context, pr githubapi.PullRequest, 
 	defer e.locks.lock(fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number))()
 
 	started, now := time.Now(), e.now()
-	snap := e.gather(ctx, pr, edit, now)
+	snap := e.gather(ctx, pr, edits, now)
 	if snap.err != nil {
 		log.Error().Err(snap.err).Str("head_sha", pr.HeadSHA).Msg("evaluation failed; publishing a failure")
 	}

@@ -39,6 +39,10 @@ type fakeGitHub struct {
 	members   map[string][]string
 	memberErr error
 	comment   *githubapi.Comment // the checklist, written by the App
+	// run is the App's run on the head, as PullState reads it; treeReads
+	// counts HeadTree calls.
+	run       *githubapi.RunRead
+	treeReads int
 	// commentErr fails MarkedComment; writeErr CreateComment and
 	// EditComment; requestErr RequestTeamReviews.
 	commentErr, writeErr, requestErr error
@@ -58,7 +62,12 @@ func (f *fakeGitHub) ChangedFiles(context.Context, githubapi.PullRequest) ([]str
 	return f.changed, f.changedErr
 }
 
+func (f *fakeGitHub) FilesAndRun(context.Context, githubapi.PullRequest, string) ([]string, *githubapi.RunRead, error) {
+	return f.changed, nil, f.changedErr
+}
+
 func (f *fakeGitHub) HeadTree(context.Context, githubapi.PullRequest, []string) (fs.FS, error) {
+	f.treeReads++
 	return f.tree, f.treeErr
 }
 
@@ -66,8 +75,11 @@ func (f *fakeGitHub) CodeOwners(context.Context, githubapi.PullRequest) (*codeow
 	return nil, nil
 }
 
-func (f *fakeGitHub) Reviews(context.Context, githubapi.PullRequest) ([]approval.Review, error) {
-	return f.reviews, f.reviewsErr
+func (f *fakeGitHub) PullState(context.Context, githubapi.PullRequest, string, string) (*githubapi.PullState, error) {
+	if f.reviewsErr != nil {
+		return nil, f.reviewsErr
+	}
+	return &githubapi.PullState{Reviews: f.reviews, Run: f.run}, nil
 }
 
 func (f *fakeGitHub) ChangedSince(context.Context, githubapi.PullRequest, string) ([]string, bool, error) {
@@ -104,6 +116,7 @@ func (f *fakeGitHub) writeComment(id int64, body string) (*githubapi.Comment, er
 func (f *fakeGitHub) PublishCheckRun(_ context.Context, _ githubapi.PullRequest, run githubapi.CheckRun) (int64, bool, error) {
 	f.writes = append(f.writes, "run")
 	f.runs = append(f.runs, run)
+	f.run = &githubapi.RunRead{Exists: true, ID: int64(len(f.runs)), Text: run.Text, DetailsURL: run.DetailsURL}
 	return int64(len(f.runs)), true, nil
 }
 
@@ -147,9 +160,9 @@ func newFakeEvaluator(t *testing.T) (*evaluator, *fakeGitHub) {
 }
 
 // planFor gathers and decides, as an evaluation does before it writes.
-func (e *evaluator) planFor(t *testing.T, pr githubapi.PullRequest, edit *checklistEdit) plan {
+func (e *evaluator) planFor(t *testing.T, pr githubapi.PullRequest, edits ...checklistEdit) plan {
 	t.Helper()
-	p, err := e.decide(e.gather(context.Background(), pr, edit, testNow), testNow)
+	p, err := e.decide(e.gather(context.Background(), pr, edits, testNow), testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +175,7 @@ func (e *evaluator) planFor(t *testing.T, pr githubapi.PullRequest, edit *checkl
 // It returns the body with every box ticked but no record of the ticks.
 func signOffAll(t *testing.T, e *evaluator, gh *fakeGitHub) (ticked string) {
 	t.Helper()
-	fresh := e.planFor(t, launchPR, nil).checklist.body
+	fresh := e.planFor(t, launchPR).checklist.body
 	ticked = fresh
 	for _, it := range signoff.Items(gh.policy) {
 		var ok bool
@@ -171,7 +184,7 @@ func signOffAll(t *testing.T, e *evaluator, gh *fakeGitHub) (ticked string) {
 		}
 	}
 	gh.comment = &githubapi.Comment{ID: 11, Author: fakeBot, Body: ticked, HTMLURL: "https://github.com/acme/orders/pull/7#issuecomment-11"}
-	edit := &checklistEdit{commentID: 11, Edit: signoff.Edit{From: fresh, To: ticked, Sender: "rev"}}
+	edit := checklistEdit{commentID: 11, Edit: signoff.Edit{From: fresh, To: ticked, Sender: "rev"}}
 	gh.comment.Body = e.planFor(t, launchPR, edit).checklist.body
 	return ticked
 }
@@ -237,7 +250,7 @@ func TestDecideFailsClosed(t *testing.T) {
 			ticked := signOffAll(t, e, gh)
 			pr := launchPR
 			tt.spoil(gh, &pr, ticked)
-			p := e.planFor(t, pr, nil)
+			p := e.planFor(t, pr)
 			if p.run.Conclusion != tt.wantConclusion || !strings.Contains(p.run.Title, tt.wantTitle) {
 				t.Errorf("run %s %q, want %s with %q in the title (decided %q)", p.run.Conclusion, p.run.Title, tt.wantConclusion, tt.wantTitle, p.decided)
 			}
@@ -334,7 +347,7 @@ func TestPublish(t *testing.T) {
 			e, gh := newFakeEvaluator(t)
 			tt.setup(t, e, gh)
 			failedRequests := gh.requestErr != nil
-			if err := e.evaluate(context.Background(), launchPR, false); err != nil {
+			if err := e.evaluate(context.Background(), launchPR, false, nil); err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
 			if !slices.Equal(gh.writes, tt.wantWrites) {
@@ -359,6 +372,75 @@ func TestPublish(t *testing.T) {
 			}
 			if got := counted.GetCounter().GetValue(); (got == 1) != failedRequests {
 				t.Errorf("%v failed review requests counted", got)
+			}
+		})
+	}
+}
+
+// TestCoalescedChecklistEdits checks that checklist edits coalesced into
+// one evaluation are each judged in order with their own sender: a tick is
+// attributed to whoever made it, never to the sender of the last edit, and
+// a tick by someone who may not sign off is still reset.
+func TestCoalescedChecklistEdits(t *testing.T) {
+	type step struct{ sender, item string } // sender ticks item
+	tests := []struct {
+		name       string
+		steps      []step
+		wantSigned map[string]string // item -> signer
+		wantNotes  map[string]string // item -> part of launchgate's note
+	}{
+		{
+			name:       "two people's ticks each recorded for their sender",
+			steps:      []step{{sender: "sam", item: "security-review-done"}, {sender: "ivy", item: "alerts-fired"}},
+			wantSigned: map[string]string{"security-review-done": "sam", "alerts-fired": "ivy"},
+		},
+		{
+			name: "a non-member's tick between two valid ones is reset",
+			steps: []step{{sender: "ivy", item: "alerts-fired"}, {sender: "mallory", item: "load-test-results"},
+				{sender: "sam", item: "security-review-done"}},
+			wantSigned: map[string]string{"alerts-fired": "ivy", "security-review-done": "sam"},
+			wantNotes:  map[string]string{"load-test-results": "@mallory ticked load-test-results, but only active members of team infra may"},
+		},
+		{
+			name:       "the author's tick is reset though a member ticked before",
+			steps:      []step{{sender: "sam", item: "security-review-done"}, {sender: launchPR.Author, item: "alerts-fired"}},
+			wantSigned: map[string]string{"security-review-done": "sam"},
+			wantNotes:  map[string]string{"alerts-fired": "they opened this pull request"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, gh := newFakeEvaluator(t)
+			gh.members = map[string][]string{"security": {"sam", launchPR.Author}, "infra": {"ivy", launchPR.Author}}
+			body := e.planFor(t, launchPR).checklist.body
+			var edits []checklistEdit
+			for _, s := range tt.steps {
+				to, ok := demo.Tick(body, s.item)
+				if !ok {
+					t.Fatalf("no box for %s", s.item)
+				}
+				edits = append(edits, checklistEdit{commentID: 11, Edit: signoff.Edit{From: body, To: to, Sender: s.sender}})
+				body = to
+			}
+			gh.comment = &githubapi.Comment{ID: 11, Author: fakeBot, Body: body}
+			if err := e.evaluate(context.Background(), launchPR, true, edits); err != nil {
+				t.Fatal(err)
+			}
+			got, err := signoff.Parse(gh.comment.Body)
+			if err != nil {
+				t.Fatalf("the checklist written does not parse: %v", err)
+			}
+			signed := map[string]string{}
+			for _, r := range got.Records {
+				signed[r.Item] = r.User
+			}
+			if !maps.Equal(signed, tt.wantSigned) {
+				t.Errorf("records %v, want %v", signed, tt.wantSigned)
+			}
+			for item, want := range tt.wantNotes {
+				if got.Ticked[item] || !strings.Contains(got.Notes[item].Text, want) {
+					t.Errorf("%s: ticked %v, note %q; want reset with a note saying %q", item, got.Ticked[item], got.Notes[item].Text, want)
+				}
 			}
 		})
 	}

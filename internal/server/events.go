@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/go-github/v60/github"
 
@@ -16,15 +17,51 @@ import (
 // holds it and a worker handles it. Each event type's parser and handling
 // live in the file named after it (pull_request.go, check_run.go, ...).
 type event interface {
+	// ignored says why the event cannot change any check run, decided
+	// from its payload alone, or "". The gate answers an ignored event at
+	// once and never queues it, so that events launchgate ignores never
+	// take the place of one that matters. The reasons are a few fixed
+	// phrases: they label a metric.
+	ignored() string
 	// target is the one pull request the event evaluates (installation,
 	// owner, repository and number) and the rank of that evaluation, for
-	// coalescing (see rank), or ok false when it evaluates none (an action
-	// it ignores) or several. It applies the same filters as handle: an
-	// event that handle would ignore must not take the place of one it
-	// would evaluate.
+	// coalescing (see rank), or ok false when it evaluates several, or
+	// none (it is ignored).
 	target() (pr githubapi.PullRequest, r rank, ok bool)
-	// handle does what the event asks for.
-	handle(ctx context.Context) error
+	// carried is what the event asks of its evaluation beyond the pull
+	// request's state; coalescing keeps it (see carried).
+	carried() carried
+	// handle does what the event asks for, and what the events coalesced
+	// into it asked for (c: its own carried merged with theirs).
+	handle(ctx context.Context, c carried) error
+}
+
+// carried is what events coalesced into one evaluation of a pull request
+// ask of it besides the pull request's state: a later event replaces an
+// earlier one's state (see rank), never what the earlier one asked for.
+type carried struct {
+	// force: a person's action (a review, a Re-run, a comment) asked for
+	// an evaluation whatever the memo says.
+	force bool
+	// edits are checklist edits, oldest first. Each is judged with its own
+	// sender and before and after bodies: a tick is attributed to the
+	// person who made it, however many events were coalesced.
+	edits []checklistEdit
+}
+
+// merge is c followed by later.
+func (c carried) merge(later carried) carried {
+	return carried{force: c.force || later.force, edits: append(slices.Clip(c.edits), later.edits...)}
+}
+
+// size is the bytes the edits' bodies hold, counted against the queue's
+// byte bound when their events are coalesced into another.
+func (c carried) size() int64 {
+	var n int64
+	for _, e := range c.edits {
+		n += int64(len(e.From) + len(e.To) + len(e.Sender))
+	}
+	return n
 }
 
 // parser parses the payload of one event type into an event, or says what
@@ -43,15 +80,15 @@ func newParser[P any](decode func(payload []byte) (*P, error), wrap func(*P) eve
 	}
 }
 
-// uncoalesced is embedded by events that are queued one by one: those that
-// evaluate several pull requests, or one whose evaluation depends on the
-// event itself (a review, a checklist edit), which a later event must not
-// replace.
+// uncoalesced is embedded by events that are queued one by one: those
+// that evaluate several pull requests.
 type uncoalesced struct{}
 
 func (uncoalesced) target() (githubapi.PullRequest, rank, bool) {
 	return githubapi.PullRequest{}, 0, false
 }
+
+func (uncoalesced) carried() carried { return carried{} }
 
 // Webhook payloads are decoded into the small structs below, holding only
 // what launchgate reads, rather than go-github's event types. go-github v60

@@ -127,7 +127,7 @@ func (f fanout) basePRs(ctx context.Context, installationID int64, owner, repo, 
 func (f fanout) evaluate(ctx context.Context, pr githubapi.PullRequest, force bool) error {
 	repo := &github.Repository{Name: github.String(pr.Repo), Owner: &github.User{Login: github.String(pr.Owner)}}
 	prCtx, _ := githubapp.PreparePRContext(ctx, pr.InstallationID, repo, pr.Number)
-	if err := f.ev.evaluate(prCtx, pr, force); err != nil {
+	if err := f.ev.evaluate(prCtx, pr, force, nil); err != nil {
 		return fmt.Errorf("%s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
 	return nil

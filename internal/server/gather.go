@@ -22,14 +22,20 @@ import (
 // before anything is written. Reading stops at the first read that fails:
 // failed and err say which, and decide publishes a failure (fail closed).
 type snapshot struct {
-	pr   githubapi.PullRequest
-	edit *checklistEdit // the checklist edit being handled, nil for any other event
+	pr    githubapi.PullRequest
+	edits []checklistEdit // the checklist edits being handled, oldest first
 	// brokenPolicy lists the problems of a base-branch policy that does not
 	// parse; nothing more is read then.
 	brokenPolicy policy.Errors
 	policy       *policy.Policy
 	launch       launchDecision
-	// tree and human are read for launch PRs only.
+	// run is this App's run on the head commit, read with the changed
+	// files; nil when they were not read, and publish lists the runs.
+	run *githubapi.RunRead
+	// auto, tree and human are read for launch PRs only. auto is the
+	// automatic half kept in the run, when it holds (see automatic); the
+	// tree is read only when it does not.
+	auto  *automatic
 	tree  fs.FS
 	human *humanSnapshot
 	// failed says what was being read when a read failed ("reading the
@@ -62,8 +68,8 @@ type humanSnapshot struct {
 // gather reads what an evaluation of pr depends on. It writes nothing.
 // now is the evaluation's clock, with which the checklist is judged to
 // know whose memberships to read.
-func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edit *checklistEdit, now time.Time) *snapshot {
-	s := &snapshot{pr: pr, edit: edit}
+func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits []checklistEdit, now time.Time) *snapshot {
+	s := &snapshot{pr: pr, edits: edits}
 	failed := func(doing string, err error) *snapshot {
 		s.failed, s.err = doing, err
 		return s
@@ -79,7 +85,11 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edit *
 	}
 	s.policy = pol
 	s.launch, err = decideLaunch(pol.Launch, pr.Title, pr.Labels, func() ([]string, bool, error) {
-		files, err := e.gh.ChangedFiles(ctx, pr)
+		// One query reads the run the evaluation will publish over with
+		// the files: a pull request that is not a launch PR costs that
+		// read and the write.
+		files, run, err := e.gh.FilesAndRun(ctx, pr, CheckName)
+		s.run = run
 		if errors.Is(err, githubapi.ErrFileListTruncated) {
 			return files, false, nil
 		}
@@ -91,18 +101,31 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edit *
 	if !s.launch.Launch {
 		return s
 	}
-	if s.tree, err = e.gh.HeadTree(ctx, pr, pol.Inputs()); err != nil {
-		return failed("reading the head tree", err)
+	// Reviews, this App's run and the checklist comment, in one query.
+	st, err := e.gh.PullState(ctx, pr, CheckName, signoff.Marker)
+	if err != nil {
+		return failed(doingHuman, fmt.Errorf("reading the reviews: %w", err))
 	}
-	if s.human, err = e.gatherHuman(ctx, s, now); err != nil {
-		return failed("reading reviews, team memberships and the checklist", err)
+	if st.Run != nil {
+		s.run = st.Run
+	}
+	if s.auto = e.recallAutomatic(st.Run, pr, pol, now); s.auto == nil {
+		if s.tree, err = e.gh.HeadTree(ctx, pr, pol.Inputs()); err != nil {
+			return failed("reading the head tree", err)
+		}
+	}
+	if s.human, err = e.gatherHuman(ctx, s, st, now); err != nil {
+		return failed(doingHuman, err)
 	}
 	return s
 }
 
+// doingHuman names the reads of the human half, for a failure run.
+const doingHuman = "reading reviews, team memberships and the checklist"
+
 // gatherHuman reads reviews, memberships and the checklist of a launch
 // pull request whose policy and head tree s holds.
-func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time) (*humanSnapshot, error) {
+func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, st *githubapi.PullState, now time.Time) (*humanSnapshot, error) {
 	pr, pol := s.pr, s.policy
 	hs := &humanSnapshot{}
 	var err error
@@ -113,10 +136,7 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	reviews, err := e.gh.Reviews(ctx, pr)
-	if err != nil {
-		return nil, fmt.Errorf("reading the reviews: %w", err)
-	}
+	reviews := st.Reviews
 	in := approval.Input{Author: pr.Author, Reviews: reviews, Teams: teams, Head: pr.HeadSHA,
 		ChangedSince: map[string][]string{}, Guards: approval.Guards(pol, hs.owners, pr.Owner), Members: approval.Members{}}
 	for _, commit := range reviewedCommits(reviews, pr) {
@@ -141,16 +161,35 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, now time.Time)
 	if hs.bot, err = e.gh.AppLogin(ctx); err != nil {
 		return nil, fmt.Errorf("reading the App's login: %w", err)
 	}
-	if hs.comment, err = e.gh.MarkedComment(ctx, pr, signoff.Marker, hs.bot); err != nil {
-		return nil, fmt.Errorf("finding the checklist comment: %w", err)
-	}
-	hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
-	for team, users := range signoff.Lookups(e.judgeHumans(s, hs, now).checklist) {
-		for _, user := range users {
-			e.member(ctx, pr, in.Members, team, user)
+	if hs.comment = st.Comment; hs.comment == nil {
+		if hs.comment, err = e.gh.MarkedComment(ctx, pr, signoff.Marker, hs.bot); err != nil {
+			return nil, fmt.Errorf("finding the checklist comment: %w", err)
 		}
 	}
-	return hs, nil
+	if s.auto != nil {
+		hs.artifacts = s.auto.Artifacts
+	} else {
+		hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
+	}
+	// Each answer may change what a later edit is judged on, and so whose
+	// membership that needs: ask until nothing new is asked. A lookup that
+	// fails stays unknown and is not asked again.
+	tried := map[[2]string]bool{}
+	for {
+		j := e.judgeHumans(s, hs, now)
+		asked := false
+		for team, users := range signoff.LookupsEdits(j.checklist, j.edits) {
+			for _, user := range users {
+				if k := [2]string{strings.ToLower(team), strings.ToLower(user)}; !tried[k] {
+					tried[k], asked = true, true
+					e.member(ctx, pr, in.Members, team, user)
+				}
+			}
+		}
+		if !asked {
+			return hs, nil
+		}
+	}
 }
 
 // requiredTeams returns the teams that must approve. The changed files

@@ -26,6 +26,11 @@ import (
 //   - no X-GitHub-Event header: 400
 //   - an event launchgate does not handle: 202 (ping: 200), not parsed
 //   - a payload that lacks what its event's handling reads: 400
+//   - an event that cannot change any check run (event.ignored: another
+//     App's check run, an action launchgate does not handle, a comment
+//     that is neither a command nor the checklist): 200 with the reason,
+//     never queued, so that it takes no place in the queue and a full
+//     queue does not refuse it; counted by onIgnored
 //   - a queue that is full, or a server that is stopping: 503 (GitHub
 //     marks the delivery failed; it can be redelivered)
 //   - queued, or seen before: 200
@@ -34,6 +39,9 @@ type webhookGate struct {
 	max     int64
 	parsers map[string]parser // by X-GitHub-Event
 	queue   *queue
+	// onIgnored counts an event answered without queueing, by event type
+	// and reason.
+	onIgnored func(eventType, reason string)
 }
 
 func (g webhookGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +74,14 @@ func (g webhookGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		log.Warn().Err(err).Msg("malformed webhook payload; answered 400")
 		http.Error(w, fmt.Sprintf("malformed %s payload: %v", eventType, err), http.StatusBadRequest)
+		return
+	}
+	if why := ev.ignored(); why != "" {
+		log.Debug().Str("reason", why).Msg("event cannot change a check run; acknowledged, not queued")
+		g.onIgnored(eventType, why)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprintf(w, "ignored: %s\n", why)
 		return
 	}
 	d := delivery{guid: r.Header.Get("X-GitHub-Delivery"), eventType: eventType, bytes: int64(len(body)), event: ev}

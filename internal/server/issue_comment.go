@@ -7,17 +7,14 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
+
 	"github.com/launchgate/launchgate/internal/signoff"
 )
 
 // RecheckCommand, alone on a pull request comment's first line, asks for
 // a new evaluation.
 const RecheckCommand = "/launchgate recheck"
-
-// appLoginer tells the App's bot login; *githubapi.Client implements it.
-type appLoginer interface {
-	AppLogin(ctx context.Context) (string, error)
-}
 
 // issueCommentHandler handles pull request comments (GitHub delivers them
 // as issue_comment with issue.pull_request set):
@@ -27,14 +24,16 @@ type appLoginer interface {
 //   - "deleted" of the checklist comment re-evaluates, which writes a new
 //     one (its records are gone with it: the sign-offs are ticked again).
 //
-// Everything else costs no request: the checks below read only the
-// payload, and the App's login (read once) only for checklist edits. The
-// App's own edits of the checklist come back as "edited" events whose
-// sender is its bot; they are ignored, or every write would cause another.
+// Everything else is ignored from the payload alone (see skipReason),
+// before it is queued. Edits by bots are ignored too: the App's own edits
+// of the checklist come back as "edited" events, or every write would
+// cause another, and no bot can sign off (only team members can; a bot's
+// tick is reset at the next evaluation). An edit of a comment that only
+// looks like the checklist is not attributed (judgeHumans keeps the edits
+// of the comment the App wrote).
 type issueCommentHandler struct {
 	ev    *evaluator
 	pulls pullGetter
-	app   appLoginer
 }
 
 type userPayload struct {
@@ -61,11 +60,11 @@ type issueCommentPayload struct {
 	Sender *userPayload `json:"sender"`
 }
 
-// issueCommentEvent is a parsed issue_comment delivery. It is not
-// coalesced: a checklist edit is judged by its sender and its before and
-// after bodies, which a later event does not carry.
+// issueCommentEvent is a parsed issue_comment delivery. It reads the pull
+// request when it runs; a checklist edit is judged by its sender and its
+// before and after bodies, which it carries into whatever evaluation it is
+// coalesced with (see carried).
 type issueCommentEvent struct {
-	uncoalesced
 	h issueCommentHandler
 	p *issueCommentPayload
 }
@@ -103,32 +102,30 @@ func firstLine(body string) string {
 	return strings.TrimSpace(first)
 }
 
-func (e issueCommentEvent) handle(ctx context.Context) error {
+func (e issueCommentEvent) ignored() string { return e.p.skipReason() }
+
+func (e issueCommentEvent) target() (githubapi.PullRequest, rank, bool) {
+	if e.ignored() != "" {
+		return githubapi.PullRequest{}, 0, false
+	}
+	return e.p.pull(e.p.Issue.Number), rankFresh, true
+}
+
+// carried implements event: a person asked for the evaluation, and an
+// edit of the checklist is judged with its sender.
+func (e issueCommentEvent) carried() carried {
+	p := e.p
+	c := carried{force: true}
+	if p.Action == "edited" {
+		c.edits = []checklistEdit{{commentID: p.Comment.ID,
+			Edit: signoff.Edit{From: p.Changes.Body.From, To: p.Comment.Body, Sender: p.Sender.Login}}}
+	}
+	return c
+}
+
+func (e issueCommentEvent) handle(ctx context.Context, c carried) error {
 	h, p := e.h, e.p
 	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.Issue.Number)
-	if skip := p.skipReason(); skip != "" {
-		log.Debug().Str("action", p.Action).Msg("issue_comment ignored: " + skip)
-		return nil
-	}
-	var edit *checklistEdit
-	if p.Action != "created" {
-		// Only the App's own checklist counts, and only others' edits of it.
-		bot, err := h.app.AppLogin(ctx)
-		switch {
-		case err != nil:
-			return err
-		case !strings.EqualFold(p.Comment.User.Login, bot):
-			log.Debug().Msg("issue_comment ignored: a checklist-like comment not written by this App")
-			return nil
-		case strings.EqualFold(p.Sender.Login, bot):
-			log.Debug().Msg("issue_comment ignored: this App's own edit")
-			return nil
-		}
-		if p.Action == "edited" {
-			edit = &checklistEdit{commentID: p.Comment.ID,
-				Edit: signoff.Edit{From: p.Changes.Body.From, To: p.Comment.Body, Sender: p.Sender.Login}}
-		}
-	}
 	pr, err := h.pulls.PullRequest(ctx, p.Installation.ID, p.Repository.Owner.Login, p.Repository.Name, p.Issue.Number)
 	switch {
 	case errors.Is(err, errClosed):
@@ -137,8 +134,8 @@ func (e issueCommentEvent) handle(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
-	log.Info().Str("action", p.Action).Str("sender", p.Sender.Login).Msg("re-evaluating after a comment")
-	return h.ev.evaluateEdit(ctx, pr, true, edit)
+	log.Info().Str("action", p.Action).Str("sender", p.Sender.Login).Int("edits", len(c.edits)).Msg("re-evaluating after a comment")
+	return h.ev.evaluate(ctx, pr, c.force, c.edits)
 }
 
 // skipReason says why a comment event cannot matter, from the payload
@@ -158,6 +155,9 @@ func (p *issueCommentPayload) skipReason() string {
 	case p.Action == "edited":
 		if firstLine(p.Comment.Body) != signoff.Marker && firstLine(p.Changes.Body.From) != signoff.Marker {
 			return "not the checklist"
+		}
+		if p.Sender.Type == "Bot" {
+			return "an edit by a bot"
 		}
 	case p.Action == "deleted":
 		if firstLine(p.Comment.Body) != signoff.Marker {

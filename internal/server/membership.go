@@ -91,13 +91,16 @@ func parseMembership(payload []byte) (*orgEventPayload, error) {
 	return p, nil
 }
 
-func (e membershipEvent) handle(ctx context.Context) error {
+func (e membershipEvent) ignored() string {
+	if e.p.Action != "added" && e.p.Action != "removed" {
+		return "action not handled"
+	}
+	return ""
+}
+
+func (e membershipEvent) handle(ctx context.Context, _ carried) error {
 	h, p := e.h, e.p
 	ctx, log := p.context(ctx)
-	if p.Action != "added" && p.Action != "removed" {
-		log.Debug().Str("action", p.Action).Msg("membership event ignored: action not handled")
-		return nil
-	}
 	if p.Team.Slug == "" {
 		h.members.ForgetMembership(p.Organization.Login, "", "")
 	} else {

@@ -15,6 +15,7 @@ import (
 // every name a rule uses is served.
 const (
 	metricWebhooks          = "launchgate_webhooks_total"
+	metricIgnored           = "launchgate_webhooks_ignored_total"
 	metricQueueDepth        = "launchgate_queue_depth"
 	metricQueueCapacity     = "launchgate_queue_capacity"
 	metricQueueBytes        = "launchgate_queue_bytes"
@@ -39,6 +40,7 @@ const (
 type metrics struct {
 	reg          *prometheus.Registry
 	webhooks     *prometheus.CounterVec   // event, outcome: ok | rejected | error
+	ignored      *prometheus.CounterVec   // event, reason (event.ignored's fixed phrases)
 	evaluations  *prometheus.CounterVec   // conclusion, outcome: ok | error
 	evalDuration *prometheus.HistogramVec // outcome
 	requests     *prometheus.CounterVec   // endpoint, status
@@ -57,6 +59,10 @@ func newMetrics(q *queue) *metrics {
 			Name: metricWebhooks,
 			Help: "Webhook deliveries by event and outcome: ok (2xx), rejected (4xx: bad signature, malformed, too large), error (5xx: queue full, shutting down).",
 		}, []string{"event", "outcome"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricIgnored,
+			Help: "Webhook deliveries answered 200 without being queued because they cannot change a check run, by event and reason (another App's run, action not handled, ...).",
+		}, []string{"event", "reason"}),
 		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricEvaluations,
 			Help: "Evaluations by published conclusion and outcome: ok, or error when gathering or publishing failed.",
@@ -100,7 +106,7 @@ func newMetrics(q *queue) *metrics {
 	gauge := func(name, help string, f func(queueStats) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
-	m.reg.MustRegister(m.webhooks, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
+	m.reg.MustRegister(m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
 		m.repairs, m.redeliveries, m.passes, m.reviewFails,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
@@ -143,6 +149,13 @@ func (m *metrics) countWebhooks(next http.Handler) http.Handler {
 		}
 		m.webhooks.WithLabelValues(event, outcome).Inc()
 	})
+}
+
+// ignoredWebhook counts a delivery the gate answered without queueing. The
+// event type is one the gate has a parser for, the reason one of the
+// events' fixed phrases: neither is sender-controlled text.
+func (m *metrics) ignoredWebhook(eventType, reason string) {
+	m.ignored.WithLabelValues(eventType, reason).Inc()
 }
 
 // evaluated records an evaluation: its published conclusion, whether it

@@ -181,7 +181,7 @@ func TestReadiness(t *testing.T) {
 
 	release := h.hold("")
 	for i := range 10 {
-		j := &job{key: prKey("acme", "orders", i+1), rank: rankFresh, ctx: context.Background(), run: func(context.Context) error { return nil }}
+		j := &job{key: prKey("acme", "orders", i+1), rank: rankFresh, ctx: context.Background(), run: func(context.Context, carried) error { return nil }}
 		if err := h.srv.queue.submitWait(t.Context(), j, 1); err != nil {
 			t.Fatal(err)
 		}

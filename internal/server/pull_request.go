@@ -82,23 +82,25 @@ func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
 	return &p, nil
 }
 
+func (e pullRequestEvent) ignored() string { return e.p.skipReason() }
+
 // target implements event: a pull_request event carries the pull
 // request's state at the event.
 func (e pullRequestEvent) target() (githubapi.PullRequest, rank, bool) {
-	if e.p.skipReason() != "" {
+	if e.ignored() != "" {
 		return githubapi.PullRequest{}, 0, false
 	}
 	return e.p.pull(), rankState, true
 }
 
-func (e pullRequestEvent) handle(ctx context.Context) error {
+// carried implements event: a change of the pull request is evaluated
+// only when the memo has not seen its state.
+func (e pullRequestEvent) carried() carried { return carried{} }
+
+func (e pullRequestEvent) handle(ctx context.Context, c carried) error {
 	p := e.p
-	ctx, log := githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
-	if skip := p.skipReason(); skip != "" {
-		log.Debug().Str("action", p.Action).Msg("pull_request event ignored: " + skip)
-		return nil
-	}
-	return e.h.ev.evaluate(ctx, p.pull(), false)
+	ctx, _ = githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
+	return e.h.ev.evaluate(ctx, p.pull(), c.force, c.edits)
 }
 
 // skipReason says why an event cannot change the check run, or "".

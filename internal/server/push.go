@@ -92,18 +92,21 @@ func (p *pushPayload) touchesGate() bool {
 	return false
 }
 
-func (e pushEvent) handle(ctx context.Context) error {
+func (e pushEvent) ignored() string {
+	p, r := e.p, e.p.Repository
+	switch {
+	case p.Deleted || r.DefaultBranch == "" || p.Ref != "refs/heads/"+r.DefaultBranch:
+		return "not to the default branch"
+	case !p.touchesGate():
+		return "neither the policy nor CODEOWNERS changed"
+	}
+	return ""
+}
+
+func (e pushEvent) handle(ctx context.Context, _ carried) error {
 	h, p := e.h, e.p
 	r := p.Repository
 	ctx, log := githubapp.PrepareRepoContext(ctx, p.Installation.ID, envelope{Repository: &repositoryPayload{Name: r.Name, Owner: r.Owner}}.repo())
-	switch {
-	case p.Deleted || r.DefaultBranch == "" || p.Ref != "refs/heads/"+r.DefaultBranch:
-		log.Debug().Str("ref", p.Ref).Msg("push ignored: not to the default branch")
-		return nil
-	case !p.touchesGate():
-		log.Debug().Msg("push ignored: neither the policy nor CODEOWNERS changed")
-		return nil
-	}
 	log.Info().Msg("policy or CODEOWNERS changed on the default branch; re-evaluating its open pull requests")
 	return h.fanout.basePRs(ctx, p.Installation.ID, r.Owner.Login, r.Name, r.DefaultBranch)
 }

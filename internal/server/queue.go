@@ -50,9 +50,13 @@ func prKey(owner, repo string, number int) string {
 // queued; a fixed pool of workers evaluates.
 //
 //   - Coalescing: while an evaluation of a pull request is queued or
-//     running, further events for it cause at most one more: they merge
-//     into the one waiting evaluation (see rank). A pull request is never
-//     evaluated by two workers at once.
+//     running, further events for it, of any type, cause at most one more:
+//     they merge into the one waiting evaluation (see rank), which keeps
+//     what each asked for (see carried: a forced evaluation, checklist
+//     edits in order). A pull request is never evaluated by two workers at
+//     once.
+//   - Events that cannot matter never reach the queue: the gate answers
+//     them (see event.ignored), so they take no place in it.
 //   - Deduplication: a delivery whose X-GitHub-Delivery GUID was accepted
 //     before is answered 200 and not evaluated again (GitHub keeps the GUID
 //     when it redelivers). A delivery whose evaluation failed is forgotten,
@@ -116,7 +120,10 @@ type job struct {
 	event string
 	bytes int64
 	ctx   context.Context // carries the logger
-	run   func(ctx context.Context) error
+	// carry is what the events coalesced into this job asked for, handed
+	// to run when the job starts (nothing merges into it after).
+	carry carried
+	run   func(ctx context.Context, c carried) error
 }
 
 // item is a place in the queue. Coalescing replaces its job and keeps its
@@ -176,7 +183,7 @@ type delivery struct {
 // accept queues a delivery; ctx carries the request's logger. A delivery
 // seen before is accepted and not queued again.
 func (q *queue) accept(ctx context.Context, d delivery) error {
-	j := &job{guid: d.guid, event: d.eventType, bytes: d.bytes, ctx: q.jobContext(ctx), run: d.event.handle}
+	j := &job{guid: d.guid, event: d.eventType, bytes: d.bytes, ctx: q.jobContext(ctx), carry: d.event.carried(), run: d.event.handle}
 	if pr, r, ok := d.event.target(); ok {
 		j.key, j.rank = prKey(pr.Owner, pr.Repo, pr.Number), r
 	}
@@ -239,11 +246,21 @@ func (q *queue) enqueueLocked(j *job) error {
 	if j.key != "" && s != nil && s.waiting != nil {
 		w := s.waiting
 		if j.rank >= w.job.rank {
-			if q.bytes-w.job.bytes+j.bytes > q.maxBytes {
+			bytes := j.bytes + w.job.carry.size()
+			if q.bytes-w.job.bytes+bytes > q.maxBytes {
 				return errQueueFull
 			}
-			q.bytes += j.bytes - w.job.bytes
+			q.bytes += bytes - w.job.bytes
+			j.bytes, j.carry = bytes, w.job.carry.merge(j.carry)
 			w.job = j
+		} else {
+			more := j.carry.size()
+			if q.bytes+more > q.maxBytes {
+				return errQueueFull
+			}
+			q.bytes += more
+			w.job.bytes += more
+			w.job.carry = w.job.carry.merge(j.carry)
 		}
 		q.coalesced.Add(1)
 		return nil
@@ -342,7 +359,7 @@ func (q *queue) execute(j *job) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	if err = j.run(ctx); err != nil {
+	if err = j.run(ctx, j.carry); err != nil {
 		logger.Error().Err(err).Msg("event handling failed")
 	}
 	return err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/launchgate/launchgate/internal/report"
+	"github.com/launchgate/launchgate/internal/signoff"
 )
 
 // oneWorker makes the App evaluate with a single worker and a queue of
@@ -23,7 +25,7 @@ func oneWorker(size int) func(*Config, *Options) {
 func (h *harness) hold(key string) (release func()) {
 	h.t.Helper()
 	started, done := make(chan struct{}), make(chan struct{})
-	j := &job{key: key, rank: rankFresh, event: "test", ctx: context.Background(), run: func(context.Context) error {
+	j := &job{key: key, rank: rankFresh, event: "test", ctx: context.Background(), run: func(context.Context, carried) error {
 		close(started)
 		<-done
 		return nil
@@ -107,24 +109,29 @@ func TestBurstForOnePullRequestIsCoalesced(t *testing.T) {
 // TestCoalescingRanks: a waiting evaluation is replaced by a later event
 // of the same or a higher rank and absorbs one of a lower rank, so an
 // event that may do nothing (check_suite.requested) never displaces one
-// that carries a change.
+// that carries a change. Whichever wins, the merged evaluation keeps what
+// both asked for: a forced evaluation, and both checklist edits in order,
+// their bodies counted against the byte bound.
 func TestCoalescingRanks(t *testing.T) {
 	tests := []struct {
 		name          string
 		first, second rank
 		want          rank
 	}{
-		{"state replaced by newer state", rankState, rankState, rankState},
-		{"hint replaced by state", rankHint, rankState, rankState},
-		{"state absorbs hint", rankState, rankHint, rankState},
-		{"state replaced by fresh", rankState, rankFresh, rankFresh},
-		{"fresh absorbs state", rankFresh, rankState, rankFresh},
+		{name: "state replaced by newer state", first: rankState, second: rankState, want: rankState},
+		{name: "hint replaced by state", first: rankHint, second: rankState, want: rankState},
+		{name: "state absorbs hint", first: rankState, second: rankHint, want: rankState},
+		{name: "state replaced by fresh", first: rankState, second: rankFresh, want: rankFresh},
+		{name: "fresh absorbs state", first: rankFresh, second: rankState, want: rankFresh},
+	}
+	edit := func(sender string) checklistEdit {
+		return checklistEdit{commentID: 1, Edit: signoff.Edit{From: "before", To: "after", Sender: sender}}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := newQueue(queueOptions{workers: 0, size: 10, maxBytes: 1 << 20, dedupeSize: 10})
-			a := &job{key: "o/r#1", rank: tt.first}
-			b := &job{key: "o/r#1", rank: tt.second}
+			a := &job{key: "o/r#1", rank: tt.first, bytes: 100, carry: carried{force: true, edits: []checklistEdit{edit("alice")}}}
+			b := &job{key: "o/r#1", rank: tt.second, bytes: 100, carry: carried{edits: []checklistEdit{edit("carol")}}}
 			q.mu.Lock()
 			defer q.mu.Unlock()
 			for _, j := range []*job{a, b} {
@@ -135,8 +142,19 @@ func TestCoalescingRanks(t *testing.T) {
 			if q.queued != 1 || len(q.ready) != 1 {
 				t.Fatalf("%d queued, want 1", q.queued)
 			}
-			if got := q.ready[0].job.rank; got != tt.want {
-				t.Errorf("waiting job has rank %d, want %d", got, tt.want)
+			w := q.ready[0].job
+			if w.rank != tt.want {
+				t.Errorf("waiting job has rank %d, want %d", w.rank, tt.want)
+			}
+			var senders []string
+			for _, e := range w.carry.edits {
+				senders = append(senders, e.Sender)
+			}
+			if !w.carry.force || !slices.Equal(senders, []string{"alice", "carol"}) {
+				t.Errorf("merged job carries force %v, edits by %q; want force and the edits of alice then carol", w.carry.force, senders)
+			}
+			if want := int64(100) + int64(len("before")+len("after")+len("alice")); q.bytes != want || w.bytes != want {
+				t.Errorf("queue holds %d bytes, job %d; want %d (a payload and the edit carried from the other)", q.bytes, w.bytes, want)
 			}
 		})
 	}

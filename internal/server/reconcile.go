@@ -420,7 +420,7 @@ func (r *reconciler) repair(ctx context.Context, pr githubapi.PullRequest, reaso
 	log.Info().Str("head_sha", pr.HeadSHA).Str("reason", reason).Msg("reconciler: pull request needs evaluating; queued")
 	j := &job{
 		key: prKey(pr.Owner, pr.Repo, pr.Number), rank: rankFresh, event: "reconcile", ctx: jobCtx,
-		run: func(ctx context.Context) error { return r.reevaluate(ctx, pr) },
+		run: func(ctx context.Context, c carried) error { return r.reevaluate(ctx, pr, c) },
 	}
 	if err := r.queue.submitWait(ctx, j, reconcileQueueShare); err != nil {
 		return fmt.Errorf("reconciler: queueing %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
@@ -432,8 +432,9 @@ func (r *reconciler) repair(ctx context.Context, pr githubapi.PullRequest, reaso
 }
 
 // reevaluate evaluates a pull request's state when the repair runs, which
-// may be newer than the listing that found it.
-func (r *reconciler) reevaluate(ctx context.Context, listed githubapi.PullRequest) error {
+// may be newer than the listing that found it, with the checklist edits of
+// the events coalesced into the repair.
+func (r *reconciler) reevaluate(ctx context.Context, listed githubapi.PullRequest, c carried) error {
 	pr, err := r.gh.PullRequest(ctx, listed.InstallationID, listed.Owner, listed.Repo, listed.Number)
 	switch {
 	case errors.Is(err, githubapi.ErrClosed):
@@ -441,7 +442,7 @@ func (r *reconciler) reevaluate(ctx context.Context, listed githubapi.PullReques
 	case err != nil:
 		return err
 	}
-	return r.ev.evaluate(ctx, pr, true)
+	return r.ev.evaluate(ctx, pr, true, c.edits)
 }
 
 // guidState is what the listed attempts of one delivery GUID say.

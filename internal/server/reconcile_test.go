@@ -41,7 +41,7 @@ func (h *harness) refuse(f func()) {
 	defer release()
 	q := h.srv.queue
 	q.mu.Lock()
-	for q.enqueueLocked(&job{rank: rankFresh, ctx: context.Background(), run: func(context.Context) error { return nil }}) == nil {
+	for q.enqueueLocked(&job{rank: rankFresh, ctx: context.Background(), run: func(context.Context, carried) error { return nil }}) == nil {
 	}
 	q.mu.Unlock()
 	f()

@@ -10,9 +10,11 @@
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //
-// Webhooks are answered as soon as they are checked, parsed and queued
-// (see webhookGate); a pool of workers handles them (see queue). Each event
-// type's parsing, coalescing and handling live in a file named after it
+// Webhooks are answered as soon as they are checked, parsed and queued, or
+// found unable to change any check run, which are never queued (see
+// webhookGate); a pool of workers handles them (see queue), every event for
+// one pull request coalesced into one evaluation. Each event type's
+// parsing, coalescing and handling live in a file named after it
 // (pull_request.go, check_run.go, ...), as palantir/policy-bot does.
 //
 // An evaluation of a pull request reads everything it depends on first
@@ -132,7 +134,7 @@ func New(opts Options) (*Server, error) {
 		"check_run":           checkRunHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
 		"check_suite":         checkSuiteHandler{ev: ev, pulls: pg, appID: app.IntegrationID}.parser(),
 		"pull_request_review": pullRequestReviewHandler{ev: ev}.parser(),
-		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg, app: gh}.parser(),
+		"issue_comment":       issueCommentHandler{ev: ev, pulls: pg}.parser(),
 		"membership":          membershipHandler{fanout: fo, members: gh}.parser(),
 		"team":                teamHandler{fanout: fo, members: gh}.parser(),
 		"push":                pushHandler{fanout: fo}.parser(),
@@ -145,7 +147,7 @@ func New(opts Options) (*Server, error) {
 		s.reconciler.prEvents[e] = parsers[e]
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q}))
+	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q, onIgnored: m.ignoredWebhook}))
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())

@@ -34,7 +34,7 @@ func TestShutdownHandsBackAtTheDeadline(t *testing.T) {
 
 	cancelled := make(chan struct{})
 	started := make(chan struct{})
-	stuck := &job{rank: rankFresh, ctx: context.Background(), run: func(ctx context.Context) error {
+	stuck := &job{rank: rankFresh, ctx: context.Background(), run: func(ctx context.Context, _ carried) error {
 		close(started)
 		<-ctx.Done() // an evaluation waiting on GitHub
 		close(cancelled)

@@ -29,13 +29,16 @@ func (h teamHandler) parser() parser {
 	return newParser(parseOrgEvent, func(p *orgEventPayload) event { return teamEvent{h: h, p: p} })
 }
 
-func (e teamEvent) handle(ctx context.Context) error {
+func (e teamEvent) ignored() string {
+	if !slices.Contains(teamActions, e.p.Action) {
+		return "action not handled"
+	}
+	return ""
+}
+
+func (e teamEvent) handle(ctx context.Context, _ carried) error {
 	h, p := e.h, e.p
 	ctx, log := p.context(ctx)
-	if !slices.Contains(teamActions, p.Action) {
-		log.Debug().Str("action", p.Action).Msg("team event ignored: action not handled")
-		return nil
-	}
 	switch {
 	case p.Action == "edited" || p.Team.Slug == "":
 		// A renamed team has a new slug, and the payload names only the

@@ -52,6 +52,13 @@ type ReconcileInput struct {
 	Body string
 	// Edit is the event being handled; nil for a plain re-evaluation.
 	Edit *Edit
+
+	// pending is set while ReconcileEdits judges an edit that later edits
+	// of the same evaluation follow: the comment cannot be settled then.
+	pending bool
+	// read is the comment as read, when Body is what the edits before
+	// this one made of it (ReconcileEdits); "" means Body.
+	read string
 }
 
 // ReconcileResult is the checklist judged.
@@ -117,6 +124,56 @@ func Reconcile(in ReconcileInput) ReconcileResult {
 	return reconcile(in, in.Members.Active)
 }
 
+// ReconcileEdits judges edits that queued up behind one evaluation, oldest
+// first, each with its own sender and before and after bodies, as if each
+// had been handled alone: edit i is judged on the checklist as the edits
+// before it left it. in.Body is the comment as read now; only the last edit
+// may find it settled, so a tick that no edit of the batch made is reset
+// as Reconcile resets it. Without edits it is Reconcile(in); in.Edit is
+// not read.
+func ReconcileEdits(in ReconcileInput, edits []Edit) ReconcileResult {
+	return reconcileEdits(in, edits, in.Members.Active)
+}
+
+// LookupsEdits lists, by team, the logins whose active membership
+// ReconcileEdits needs and in.Members does not answer. An answer can
+// change what later edits are judged on, so ask these, add the answers to
+// in.Members and call it again until it lists none that can be asked.
+func LookupsEdits(in ReconcileInput, edits []Edit) map[string][]string {
+	asked := map[string][]string{}
+	reconcileEdits(in, edits, func(team, user string) (bool, bool) {
+		member, known := in.Members.Active(team, user)
+		if !known && !slices.Contains(asked[team], user) {
+			asked[team] = append(asked[team], user)
+		}
+		return member, known
+	})
+	return asked
+}
+
+func reconcileEdits(in ReconcileInput, edits []Edit, member memberFunc) ReconcileResult {
+	if len(edits) == 0 {
+		in.Edit = nil
+		return reconcile(in, member)
+	}
+	read := in.Body
+	if read == "" {
+		read = edits[len(edits)-1].To
+	}
+	var res ReconcileResult
+	body := read
+	for i := range edits {
+		step := in
+		step.Body, step.Edit, step.read, step.pending = body, &edits[i], read, i < len(edits)-1
+		res = reconcile(step, member)
+		body = res.Body
+	}
+	// The edits before the last may have changed the comment where the
+	// last did not: compare with the comment as read.
+	res.Changed = res.Changed || normalize(res.Body) != normalize(read)
+	return res
+}
+
 // memberFunc answers whether a login is an active member of a team, and
 // whether that is known.
 type memberFunc func(team, user string) (member, known bool)
@@ -135,7 +192,11 @@ func reconcile(in ReconcileInput, member memberFunc) ReconcileResult {
 		out: Checklist{Org: owner(in.Repo), Items: in.Items, Entries: map[string]Entry{}},
 		res: ReconcileResult{Signoffs: map[string]readiness.Done{}, Voided: map[string]string{}}}
 	if e := in.Edit; e != nil && !fresh {
-		j.settled = normalize(body) == normalize(e.To)
+		read := body
+		if in.read != "" {
+			read = in.read
+		}
+		j.settled = !in.pending && normalize(read) == normalize(e.To)
 		from, errFrom := Parse(e.From)
 		to, errTo := Parse(e.To)
 		// An edit that cannot be read is attributed to nobody: a body
