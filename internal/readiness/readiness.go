@@ -7,6 +7,7 @@ package readiness
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,17 +85,56 @@ type Snapshot struct {
 	// ExtraApprovals are teams that must approve beyond the policy's
 	// (CODEOWNERS teams of changed files), sorted.
 	ExtraApprovals []string
+	// Automatic, when set, are the outcomes of the policy's automatic
+	// checks from an earlier evaluation of the same tree under the same
+	// policy, per requirement in policy order (AutomaticOf gives them);
+	// the checks are not run again and FS is not read. Outcomes that do not
+	// cover every check of the policy are ignored and the checks run.
+	Automatic [][]Check
+}
+
+// AutomaticOf returns a report's automatic check outcomes, per policy
+// requirement, for Snapshot.Automatic.
+func AutomaticOf(p *policy.Policy, rep *Report) [][]Check {
+	out := make([][]Check, len(p.Requirements))
+	for i, req := range p.Requirements {
+		if i < len(rep.Requirements) {
+			out[i] = rep.Requirements[i].Checks[:min(len(req.Checks), len(rep.Requirements[i].Checks))]
+		}
+	}
+	return out
+}
+
+// coversChecks reports whether outcomes hold one outcome for each
+// automatic check of p, by id and in order.
+func coversChecks(p *policy.Policy, outcomes [][]Check) bool {
+	if len(outcomes) != len(p.Requirements) {
+		return false
+	}
+	for i, req := range p.Requirements {
+		if len(outcomes[i]) != len(req.Checks) {
+			return false
+		}
+		for j, c := range req.Checks {
+			if o := outcomes[i][j]; o.ID != c.ID || o.Kind != c.Kind {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Evaluate runs every check of the policy against the snapshot. now is the
 // evaluation time, used for date limits such as the recovery drill's age.
 func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
-	repo := inspect.NewRepo(snap.FS, now, p.Environments)
-	checks := runChecks(p, repo)
+	checks := snap.Automatic
+	if !coversChecks(p, checks) {
+		checks = runChecks(p, inspect.NewRepo(snap.FS, now, p.Environments))
+	}
 	rep := &Report{Ready: true}
 	approvalsShown := map[string]bool{}
 	for i, req := range p.Requirements {
-		r := Requirement{ID: req.ID, Title: req.Title, Checks: checks[i]}
+		r := Requirement{ID: req.ID, Title: req.Title, Checks: slices.Clone(checks[i])}
 		for _, s := range req.Signoffs {
 			r.Checks = append(r.Checks, signoff(s, snap.Human))
 		}

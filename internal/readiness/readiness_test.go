@@ -197,3 +197,36 @@ func TestEvaluateDependentChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluateWithRecordedOutcomes: outcomes recorded from an earlier
+// evaluation stand in for the checks only when they cover every check of
+// the policy; otherwise the checks run on the tree.
+func TestEvaluateWithRecordedOutcomes(t *testing.T) {
+	when := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	pol := testPolicy()
+	readmeOnly := fstest.MapFS{"README.md": {Data: []byte("x")}}
+	fresh := Evaluate(pol, Snapshot{FS: readmeOnly}, when)
+	recorded := AutomaticOf(pol, fresh)
+	tests := []struct {
+		name      string
+		outcomes  [][]Check
+		fs        fstest.MapFS
+		wantCheck Status // of security's "review" check
+	}{
+		{name: "recorded outcomes are used, the tree is not read", outcomes: recorded, fs: fstest.MapFS{"README.md": {}, "SECURITY.md": {}}, wantCheck: Fail},
+		{name: "outcomes missing a requirement: the checks run", outcomes: recorded[:1], fs: fstest.MapFS{"README.md": {}, "SECURITY.md": {}}, wantCheck: Pass},
+		{name: "outcomes of other checks: the checks run", outcomes: [][]Check{{{ID: "readme", Kind: "file", Status: Pass}}, {{ID: "other", Kind: "file", Status: Pass}}},
+			fs: fstest.MapFS{"README.md": {}}, wantCheck: Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Evaluate(pol, Snapshot{FS: tt.fs, Automatic: tt.outcomes}, when)
+			if got := rep.Requirements[1].Checks[0]; got.ID != "review" || got.Status != tt.wantCheck {
+				t.Errorf("security's first check = %s %s, want review %s", got.ID, got.Status, tt.wantCheck)
+			}
+		})
+	}
+	if replayed := Evaluate(pol, Snapshot{FS: fstest.MapFS{}, Automatic: recorded}, when); !reflect.DeepEqual(replayed, fresh) {
+		t.Errorf("the report from recorded outcomes differs from the fresh one:\n got %+v\nwant %+v", replayed, fresh)
+	}
+}

@@ -45,13 +45,18 @@ type automatic struct {
 }
 
 type automaticCheck struct {
-	Requirement string            `json:"req"`
-	ID          string            `json:"id"`
-	Findings    []inspect.Finding `json:"findings"`
+	Requirement string `json:"req"`
+	ID          string `json:"id"`
+	// Status is the check's outcome: a check pending on another (replicas
+	// on environments) has findings and is not a failure, so the findings
+	// alone do not say it.
+	Status   readiness.Status  `json:"status"`
+	Findings []inspect.Finding `json:"findings"`
 }
 
 // automaticVersion is the block's format; another one is re-evaluated.
-const automaticVersion = 1
+// Version 1 blocks held no status.
+const automaticVersion = 2
 
 // automaticPrefix starts the block: an HTML comment, which GitHub does not
 // show in a check run's output.
@@ -68,15 +73,9 @@ func day(now time.Time) string { return now.Format(time.DateOnly) }
 // automaticOf is the automatic half of a report of pr's head under pol.
 func (e *evaluator) automaticOf(pr githubapi.PullRequest, pol *policy.Policy, rep *readiness.Report, arts map[string]*signoff.Artifacts, now time.Time) automatic {
 	a := automatic{V: automaticVersion, Head: pr.HeadSHA, Policy: pol.Digest, Version: e.version, Day: day(now), Artifacts: arts}
-	found := map[[2]string][]inspect.Finding{}
-	for _, r := range rep.Requirements {
-		for _, c := range r.Checks {
-			found[[2]string{r.ID, c.ID}] = c.Findings
-		}
-	}
-	for _, r := range pol.Requirements {
-		for _, c := range r.Checks {
-			a.Checks = append(a.Checks, automaticCheck{Requirement: r.ID, ID: c.ID, Findings: found[[2]string{r.ID, c.ID}]})
+	for i, checks := range readiness.AutomaticOf(pol, rep) {
+		for _, c := range checks {
+			a.Checks = append(a.Checks, automaticCheck{Requirement: pol.Requirements[i].ID, ID: c.ID, Status: c.Status, Findings: c.Findings})
 		}
 	}
 	return a
@@ -133,11 +132,7 @@ func (e *evaluator) recallAutomatic(run *githubapi.RunRead, pr githubapi.PullReq
 		a.Policy != pol.Digest || a.Version != e.version || a.Day != day(now) {
 		return nil
 	}
-	want := 0
-	for _, r := range pol.Requirements {
-		want += len(r.Checks)
-	}
-	if len(a.Checks) != want || replayPolicy(pol, a.Checks) == nil {
+	if a.outcomes(pol) == nil {
 		return nil
 	}
 	if a.Artifacts == nil {
@@ -146,34 +141,41 @@ func (e *evaluator) recallAutomatic(run *githubapi.RunRead, pr githubapi.PullReq
 	return &a
 }
 
-// replayPolicy is pol with each automatic check answering what checks
-// recorded instead of inspecting a tree, or nil when checks lacks one.
-func replayPolicy(pol *policy.Policy, checks []automaticCheck) *policy.Policy {
-	found := map[[2]string][]inspect.Finding{}
-	for _, c := range checks {
-		found[[2]string{c.Requirement, c.ID}] = c.Findings
+// outcomes are the recorded outcomes of pol's automatic checks, in the
+// form readiness.Snapshot.Automatic takes, or nil when the block lacks a
+// check or records one inconsistently (a failure without findings, a pass
+// with some, an unknown status).
+func (a *automatic) outcomes(pol *policy.Policy) [][]readiness.Check {
+	recorded := map[[2]string]automaticCheck{}
+	for _, c := range a.Checks {
+		recorded[[2]string{c.Requirement, c.ID}] = c
 	}
-	cp := *pol
-	cp.Requirements = make([]policy.Requirement, len(pol.Requirements))
+	if len(recorded) != len(a.Checks) {
+		return nil
+	}
+	out := make([][]readiness.Check, len(pol.Requirements))
+	n := 0
 	for i, r := range pol.Requirements {
-		r.Checks = make([]policy.Check, len(r.Checks))
-		for j, c := range pol.Requirements[i].Checks {
-			f, ok := found[[2]string{r.ID, c.ID}]
-			if !ok {
+		for _, c := range r.Checks {
+			rc, ok := recorded[[2]string{r.ID, c.ID}]
+			consistent := map[readiness.Status]bool{
+				readiness.Pass:    len(rc.Findings) == 0,
+				readiness.Fail:    len(rc.Findings) > 0,
+				readiness.Pending: len(rc.Findings) > 0,
+			}
+			if !ok || !consistent[rc.Status] {
 				return nil
 			}
-			c.Checker = replayed{Checker: c.Checker, findings: f}
-			r.Checks[j] = c
+			findings := rc.Findings
+			if findings == nil {
+				findings = []inspect.Finding{}
+			}
+			out[i] = append(out[i], readiness.Check{ID: c.ID, Kind: c.Kind, Description: c.Description, Status: rc.Status, Findings: findings})
+			n++
 		}
-		cp.Requirements[i] = r
 	}
-	return &cp
+	if n != len(a.Checks) {
+		return nil
+	}
+	return out
 }
-
-// replayed is a check that answers its recorded findings.
-type replayed struct {
-	inspect.Checker
-	findings []inspect.Finding
-}
-
-func (r replayed) Check(*inspect.Repo) []inspect.Finding { return r.findings }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/inspect"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
@@ -101,9 +103,9 @@ func TestAutomaticHalfReused(t *testing.T) {
 	}
 }
 
-// TestReplayPolicyNeedsEveryCheck: a block that lacks a check of the
-// policy is not replayed.
-func TestReplayPolicyNeedsEveryCheck(t *testing.T) {
+// TestRecordedOutcomesNeedEveryCheck: a block that lacks a check of the
+// policy, repeats one, or records one inconsistently is not replayed.
+func TestRecordedOutcomesNeedEveryCheck(t *testing.T) {
 	pol, err := policy.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -111,14 +113,37 @@ func TestReplayPolicyNeedsEveryCheck(t *testing.T) {
 	var all []automaticCheck
 	for _, r := range pol.Requirements {
 		for _, c := range r.Checks {
-			all = append(all, automaticCheck{Requirement: r.ID, ID: c.ID})
+			all = append(all, automaticCheck{Requirement: r.ID, ID: c.ID, Status: readiness.Pass})
 		}
 	}
-	if replayPolicy(pol, all) == nil {
-		t.Fatal("a block with every check was not replayed")
+	failWithout := slices.Clone(all)
+	failWithout[0].Status = readiness.Fail
+	pendingWithout := slices.Clone(all)
+	pendingWithout[0].Status = readiness.Pending
+	unknown := slices.Clone(all)
+	unknown[0].Status = "neutral"
+	passWith := slices.Clone(all)
+	passWith[0].Findings = []inspect.Finding{{Message: "x"}}
+	tests := []struct {
+		name   string
+		checks []automaticCheck
+		replay bool
+	}{
+		{name: "every check", checks: all, replay: true},
+		{name: "one missing", checks: all[1:], replay: false},
+		{name: "one repeated", checks: append(slices.Clone(all), all[0]), replay: false},
+		{name: "a failure without findings", checks: failWithout, replay: false},
+		{name: "a pending check without findings", checks: pendingWithout, replay: false},
+		{name: "an unknown status", checks: unknown, replay: false},
+		{name: "a pass with findings", checks: passWith, replay: false},
 	}
-	if replayPolicy(pol, all[1:]) != nil {
-		t.Error("a block without one check was replayed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &automatic{Checks: tt.checks}
+			if got := a.outcomes(pol) != nil; got != tt.replay {
+				t.Errorf("replayed = %v, want %v", got, tt.replay)
+			}
+		})
 	}
 }
 
@@ -138,24 +163,32 @@ func TestReplayedReportEqualsFresh(t *testing.T) {
 			tree[path] = &fstest.MapFile{Data: []byte(data)}
 		}
 	}
-	apply(story.Main)
-	steps := []map[string]string{story.Opened}
+	// The first step is the repository before anything of the kit: the
+	// environments check fails, so replicas and probes are pending on it.
+	steps := []map[string]string{{}, story.Main, story.Opened}
 	for _, p := range story.Pushes {
 		steps = append(steps, p.Files)
 	}
 	e := &evaluator{version: "v1.0.0", key: []byte(testSignoffKey)}
+	sawPending := false
 	for i, files := range steps {
 		apply(files)
 		fresh := readiness.Evaluate(pol, readiness.Snapshot{FS: tree}, testNow)
+		for _, checks := range readiness.AutomaticOf(pol, fresh) {
+			sawPending = sawPending || slices.ContainsFunc(checks, func(c readiness.Check) bool { return c.Status == readiness.Pending })
+		}
 		// Through the block, as a replica that never saw the tree reads it.
 		block := e.automaticBlock(e.automaticOf(launchPR, pol, fresh, nil, testNow))
 		a := e.recallAutomatic(&githubapi.RunRead{Exists: true, Text: block + "the report"}, launchPR, pol, testNow)
 		if a == nil {
 			t.Fatalf("step %d: the block (%d bytes) is not recalled", i, len(block))
 		}
-		replay := replayPolicy(pol, a.Checks)
-		if got := readiness.Evaluate(replay, readiness.Snapshot{FS: fstest.MapFS{}}, testNow); !reflect.DeepEqual(got, fresh) {
+		got := readiness.Evaluate(pol, readiness.Snapshot{FS: fstest.MapFS{}, Automatic: a.outcomes(pol)}, testNow)
+		if !reflect.DeepEqual(got, fresh) {
 			t.Errorf("step %d: the replayed report differs from the fresh one:\n got %+v\nwant %+v", i, got, fresh)
 		}
+	}
+	if !sawPending {
+		t.Error("no step had an automatic check pending on another: the steps do not cover that outcome")
 	}
 }

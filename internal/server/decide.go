@@ -112,12 +112,12 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
-	pol := s.policy
+	snap := readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}
 	if s.auto != nil {
 		// recallAutomatic checked that the block covers every check.
-		pol = replayPolicy(s.policy, s.auto.Checks)
+		snap.Automatic = s.auto.outcomes(s.policy)
 	}
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}, now)
+	rep := readiness.Evaluate(s.policy, snap, now)
 	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
