@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/launchgate/launchgate/internal/inspect/glob"
 	"github.com/launchgate/launchgate/internal/inspect/terraform"
 )
 
@@ -238,7 +239,7 @@ func (rd *renderer) layoutMatches(layout string) []match {
 	if ms, ok := rd.matches[layout]; ok {
 		return ms
 	}
-	glob := layoutGlob(layout, "*")
+	pattern := layoutGlob(layout, "*")
 	dirs, files := namesKind(layout)
 	var ms []match
 	for _, list := range []struct {
@@ -249,7 +250,7 @@ func (rd *renderer) layoutMatches(layout string) []match {
 		if !list.named {
 			continue
 		}
-		for _, p := range matchSorted(list.paths, glob) {
+		for _, p := range glob.Filter(list.paths, pattern) {
 			if !isFixture(p) {
 				ms = append(ms, match{path: p, dir: list.dir, envSeg: envPathSegment(layout, p)})
 			}

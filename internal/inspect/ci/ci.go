@@ -12,6 +12,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/launchgate/launchgate/internal/inspect/glob"
 	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
@@ -39,9 +40,13 @@ const maxHops = 3
 // Pipelines lists the files matching globs that are pipelines: all but
 // task runners such as a Makefile, which run nothing on their own.
 func Pipelines(files, globs []string) []string {
+	return pipelines(files, compileGlobs(globs))
+}
+
+func pipelines(files []string, globs anyGlob) []string {
 	var out []string
 	for _, f := range files {
-		if runnerKind(f) == "" && matchesAnyGlob(globs, f) {
+		if runnerKind(f) == "" && globs.match(f) {
 			out = append(out, f)
 		}
 	}
@@ -54,9 +59,9 @@ func Pipelines(files, globs []string) []string {
 // from runner files that match globs. read is called once per file read;
 // what it cannot read, and what does not parse, are Problems.
 func Commands(files, globs []string, read func(name string) ([]byte, error)) ([]Command, []Problem) {
-	r := &reader{files: files, globs: globs, read: read, runners: map[string]*taskRunner{}}
+	r := &reader{files: files, globs: compileGlobs(globs), read: read, runners: map[string]*taskRunner{}}
 	var cmds []Command
-	for _, name := range Pipelines(files, globs) {
+	for _, name := range pipelines(files, r.globs) {
 		data, ok := r.readFile(name)
 		if !ok {
 			continue
@@ -88,7 +93,7 @@ func Commands(files, globs []string, read func(name string) ([]byte, error)) ([]
 // reader reads the CI files of one Commands call.
 type reader struct {
 	files    []string
-	globs    []string
+	globs    anyGlob
 	read     func(name string) ([]byte, error)
 	runners  map[string]*taskRunner // by file, parsed on first use
 	problems []Problem
@@ -108,11 +113,20 @@ func (r *reader) hasFile(name string) bool {
 	return ok
 }
 
-func matchesAnyGlob(globs []string, name string) bool {
-	return slices.ContainsFunc(globs, func(g string) bool {
-		ok, _ := doublestar.Match(g, name)
-		return ok
-	})
+// anyGlob matches paths against several globs, each prepared once for the
+// repository's many files.
+type anyGlob []*glob.Pattern
+
+func compileGlobs(globs []string) anyGlob {
+	out := make(anyGlob, len(globs))
+	for i, g := range globs {
+		out[i] = glob.Compile(g)
+	}
+	return out
+}
+
+func (g anyGlob) match(name string) bool {
+	return slices.ContainsFunc(g, func(p *glob.Pattern) bool { return p.Match(name) })
 }
 
 // runnerKind tells a task runner's file by its name: "make", "just",
