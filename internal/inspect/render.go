@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"path"
@@ -146,7 +147,13 @@ type renderer struct {
 	kfs      filesys.FileSystem
 	screened map[string][]Finding // kustomization dirs already screened
 	accessed []string             // files kustomize read for the current env
-	decls    map[string][]declaration
+	// buildReads are the reads of the current kustomize build, and
+	// skeletonSum, once skeletonDone, the digest of dirs, which together
+	// decide whether an earlier build can be reused (builtOverlays).
+	buildReads   []overlayRead
+	skeletonSum  [sha256.Size]byte
+	skeletonDone bool
+	decls        map[string][]declaration
 	// fieldSetters are the entries of each kustomization directory that
 	// set replicas, in kustomize's order.
 	fieldSetters map[string][]fieldSetter
