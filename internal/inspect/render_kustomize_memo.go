@@ -2,7 +2,8 @@ package inspect
 
 import (
 	"crypto/sha256"
-	"sync"
+
+	"github.com/launchgate/launchgate/internal/lru"
 )
 
 // kustomize builds an overlay from two things only: the directories of
@@ -14,26 +15,40 @@ import (
 // overlays again, and each build costs more than the rest of an
 // evaluation. builtOverlays remembers successful builds, by overlay
 // directory and skeleton, with what every read returned; a build is
-// reused only when each of those reads returns the same again.
-var builtOverlays = overlayMemo{byKey: map[overlayKey][]*builtOverlay{}}
+// reused only when each of those reads returns the same again. Reads may
+// fetch blobs, so they run outside the cache's lock.
+var builtOverlays = newOverlayMemo()
 
-// The memo is bounded: a few versions of each overlay (branches of one
-// repository in flight), and a total that keeps its memory small next to
-// a replica's, dropped whole when reached.
+// The memo keeps a few versions of each overlay (branches of one
+// repository in flight) and is bounded by builds and by the bytes they
+// read, which the objects they hold are proportional to.
 const (
 	maxOverlayVersions = 4
 	maxBuiltOverlays   = 512
+	maxBuiltBytes      = 64 << 20
 )
 
+// overlayMemo maps an overlay directory and skeleton digest to its latest
+// builds, newest first.
 type overlayMemo struct {
-	mu    sync.Mutex
-	byKey map[overlayKey][]*builtOverlay
-	size  int
+	builds *lru.Cache[[]*builtOverlay]
 }
 
-type overlayKey struct {
-	dir      string
-	skeleton [sha256.Size]byte
+func newOverlayMemo() overlayMemo {
+	return overlayMemo{builds: lru.New(maxBuiltOverlays, maxBuiltBytes, func(versions []*builtOverlay) int64 {
+		var n int64
+		for _, b := range versions {
+			for _, r := range b.reads {
+				n += int64(r.size)
+			}
+		}
+		return n
+	})}
+}
+
+func (rd *renderer) overlayKey(dir string) string {
+	sum := rd.skeleton()
+	return dir + "\x00" + string(sum[:])
 }
 
 // builtOverlay is a successful build's output and what it read. Its
@@ -48,6 +63,7 @@ type builtOverlay struct {
 type overlayRead struct {
 	name string
 	sum  [sha256.Size]byte
+	size int
 	err  string // "" when the read succeeded
 }
 
@@ -55,7 +71,7 @@ func newOverlayRead(name string, data []byte, err error) overlayRead {
 	if err != nil {
 		return overlayRead{name: name, err: err.Error()}
 	}
-	return overlayRead{name: name, sum: sha256.Sum256(data)}
+	return overlayRead{name: name, sum: sha256.Sum256(data), size: len(data)}
 }
 
 // skeleton digests the directories kustomize sees.
@@ -74,12 +90,8 @@ func (rd *renderer) skeleton() [sha256.Size]byte {
 
 // lookup returns an earlier build of dir whose reads all answer the same
 // in rd, or nil.
-func (m *overlayMemo) lookup(rd *renderer, dir string) *builtOverlay {
-	key := overlayKey{dir, rd.skeleton()}
-	m.mu.Lock()
-	versions := append([]*builtOverlay(nil), m.byKey[key]...)
-	m.mu.Unlock()
-	// Reads may fetch blobs, so they run outside the lock.
+func (m overlayMemo) lookup(rd *renderer, dir string) *builtOverlay {
+	versions, _ := m.builds.Get(rd.overlayKey(dir))
 	for _, b := range versions {
 		if b.unchanged(rd) {
 			return b
@@ -98,18 +110,12 @@ func (b *builtOverlay) unchanged(rd *renderer) bool {
 	return true
 }
 
-func (m *overlayMemo) store(rd *renderer, dir string, b *builtOverlay) {
-	key := overlayKey{dir, rd.skeleton()}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.size >= maxBuiltOverlays {
-		m.byKey, m.size = map[overlayKey][]*builtOverlay{}, 0
-	}
-	versions := append([]*builtOverlay{b}, m.byKey[key]...)
-	if len(versions) > maxOverlayVersions {
-		versions = versions[:maxOverlayVersions]
-	} else {
-		m.size++
-	}
-	m.byKey[key] = versions
+// store makes b the newest build of dir. Two evaluations storing at once
+// may keep only one of their builds, which costs a build later, nothing
+// else.
+func (m overlayMemo) store(rd *renderer, dir string, b *builtOverlay) {
+	key := rd.overlayKey(dir)
+	old, _ := m.builds.Get(key)
+	versions := append([]*builtOverlay{b}, old...)
+	m.builds.Add(key, versions[:min(len(versions), maxOverlayVersions)])
 }

@@ -48,7 +48,7 @@ func TestBuiltOverlaysFollowTheirInputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			builtOverlays = overlayMemo{byKey: map[overlayKey][]*builtOverlay{}}
+			builtOverlays = newOverlayMemo()
 			k8sMapRepo(memoBase).Rendered(defaultLayouts)
 
 			files := map[string]string{}
@@ -69,7 +69,7 @@ func TestBuiltOverlaysFollowTheirInputs(t *testing.T) {
 			}
 			got := changed.Rendered(defaultLayouts)
 
-			builtOverlays = overlayMemo{byKey: map[overlayKey][]*builtOverlay{}}
+			builtOverlays = newOverlayMemo()
 			want := k8sMapRepo(files).Rendered(defaultLayouts)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("after an evaluation of the unchanged tree:\n%+v\nfirst evaluation:\n%+v", got, want)
