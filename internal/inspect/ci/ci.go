@@ -38,19 +38,18 @@ type Problem struct {
 const maxHops = 3
 
 // Pipelines lists the files matching globs that are pipelines: all but
-// task runners such as a Makefile, which run nothing on their own.
+// task runners such as a Makefile, which run nothing on their own. files
+// are sorted, as a repository lists them.
 func Pipelines(files, globs []string) []string {
-	return pipelines(files, compileGlobs(globs))
-}
-
-func pipelines(files []string, globs anyGlob) []string {
 	var out []string
-	for _, f := range files {
-		if runnerKind(f) == "" && globs.match(f) {
-			out = append(out, f)
-		}
+	for _, g := range globs {
+		out = append(out, glob.Filter(files, g)...)
 	}
-	return out
+	if len(globs) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return slices.DeleteFunc(out, func(f string) bool { return runnerKind(f) != "" })
 }
 
 // Commands reads every pipeline among files (sorted, as a repository
@@ -61,7 +60,7 @@ func pipelines(files []string, globs anyGlob) []string {
 func Commands(files, globs []string, read func(name string) ([]byte, error)) ([]Command, []Problem) {
 	r := &reader{files: files, globs: compileGlobs(globs), read: read, runners: map[string]*taskRunner{}}
 	var cmds []Command
-	for _, name := range pipelines(files, r.globs) {
+	for _, name := range Pipelines(files, globs) {
 		data, ok := r.readFile(name)
 		if !ok {
 			continue

@@ -72,11 +72,20 @@ func Compile(pattern string) *Pattern {
 // Match reports whether name matches the pattern, as
 // doublestar.MatchUnvalidated would.
 func (p *Pattern) Match(name string) bool {
-	if p.suffixes != nil && !slices.ContainsFunc(p.suffixes, func(s string) bool { return strings.HasSuffix(name, s) }) {
+	if p.suffixes != nil && !hasAnySuffix(name, p.suffixes) {
 		return false
 	}
 	for i := range p.alts {
 		if p.alts[i].match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnySuffix(name string, suffixes []string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(name, s) {
 			return true
 		}
 	}
