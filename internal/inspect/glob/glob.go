@@ -34,11 +34,13 @@ type Pattern struct {
 }
 
 // alternative is the pattern with one choice at each "{a,b}"; it matches
-// only paths that start with prefix, end with suffix and contain each of
-// words.
+// only paths that start with prefix, end with suffix, contain each of
+// words, and whose directory part contains each of dirWords (words a
+// slash follows in the pattern). Paths of one directory share the
+// dirWords test, which Filter makes once per directory.
 type alternative struct {
 	pattern, prefix, suffix string
-	words                   []string
+	words, dirWords         []string
 }
 
 // Compile prepares a pattern that doublestar.ValidatePattern accepts; an
@@ -55,7 +57,8 @@ func Compile(pattern string) *Pattern {
 	}
 	all := true
 	for _, a := range alts {
-		alt := alternative{pattern: a, prefix: literalPrefix(a), suffix: literalSuffix(a), words: literalWords(a)}
+		alt := alternative{pattern: a, prefix: literalPrefix(a), suffix: literalSuffix(a)}
+		alt.words, alt.dirWords = literalWords(a)
 		p.alts = append(p.alts, alt)
 		if alt.suffix == "" {
 			all = false
@@ -66,6 +69,11 @@ func Compile(pattern string) *Pattern {
 	if !all {
 		p.suffixes = nil
 	}
+	// A path ending in ".ts" ends in "load.ts" only if it also ends in
+	// ".ts": the shortest suffixes are enough.
+	p.suffixes = slices.DeleteFunc(p.suffixes, func(s string) bool {
+		return slices.ContainsFunc(p.suffixes, func(t string) bool { return t != s && strings.HasSuffix(s, t) })
+	})
 	return &p
 }
 
@@ -75,12 +83,27 @@ func (p *Pattern) Match(name string) bool {
 	if p.suffixes != nil && !hasAnySuffix(name, p.suffixes) {
 		return false
 	}
+	dir := dirPart(name)
 	for i := range p.alts {
-		if p.alts[i].match(name) {
+		if p.alts[i].inDir(dir) && p.alts[i].match(name) {
 			return true
 		}
 	}
 	return false
+}
+
+// dirPart is name up to and including its last slash.
+func dirPart(name string) string {
+	return name[:strings.LastIndexByte(name, '/')+1]
+}
+
+func (a *alternative) inDir(dir string) bool {
+	for _, w := range a.dirWords {
+		if !strings.Contains(dir, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasAnySuffix(name string, suffixes []string) bool {
@@ -92,6 +115,7 @@ func hasAnySuffix(name string, suffixes []string) bool {
 	return false
 }
 
+// match tests a name whose directory part inDir accepted.
 func (a *alternative) match(name string) bool {
 	if !strings.HasPrefix(name, a.prefix) || !strings.HasSuffix(name, a.suffix) {
 		return false
@@ -116,12 +140,26 @@ func Filter(sorted []string, pattern string) []string {
 	}
 	lo, _ := slices.BinarySearch(sorted, prefix)
 	var out []string
+	dir, dirTested := "", false
+	inDir := make([]bool, len(p.alts))
 	for _, f := range sorted[lo:] {
 		if !strings.HasPrefix(f, prefix) {
 			break
 		}
-		if p.Match(f) {
-			out = append(out, f)
+		if p.suffixes != nil && !hasAnySuffix(f, p.suffixes) {
+			continue
+		}
+		if d := dirPart(f); !dirTested || d != dir {
+			dir, dirTested = d, true
+			for j := range p.alts {
+				inDir[j] = p.alts[j].inDir(dir)
+			}
+		}
+		for j := range p.alts {
+			if inDir[j] && p.alts[j].match(f) {
+				out = append(out, f)
+				break
+			}
 		}
 	}
 	return out
@@ -154,6 +192,11 @@ func expand(pattern string) ([]string, bool) {
 	}
 	if open < 0 {
 		return []string{pattern}, true
+	}
+	// doublestar decides whether "**" is a globstar by the character after
+	// it, before substituting: "**{/c}" is "*" then "/c", not "**/c".
+	if open > 0 && pattern[open-1] == '*' {
+		return nil, false
 	}
 	closing, commas := -1, []int{open}
 	depth := 1
@@ -229,9 +272,15 @@ func metaIndex(pattern string) int {
 
 // literalPrefix is the literal directories before the first meta
 // character: "deploy/overlays/*/kustomization.yaml" can only match paths
-// under "deploy/overlays/".
+// under "deploy/overlays/". doublestar also lets "deploy/**" match
+// "deploy" itself (it might be a directory), so there the prefix stops
+// before the slash.
 func literalPrefix(pattern string) string {
-	return pattern[:strings.LastIndexByte(pattern[:metaIndex(pattern)], '/')+1]
+	prefix := pattern[:strings.LastIndexByte(pattern[:metaIndex(pattern)], '/')+1]
+	if rest := pattern[len(prefix):]; prefix != "" && (rest == "**" || rest == "**/") {
+		return prefix[:len(prefix)-1]
+	}
+	return prefix
 }
 
 // literalSuffix is the literal text after the last meta character, which
@@ -243,16 +292,26 @@ func literalSuffix(pattern string) string {
 
 // literalWords are the runs of literal text of a pattern without
 // alternatives or escapes, split at slashes (a slash beside "**" may
-// match nothing): every match contains each of them.
-func literalWords(pattern string) []string {
+// match nothing): every match contains each of them, and those a slash
+// follows (dirWords) in its directory part.
+func literalWords(pattern string) (words, dirWords []string) {
 	if strings.ContainsAny(pattern, `{}\`) {
-		return nil
+		return nil, nil
 	}
-	var words []string
 	start := 0
 	flush := func(end int) {
-		for w := range strings.SplitSeq(pattern[start:end], "/") {
-			if w != "" {
+		at := start
+		run := strings.Split(pattern[start:end], "/")
+		for i, w := range run {
+			at += len(w) + 1
+			// A path that ends where a trailing "/**" starts matches
+			// ("a/**" matches "a"), so a slash there is no directory.
+			rest := pattern[min(at-1, len(pattern)):]
+			switch {
+			case w == "":
+			case i < len(run)-1 && rest != "/**" && rest != "/**/":
+				dirWords = append(dirWords, w)
+			default:
 				words = append(words, w)
 			}
 		}
@@ -269,5 +328,5 @@ func literalWords(pattern string) []string {
 		}
 	}
 	flush(len(pattern))
-	return words
+	return words, dirWords
 }

@@ -16,6 +16,7 @@ var names = []string{
 	"tools/vegeta.sh", "x-load.js", "load.js", "xload.js", "a/b-perf-c.ts", "deploy/overlays/prod/kustomization.yaml",
 	"deploy/base/kustomization.yaml", "deploy/overlays/prod/patch.yaml", "test/OrdersSimulation.scala",
 	"plans/checkout.jmx", "locustfile.py", "a/{b}/c", "a/b,c/d", "a/[x]/y", "a/*/y", "café/è.go",
+	"x/vegeta", "vegeta/x.go", "base", "a/base", "a/base/b.yaml", "a/base/c/d.yaml", "values-x.yml/a",
 }
 
 var patterns = []string{
@@ -28,7 +29,7 @@ var patterns = []string{
 	".github/workflows/*.yml", "**/Jenkinsfile", "Makefile", "deploy/{base,overlays/*}/kustomization.{yaml,yml}",
 	"deploy/overlays/*/**", "deploy/{overlays/{prod,uat},base}/*.yaml", "{a,b}/**", "a/\\{b\\}/c", "a/[*]/y",
 	"a/{b\\,c,x}/d", "a/{[x],y}/y", "**", "*", "café/*.go", "{,**/}Makefile", "src/**/file[0-9].go",
-	"a/[!x]*/y", "a/{b,c", "**/*.{js,{m,c}js}",
+	"a/[!x]*/y", "a/{b,c", "**/*.{js,{m,c}js}", "**/base/**", "**/base/**/", "**/values-*.yml/**", "a/base/*/*.yaml",
 }
 
 func TestMatchAgreesWithDoublestar(t *testing.T) {
@@ -42,6 +43,23 @@ func TestMatchAgreesWithDoublestar(t *testing.T) {
 	}
 }
 
+// Filter tests the words a directory must hold once per directory; it
+// must still agree with doublestar path by path.
+func TestFilterAgreesWithDoublestar(t *testing.T) {
+	sorted := slices.Sorted(slices.Values(names))
+	for _, pattern := range patterns {
+		var want []string
+		for _, name := range sorted {
+			if doublestar.MatchUnvalidated(pattern, name) {
+				want = append(want, name)
+			}
+		}
+		if got := Filter(sorted, pattern); !slices.Equal(got, want) {
+			t.Errorf("Filter(%q) = %q, doublestar matches %q", pattern, got, want)
+		}
+	}
+}
+
 func TestFilter(t *testing.T) {
 	sorted := slices.Sorted(slices.Values(names))
 	tests := []struct {
@@ -51,7 +69,7 @@ func TestFilter(t *testing.T) {
 		{pattern: "deploy/{base,overlays/*}/kustomization.{yaml,yml}", want: []string{
 			"deploy/base/kustomization.yaml", "deploy/overlays/prod/kustomization.yaml"}},
 		{pattern: "**/{,*[._-]}load{,[._-]*}_test.go", want: []string{"src/load_test.go", "src/pkg1/file_load_test.go"}},
-		{pattern: "**/*vegeta*", want: []string{"tools/vegeta.sh", "vegeta"}},
+		{pattern: "**/*vegeta*", want: []string{"tools/vegeta.sh", "vegeta", "x/vegeta"}},
 		{pattern: "nothing/**", want: nil},
 	}
 	for _, tt := range tests {
@@ -75,6 +93,7 @@ func TestExpand(t *testing.T) {
 		{pattern: "a/**/{,}", want: nil},
 		{pattern: "a/{b,}/**", want: nil},
 		{pattern: "a/{{b,},c}", want: nil},
+		{pattern: "**{/c,/d}", want: nil},
 	}
 	for _, tt := range tests {
 		got, ok := expand(tt.pattern)
@@ -97,6 +116,16 @@ func FuzzMatch(f *testing.F) {
 		}
 		if got, want := Compile(pattern).Match(name), doublestar.MatchUnvalidated(pattern, name); got != want {
 			t.Errorf("Compile(%q).Match(%q) = %v, doublestar says %v", pattern, name, got, want)
+		}
+		sorted := slices.Sorted(slices.Values(append([]string{name}, names...)))
+		var want []string
+		for _, n := range sorted {
+			if doublestar.MatchUnvalidated(pattern, n) {
+				want = append(want, n)
+			}
+		}
+		if got := Filter(sorted, pattern); !slices.Equal(got, want) {
+			t.Errorf("Filter(%q) = %q, doublestar matches %q", pattern, got, want)
 		}
 	})
 }
