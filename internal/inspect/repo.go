@@ -49,8 +49,9 @@ type Repo struct {
 	// unlisted are the directories Files could not list.
 	unlisted []unlistedDir
 
-	// matched memoises Match per pattern.
+	// matched memoises Match per pattern, found in index.
 	matched map[string][]string
+	index   *glob.Index
 
 	// rendered memoises Rendered (render.go) per list of layouts.
 	rendered map[string][]RenderedEnv
@@ -123,8 +124,8 @@ type unlistedDir struct {
 //
 // Several checks match the same patterns against the same tree (and the
 // load-test check dozens of them), so each pattern's result is memoised,
-// and glob.Filter rules out most files by the pattern's literal text
-// before doublestar runs.
+// and a glob.Index of the files by extension and the pattern's literal
+// text rule out most files before doublestar runs.
 func (r *Repo) Match(patterns ...string) ([]string, error) {
 	files, err := r.Files()
 	if err != nil {
@@ -139,12 +140,13 @@ func (r *Repo) Match(patterns ...string) ([]string, error) {
 	}
 	if r.matched == nil {
 		r.matched = map[string][]string{}
+		r.index = glob.NewIndex(files)
 	}
 	var out []string
 	for _, p := range patterns {
 		m, ok := r.matched[p]
 		if !ok {
-			m = glob.Filter(files, p)
+			m = r.index.Filter(p)
 			r.matched[p] = m
 		}
 		out = append(out, m...)

@@ -131,7 +131,10 @@ func (a *alternative) match(name string) bool {
 // Filter returns the paths of sorted (a sorted list) that match pattern,
 // in order.
 func Filter(sorted []string, pattern string) []string {
-	p := Compile(pattern)
+	return Compile(pattern).filter(sorted)
+}
+
+func (p *Pattern) filter(sorted []string) []string {
 	// Every match starts with the shortest of the alternatives' literal
 	// prefixes' common part, which bounds the candidates by binary search.
 	prefix := p.alts[0].prefix
@@ -161,6 +164,59 @@ func Filter(sorted []string, pattern string) []string {
 				break
 			}
 		}
+	}
+	return out
+}
+
+// Index is a sorted list of paths grouped by extension, for matching many
+// patterns against it: a pattern whose every match ends in ".yaml" or
+// ".yml" need not look at the other paths.
+type Index struct {
+	all   []string
+	byExt map[string][]string // sorted, like all
+}
+
+// NewIndex indexes sorted, a sorted list of paths.
+func NewIndex(sorted []string) *Index {
+	ix := &Index{all: sorted, byExt: map[string][]string{}}
+	for _, f := range sorted {
+		ext := extension(f)
+		ix.byExt[ext] = append(ix.byExt[ext], f)
+	}
+	return ix
+}
+
+// extension is what follows the last dot of a path's last segment, or
+// the whole segment when it has none.
+func extension(name string) string {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	return base[strings.LastIndexByte(base, '.')+1:]
+}
+
+// Filter returns the paths of the index that match pattern, in order.
+func (ix *Index) Filter(pattern string) []string {
+	p := Compile(pattern)
+	if p.suffixes == nil {
+		return p.filter(ix.all)
+	}
+	// A path ending in a suffix with a dot in its last segment (".yaml",
+	// "_test.go") has that suffix's extension.
+	var exts []string
+	for _, s := range p.suffixes {
+		dot := strings.LastIndexByte(s, '.')
+		if dot < 0 || strings.ContainsRune(s[dot:], '/') {
+			return p.filter(ix.all)
+		}
+		if ext := s[dot+1:]; !slices.Contains(exts, ext) {
+			exts = append(exts, ext)
+		}
+	}
+	var out []string
+	for _, ext := range exts {
+		out = append(out, p.filter(ix.byExt[ext])...)
+	}
+	if len(exts) > 1 {
+		slices.Sort(out)
 	}
 	return out
 }

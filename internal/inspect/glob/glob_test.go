@@ -57,6 +57,9 @@ func TestFilterAgreesWithDoublestar(t *testing.T) {
 		if got := Filter(sorted, pattern); !slices.Equal(got, want) {
 			t.Errorf("Filter(%q) = %q, doublestar matches %q", pattern, got, want)
 		}
+		if got := NewIndex(sorted).Filter(pattern); !slices.Equal(got, want) {
+			t.Errorf("Index.Filter(%q) = %q, doublestar matches %q", pattern, got, want)
+		}
 	}
 }
 
@@ -126,6 +129,9 @@ func FuzzMatch(f *testing.F) {
 		}
 		if got := Filter(sorted, pattern); !slices.Equal(got, want) {
 			t.Errorf("Filter(%q) = %q, doublestar matches %q", pattern, got, want)
+		}
+		if got := NewIndex(sorted).Filter(pattern); !slices.Equal(got, want) {
+			t.Errorf("Index.Filter(%q) = %q, doublestar matches %q", pattern, got, want)
 		}
 	})
 }
