@@ -71,9 +71,13 @@ func Compile(pattern string) *Pattern {
 	}
 	// A path ending in ".ts" ends in "load.ts" only if it also ends in
 	// ".ts": the shortest suffixes are enough.
-	p.suffixes = slices.DeleteFunc(p.suffixes, func(s string) bool {
-		return slices.ContainsFunc(p.suffixes, func(t string) bool { return t != s && strings.HasSuffix(s, t) })
-	})
+	var shortest []string
+	for _, s := range p.suffixes {
+		if !slices.ContainsFunc(p.suffixes, func(t string) bool { return t != s && strings.HasSuffix(s, t) }) {
+			shortest = append(shortest, s)
+		}
+	}
+	p.suffixes = shortest
 	return &p
 }
 
