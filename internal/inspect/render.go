@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"path"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/launchgate/launchgate/internal/inspect/glob"
 	"github.com/launchgate/launchgate/internal/inspect/terraform"
 )
 
@@ -145,7 +147,13 @@ type renderer struct {
 	kfs      filesys.FileSystem
 	screened map[string][]Finding // kustomization dirs already screened
 	accessed []string             // files kustomize read for the current env
-	decls    map[string][]declaration
+	// buildReads are the reads of the current kustomize build, and
+	// skeletonSum, once skeletonDone, the digest of dirs, which together
+	// decide whether an earlier build can be reused (builtOverlays).
+	buildReads   []overlayRead
+	skeletonSum  [sha256.Size]byte
+	skeletonDone bool
+	decls        map[string][]declaration
 	// fieldSetters are the entries of each kustomization directory that
 	// set replicas, in kustomize's order.
 	fieldSetters map[string][]fieldSetter
@@ -238,7 +246,7 @@ func (rd *renderer) layoutMatches(layout string) []match {
 	if ms, ok := rd.matches[layout]; ok {
 		return ms
 	}
-	glob := layoutGlob(layout, "*")
+	pattern := layoutGlob(layout, "*")
 	dirs, files := namesKind(layout)
 	var ms []match
 	for _, list := range []struct {
@@ -249,7 +257,7 @@ func (rd *renderer) layoutMatches(layout string) []match {
 		if !list.named {
 			continue
 		}
-		for _, p := range matchSorted(list.paths, glob) {
+		for _, p := range glob.Filter(list.paths, pattern) {
 			if !isFixture(p) {
 				ms = append(ms, match{path: p, dir: list.dir, envSeg: envPathSegment(layout, p)})
 			}

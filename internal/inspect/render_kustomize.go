@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,19 +30,16 @@ func (rd *renderer) kustomize(env Environment, dir string) ([]Workload, []Findin
 	if errs := rd.screen(dir, false); len(errs) > 0 {
 		return nil, errs
 	}
-	if rd.kust == nil {
-		rd.kust, rd.kfs = rd.newKustomize()
+	built := builtOverlays.lookup(rd, dir)
+	if built == nil {
+		var err error
+		if built, err = rd.buildOverlay(dir); err != nil {
+			return nil, []Finding{rd.buildError(kfile, dir, err)}
+		}
+		builtOverlays.store(rd, dir, built)
 	}
-	rd.accessed = rd.accessed[:0]
-	resMap, err := rd.build(dir)
-	if err != nil {
-		return nil, []Finding{rd.buildError(kfile, dir, err)}
-	}
-	objs := make([]manifest, 0, resMap.Size())
-	for _, res := range resMap.Resources() {
-		objs = append(objs, manifest{node: res.YNode()})
-	}
-	return buildWorkloads(objs, &renderedBy{
+	rd.accessed = built.accessed
+	return buildWorkloads(slices.Clone(built.objs), &renderedBy{
 		name:    dir + " (rendered)",
 		overlay: kfile,
 		declared: func(kind, name string) origin {
@@ -74,6 +72,25 @@ func (rd *renderer) declared(kfile, kind, name string) origin {
 		return renamed
 	}
 	return origin{path: kfile}
+}
+
+// buildOverlay runs kustomize on dir and keeps its objects with what it
+// read. On failure, rd.accessed still lists the files read, for
+// buildError.
+func (rd *renderer) buildOverlay(dir string) (*builtOverlay, error) {
+	if rd.kust == nil {
+		rd.kust, rd.kfs = rd.newKustomize()
+	}
+	rd.accessed, rd.buildReads = nil, nil
+	resMap, err := rd.build(dir)
+	if err != nil {
+		return nil, err
+	}
+	b := &builtOverlay{reads: rd.buildReads, accessed: rd.accessed, objs: make([]manifest, 0, resMap.Size())}
+	for _, res := range resMap.Resources() {
+		b.objs = append(b.objs, manifest{node: res.YNode()})
+	}
+	return b, nil
 }
 
 // build runs kustomize on dir. kustomize panics on some malformed input;
@@ -133,11 +150,21 @@ type repoFS struct {
 
 func (f repoFS) ReadFile(p string) ([]byte, error) {
 	name := strings.TrimPrefix(path.Clean("/"+p), "/")
-	if !f.rd.files[name] {
-		return nil, f.rd.notInput(name)
+	data, err := f.rd.kustomizeRead(name)
+	f.rd.buildReads = append(f.rd.buildReads, newOverlayRead(name, data, err))
+	if f.rd.files[name] {
+		f.rd.accessed = append(f.rd.accessed, name)
 	}
-	f.rd.accessed = append(f.rd.accessed, name)
-	return f.rd.read(name)
+	return data, err
+}
+
+// kustomizeRead is what kustomize reads for name: an input's content, else
+// why it cannot be read.
+func (rd *renderer) kustomizeRead(name string) ([]byte, error) {
+	if !rd.files[name] {
+		return nil, rd.notInput(name)
+	}
+	return rd.read(name)
 }
 
 // buildError reports a failed kustomize build. kustomize's errors rarely

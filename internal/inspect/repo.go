@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/launchgate/launchgate/internal/inspect/glob"
 )
 
 // MaxFileSize caps what a check reads from one file. Launch-kit documents,
@@ -47,8 +49,9 @@ type Repo struct {
 	// unlisted are the directories Files could not list.
 	unlisted []unlistedDir
 
-	// matched memoises Match per pattern.
+	// matched memoises Match per pattern, found in index.
 	matched map[string][]string
+	index   *glob.Index
 
 	// rendered memoises Rendered (render.go) per list of layouts.
 	rendered map[string][]RenderedEnv
@@ -121,8 +124,8 @@ type unlistedDir struct {
 //
 // Several checks match the same patterns against the same tree (and the
 // load-test check dozens of them), so each pattern's result is memoised,
-// and a pattern's literal directory prefix narrows the sorted file list by
-// binary search before doublestar runs.
+// and a glob.Index of the files by extension and the pattern's literal
+// text rule out most files before doublestar runs.
 func (r *Repo) Match(patterns ...string) ([]string, error) {
 	files, err := r.Files()
 	if err != nil {
@@ -137,12 +140,13 @@ func (r *Repo) Match(patterns ...string) ([]string, error) {
 	}
 	if r.matched == nil {
 		r.matched = map[string][]string{}
+		r.index = glob.NewIndex(files)
 	}
 	var out []string
 	for _, p := range patterns {
 		m, ok := r.matched[p]
 		if !ok {
-			m = matchSorted(files, p)
+			m = r.index.Filter(p)
 			r.matched[p] = m
 		}
 		out = append(out, m...)
@@ -176,29 +180,6 @@ func couldMatchUnder(pattern, dir string) bool {
 		}
 	}
 	return true
-}
-
-// matchSorted matches one pattern against a sorted file list.
-func matchSorted(files []string, pattern string) []string {
-	// The literal directories before the first meta character bound the
-	// candidates: "deploy/overlays/*/kustomization.yaml" can only match
-	// files under "deploy/overlays/".
-	prefix := pattern[:strings.LastIndexByte(pattern[:metaIndex(pattern)], '/')+1]
-	// Likewise the literal text after the last meta character ends every
-	// match: "**/*.jmx" needs ".jmx", which rules out most files cheaply.
-	// A leading "/" is dropped, since "**/" also matches no directory.
-	suffix := strings.TrimPrefix(pattern[strings.LastIndexAny(pattern, `*?]}\`)+1:], "/")
-	lo, _ := slices.BinarySearch(files, prefix)
-	var out []string
-	for _, f := range files[lo:] {
-		if !strings.HasPrefix(f, prefix) {
-			break
-		}
-		if strings.HasSuffix(f, suffix) && doublestar.MatchUnvalidated(pattern, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // metaIndex is the index of the first doublestar meta character, or the

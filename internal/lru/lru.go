@@ -1,6 +1,6 @@
 // Package lru is the bounded cache launchgate keeps everything in: the
 // GitHub adapter's trees, blobs and listings, the server's delivery GUIDs,
-// evaluation memo and reconciler state.
+// evaluation memo and reconciler state, and inspect's kustomize builds.
 package lru
 
 import (

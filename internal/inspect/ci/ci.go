@@ -12,6 +12,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/launchgate/launchgate/internal/inspect/glob"
 	"github.com/launchgate/launchgate/internal/inspect/yamlnode"
 )
 
@@ -37,15 +38,18 @@ type Problem struct {
 const maxHops = 3
 
 // Pipelines lists the files matching globs that are pipelines: all but
-// task runners such as a Makefile, which run nothing on their own.
+// task runners such as a Makefile, which run nothing on their own. files
+// are sorted, as a repository lists them.
 func Pipelines(files, globs []string) []string {
 	var out []string
-	for _, f := range files {
-		if runnerKind(f) == "" && matchesAnyGlob(globs, f) {
-			out = append(out, f)
-		}
+	for _, g := range globs {
+		out = append(out, glob.Filter(files, g)...)
 	}
-	return out
+	if len(globs) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return slices.DeleteFunc(out, func(f string) bool { return runnerKind(f) != "" })
 }
 
 // Commands reads every pipeline among files (sorted, as a repository
@@ -54,7 +58,7 @@ func Pipelines(files, globs []string) []string {
 // from runner files that match globs. read is called once per file read;
 // what it cannot read, and what does not parse, are Problems.
 func Commands(files, globs []string, read func(name string) ([]byte, error)) ([]Command, []Problem) {
-	r := &reader{files: files, globs: globs, read: read, runners: map[string]*taskRunner{}}
+	r := &reader{files: files, globs: compileGlobs(globs), read: read, runners: map[string]*taskRunner{}}
 	var cmds []Command
 	for _, name := range Pipelines(files, globs) {
 		data, ok := r.readFile(name)
@@ -88,7 +92,7 @@ func Commands(files, globs []string, read func(name string) ([]byte, error)) ([]
 // reader reads the CI files of one Commands call.
 type reader struct {
 	files    []string
-	globs    []string
+	globs    anyGlob
 	read     func(name string) ([]byte, error)
 	runners  map[string]*taskRunner // by file, parsed on first use
 	problems []Problem
@@ -108,11 +112,20 @@ func (r *reader) hasFile(name string) bool {
 	return ok
 }
 
-func matchesAnyGlob(globs []string, name string) bool {
-	return slices.ContainsFunc(globs, func(g string) bool {
-		ok, _ := doublestar.Match(g, name)
-		return ok
-	})
+// anyGlob matches paths against several globs, each prepared once for the
+// repository's many files.
+type anyGlob []*glob.Pattern
+
+func compileGlobs(globs []string) anyGlob {
+	out := make(anyGlob, len(globs))
+	for i, g := range globs {
+		out[i] = glob.Compile(g)
+	}
+	return out
+}
+
+func (g anyGlob) match(name string) bool {
+	return slices.ContainsFunc(g, func(p *glob.Pattern) bool { return p.Match(name) })
 }
 
 // runnerKind tells a task runner's file by its name: "make", "just",

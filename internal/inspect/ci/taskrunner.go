@@ -48,7 +48,7 @@ func (r *reader) invokedTargets(cmd Command, seen map[string]bool) []Command {
 				}
 			}
 		}
-		if file == "" || !matchesAnyGlob(r.globs, file) {
+		if file == "" || !r.globs.match(file) {
 			continue // not CI configuration the policy lets the check read
 		}
 		tr := r.runner(kind, file)
