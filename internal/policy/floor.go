@@ -43,7 +43,8 @@ type floor struct {
 // specific first, of the item in each policy.
 func (f *floor) refuse(repoKeys, orgKeys []string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if f.repo.Extends != "" && f.repo.ownLines[repoKeys[0]] == 0 {
+	// A merged policy no longer says it extends; its own lines still do.
+	if f.repo.ownLines["extends"] > 0 && f.repo.ownLines[repoKeys[0]] == 0 {
 		msg += " (as inherited from the " + DefaultSource + " through extends)"
 	}
 	orgAt := f.org.Source
