@@ -39,14 +39,23 @@ type floor struct {
 	errs      Errors
 }
 
-// refuse records one loosening. repoKeys and orgKeys are floor keys, most
-// specific first, of the item in each policy.
+// refuse records that an item repo has is looser than org's. repoKeys and
+// orgKeys are floor keys, most specific first, of the item in each policy.
 func (f *floor) refuse(repoKeys, orgKeys []string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	// A merged policy no longer says it extends; its own lines still do.
 	if f.repo.ownLines["extends"] > 0 && f.repo.ownLines[repoKeys[0]] == 0 {
 		msg += " (as inherited from the " + DefaultSource + " through extends)"
 	}
+	f.add(repoKeys, orgKeys, msg)
+}
+
+// removed records that repo lacks an item org enforces.
+func (f *floor) removed(repoKeys, orgKeys []string, format string, args ...any) {
+	f.add(repoKeys, orgKeys, fmt.Sprintf(format, args...))
+}
+
+func (f *floor) add(repoKeys, orgKeys []string, msg string) {
 	orgAt := f.org.Source
 	if line := f.org.lineOf(orgKeys...); line > 0 {
 		orgAt = fmt.Sprintf("%s:%d", f.org.Source, line)
@@ -108,7 +117,7 @@ func (f *floor) environments() {
 		orgKeys := []string{key, "environments"}
 		i := slices.IndexFunc(f.repo.Environments, func(e inspect.Environment) bool { return strings.EqualFold(e.Name, oe.Name) })
 		if i < 0 {
-			f.refuse([]string{key, "environments"}, orgKeys, "environment %q is removed (aliases may be added; the name must stay)", oe.Name)
+			f.removed([]string{key, "environments"}, orgKeys, "environment %q is removed (aliases may be added; the name must stay)", oe.Name)
 			continue
 		}
 		for _, a := range missing(oe.Aliases, f.repo.Environments[i].Aliases, strings.EqualFold) {
@@ -122,7 +131,7 @@ func (f *floor) requirement(or Requirement) {
 	rr := f.repo.Requirement(or.ID)
 	if rr == nil {
 		if or.Enforced || slices.ContainsFunc(or.Checks, func(c Check) bool { return c.Enforced }) {
-			f.refuse([]string{reqKey, "requirements"}, []string{reqKey}, "requirement %q is removed", or.ID)
+			f.removed([]string{reqKey, "requirements"}, []string{reqKey}, "requirement %q is removed", or.ID)
 		}
 		return
 	}
@@ -140,7 +149,7 @@ func (f *floor) requirement(or Requirement) {
 		i := slices.IndexFunc(rr.Signoffs, func(s Signoff) bool { return s.ID == os.ID })
 		switch {
 		case i < 0:
-			f.refuse(repoKeys, orgKeys, "sign-off %q of requirement %q is removed", os.ID, or.ID)
+			f.removed(repoKeys, orgKeys, "sign-off %q of requirement %q is removed", os.ID, or.ID)
 		case !strings.EqualFold(rr.Signoffs[i].Team, os.Team):
 			f.refuse(repoKeys, orgKeys, "sign-off %q of requirement %q is given to team %q; the organisation's is %q", os.ID, or.ID, rr.Signoffs[i].Team, os.Team)
 		case rr.Signoffs[i].Text != os.Text:
@@ -159,7 +168,7 @@ func (f *floor) check(rr *Requirement, or Requirement, oc Check) {
 	repoKeys, orgKeys := []string{key, reqKey}, []string{key, reqKey}
 	i := slices.IndexFunc(rr.Checks, func(c Check) bool { return c.ID == oc.ID })
 	if i < 0 {
-		f.refuse(repoKeys, orgKeys, "check %q of requirement %q is removed", oc.ID, or.ID)
+		f.removed(repoKeys, orgKeys, "check %q of requirement %q is removed", oc.ID, or.ID)
 		return
 	}
 	rc := rr.Checks[i]

@@ -197,21 +197,26 @@ func TestFloorAcceptsTightening(t *testing.T) {
 // extends it: the floor judges what it inherits, and an error points at
 // its extends line.
 func TestFloorJudgesWhatExtendsInherits(t *testing.T) {
-	orgText := "version: 1\nextends: default\nrequirements:\n  - id: recovery\n    enforced: true\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n        enforced: true\n"
+	const replicasFloor = "version: 1\nextends: default\nrequirements:\n  - id: recovery\n    enforced: true\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n        enforced: true\n"
+	const complianceFloor = "version: 1\nextends: default\nrequirements:\n  - id: compliance\n    title: Compliance\n    enforced: true\n    signoffs:\n      - {id: sox, text: SOX controls reviewed, team: compliance}\n"
+	const bare = "version: 1\nextends: default\n"
 	tests := []struct {
-		name     string
-		repo     string
-		wantLine int // 0: accepted
+		name string
+		org  string
+		repo string
+		want string // "": accepted
 	}{
-		{name: "inherits a lower minimum", repo: "version: 1\nextends: default\n", wantLine: 2},
-		{name: "states a higher minimum", repo: "version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n"},
-		{name: "restates the enforced requirement", repo: "version: 1\nextends: default\nrequirements:\n  - id: recovery\n    title: Recovery\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 4\n"},
+		{name: "inherits a lower minimum", org: replicasFloor, repo: bare,
+			want: `repo.yml:2: check "replicas" of requirement "scaling": min 2 replicas is lower than the organisation's 3 (as inherited from the embedded default policy through extends); the organisation policy enforces it at org.yml:8`},
+		{name: "states a higher minimum", org: replicasFloor, repo: bare + "requirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n"},
+		{name: "restates the enforced requirement", org: replicasFloor, repo: bare + "requirements:\n  - id: recovery\n    title: Recovery\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 4\n"},
+		{name: "lacks a requirement the organisation adds", org: complianceFloor, repo: bare,
+			want: `repo.yml:2: requirement "compliance" is removed; the organisation policy enforces it at org.yml:4`},
 	}
-	org := mustParse(t, "org.yml", orgText)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckFloor(org, mustParse(t, "repo.yml", tt.repo))
-			if tt.wantLine == 0 {
+			err := CheckFloor(mustParse(t, "org.yml", tt.org), mustParse(t, "repo.yml", tt.repo))
+			if tt.want == "" {
 				if err != nil {
 					t.Errorf("refused: %v", err)
 				}
@@ -221,9 +226,8 @@ func TestFloorJudgesWhatExtendsInherits(t *testing.T) {
 			if !errors.As(err, &errs) || len(errs) != 1 {
 				t.Fatalf("CheckFloor = %v, want one error", err)
 			}
-			want := fmt.Sprintf("repo.yml:%d: check \"replicas\" of requirement \"scaling\": min 2 replicas is lower than the organisation's 3 (as inherited from the embedded default policy through extends); the organisation policy enforces it at org.yml:8", tt.wantLine)
-			if errs[0].Error() != want {
-				t.Errorf("error:\n%s\nwant:\n%s", errs[0].Error(), want)
+			if errs[0].Error() != tt.want {
+				t.Errorf("error:\n%s\nwant:\n%s", errs[0].Error(), tt.want)
 			}
 		})
 	}
