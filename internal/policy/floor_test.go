@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -238,5 +239,27 @@ func TestEnforcedMustBeABoolean(t *testing.T) {
 	_, err := Parse("org.yml", []byte(text))
 	if err == nil || !strings.Contains(err.Error(), "enforced must be true or false") {
 		t.Errorf("Parse = %v, want an error about enforced", err)
+	}
+}
+
+// With every item enforced, the default policy keeps its own floor: no
+// comparison mistakes an equal value for a looser one.
+func TestDefaultKeepsItsOwnFloor(t *testing.T) {
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := *def
+	org.Launch.Enforced, org.Approvals.Enforced = true, true
+	org.Environments = slices.Clone(def.Environments)
+	for i := range org.Environments {
+		org.Environments[i].Enforced = true
+	}
+	org.Requirements = slices.Clone(def.Requirements)
+	for i := range org.Requirements {
+		org.Requirements[i].Enforced = true
+	}
+	if err := CheckFloor(&org, def); err != nil {
+		t.Errorf("the default is looser than itself:\n%v", err)
 	}
 }
