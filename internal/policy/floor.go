@@ -25,6 +25,7 @@ func CheckFloor(org, repo *Policy) error {
 	f.launch()
 	f.approvals()
 	f.environments()
+	f.layouts()
 	for _, r := range org.Requirements {
 		f.requirement(r)
 	}
@@ -123,6 +124,27 @@ func (f *floor) environments() {
 		for _, a := range missing(oe.Aliases, f.repo.Environments[i].Aliases, strings.EqualFold) {
 			f.refuse([]string{key, "environments"}, orgKeys, "environment %q drops the alias %q", oe.Name, a)
 		}
+	}
+}
+
+// layouts keeps the organisation's layouts when it enforces anything that
+// reads them: every layout that matches contributes to an environment, so
+// one more can only add what is checked, while one fewer can hide the
+// configuration that is deployed.
+func (f *floor) layouts() {
+	reads := slices.ContainsFunc(f.org.Environments, func(e inspect.Environment) bool { return e.Enforced })
+	for _, r := range f.org.Requirements {
+		reads = reads || slices.ContainsFunc(r.Checks, func(c Check) bool {
+			_, ok := c.Checker.(inspect.LayoutReader)
+			return (r.Enforced || c.Enforced) && ok
+		})
+	}
+	if !reads {
+		return
+	}
+	keys := []string{"layouts", "extra_layouts"}
+	for _, l := range missing(f.org.Layouts, f.repo.Layouts, equal) {
+		f.refuse(keys, keys, "layout %q is dropped, so the configuration it finds would not be checked", l)
 	}
 }
 
@@ -318,7 +340,7 @@ func ownLines(p *Policy, doc *yaml.Node) map[string]int {
 			lines[key] = line
 		}
 	}
-	for _, k := range []string{"extends", "launch", "approvals", "environments", "requirements"} {
+	for _, k := range []string{"extends", "launch", "approvals", "environments", "layouts", "extra_layouts", "requirements"} {
 		set(k, k)
 	}
 	for i, e := range p.Environments {

@@ -129,6 +129,8 @@ func TestFloorRefusesEachLoosening(t *testing.T) {
 			want: `environment "production" is removed`, repoAt: "- name: staging", orgAt: "- name: production"},
 		{name: "environment alias dropped", old: "aliases: [prod]", new: "aliases: [prd]",
 			want: `environment "production" drops the alias "prod"`, repoAt: "- name: production", orgAt: "- name: production"},
+		{name: "layout dropped", old: `layouts: ["deploy/overlays/{env}"]`, new: `layouts: ["k8s/{env}"]`,
+			want: `layout "deploy/overlays/{env}" is dropped`, repoAt: "layouts:", orgAt: "layouts:"},
 		{name: "launch label dropped", old: "labels: [launch]", new: "labels: [ship]",
 			want: `launch label "launch" is dropped`, repoAt: "labels: [ship]", orgAt: "labels: [launch]"},
 	}
@@ -175,6 +177,7 @@ func TestFloorAcceptsTightening(t *testing.T) {
 			"approvals: [infra]", "approvals: [infra, sre]",
 			"    approvals: [infra, sre]", "      - id: dashboards\n        text: Dashboards exist.\n        team: sre\n    approvals: [infra, sre]",
 		}},
+		{name: "more layouts", edits: []string{`layouts: ["deploy/overlays/{env}"]`, `layouts: ["k8s/{env}", "deploy/overlays/{env}"]`}},
 		{name: "another alert rule minimum, higher", edits: []string{"min: 2", "min: 5"}},
 	}
 	org := mustParse(t, "org.yml", floorOrg)
