@@ -45,12 +45,15 @@ which. A file that exists is kept, never overwritten.`,
 	},
 	{
 		name:     "policy lint",
-		synopsis: "FILE",
+		synopsis: "[--org-policy FILE] FILE",
 		summary:  "Validate a policy file, every error with its line.",
 		about: `Validates the policy FILE and prints every problem, one line each with its
-line number, or a summary of the valid policy.`,
-		exits:   "0 valid, 1 invalid, 2 usage error or unreadable file",
-		example: "launchgate policy lint .github/launchgate.yml",
+line number, or a summary of the valid policy. With --org-policy, FILE is
+also checked against the organisation policy's floor, as the App checks a
+repository's policy: every item the organisation policy marks
+enforced: true that FILE loosens is an error naming both files' lines.`,
+		exits:   "0 valid, 1 invalid or below the floor, 2 usage error or unreadable file",
+		example: "launchgate policy lint --org-policy ../.github/.github/launchgate.yml .github/launchgate.yml",
 	},
 	{
 		name:     "owners",

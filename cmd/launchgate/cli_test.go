@@ -50,7 +50,7 @@ func TestFlagsAnywhere(t *testing.T) {
 	}{
 		{name: "check DIR --format json", args: []string{"check", "../../examples/ready-service", "--format", "json"}, wantCode: 0, wantOut: `"ready": false`},
 		{name: "check DIR --policy FILE", args: []string{"check", t.TempDir(), "--policy", policyFile}, wantCode: 0, wantOut: "0 of 1 ready: a awaiting sign-off"},
-		{name: "policy lint FILE --help", args: []string{"policy", "lint", policyFile, "--help"}, wantCode: 0, wantOut: "usage: launchgate policy lint FILE"},
+		{name: "policy lint FILE --help", args: []string{"policy", "lint", policyFile, "--help"}, wantCode: 0, wantOut: "usage: launchgate policy lint [--org-policy FILE] FILE"},
 		{name: "check -- with a dash-named dir", args: []string{"check", "--", "-no-such-dir"}, wantCode: 2, wantOut: ""},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,9 @@ import (
 )
 
 func runLint(args []string, stdout, stderr io.Writer) int {
-	positional, code, ok := parseArgs("policy lint", flag.NewFlagSet("policy lint", flag.ContinueOnError), args, stdout, stderr)
+	fset := flag.NewFlagSet("policy lint", flag.ContinueOnError)
+	orgFile := fset.String("org-policy", "", "the organisation's policy, whose enforced items FILE may tighten but not loosen")
+	positional, code, ok := parseArgs("policy lint", fset, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -19,12 +21,13 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "policy lint", "one FILE expected, got %d arguments", len(positional))
 	}
 	file := positional[0]
-	data, err := readPolicyFile(file)
-	if err != nil {
-		fmt.Fprintf(stderr, "launchgate policy lint: %v\n", err)
-		return 2
+	p, err := lintParse(file)
+	if err == nil && *orgFile != "" {
+		var org *policy.Policy
+		if org, err = lintParse(*orgFile); err == nil {
+			err = policy.CheckFloor(org, p)
+		}
 	}
-	p, err := policy.Parse(file, data)
 	var perrs policy.Errors
 	switch {
 	case errors.As(err, &perrs):
@@ -43,5 +46,18 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok (%s, %s, teams: %v)\n", file,
 		plural.Count(len(p.Requirements), "requirement", "requirements"), plural.Count(checks, "check", "checks"), p.Teams())
+	if *orgFile != "" {
+		fmt.Fprintf(stdout, "%s: keeps the floor of %s\n", file, *orgFile)
+	}
 	return 0
+}
+
+// lintParse reads and parses the policy file; an unreadable file is an
+// error of its own, a broken one policy.Errors.
+func lintParse(file string) (*policy.Policy, error) {
+	data, err := readPolicyFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(file, data)
 }

@@ -2,7 +2,7 @@
 //
 //	launchgate check [--policy FILE] [--format text|json|markdown] [DIR]
 //	launchgate init [DIR]
-//	launchgate policy lint FILE
+//	launchgate policy lint [--org-policy FILE] FILE
 //	launchgate owners [--codeowners FILE] [--json] PATH...
 //	launchgate serve [--config FILE]
 //	launchgate demo [--record FILE]

@@ -295,6 +295,12 @@ func TestExitCodes(t *testing.T) {
 	os.WriteFile(broken, []byte("version: 1\nrequirements:\n  - id: a\n    tittle: A\n"), 0o644)
 	good := filepath.Join(dir, "good.yml")
 	os.WriteFile(good, []byte("version: 1\nrequirements:\n  - id: a\n    title: A\n    approvals: [infra]\n"), 0o644)
+	org := filepath.Join(dir, "org.yml")
+	os.WriteFile(org, []byte("version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n        enforced: true\n"), 0o644)
+	lower := filepath.Join(dir, "lower.yml")
+	os.WriteFile(lower, []byte("version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 2\n"), 0o644)
+	higher := filepath.Join(dir, "higher.yml")
+	os.WriteFile(higher, []byte("version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 4\n"), 0o644)
 	repoPolicy := t.TempDir()
 	os.MkdirAll(filepath.Join(repoPolicy, ".github"), 0o755)
 	os.WriteFile(filepath.Join(repoPolicy, ".github", "launchgate.yml"), []byte("version: 2\n"), 0o644)
@@ -319,6 +325,10 @@ func TestExitCodes(t *testing.T) {
 		{"lint broken counts its errors", []string{"policy", "lint", broken}, 1, "\n1 error\n"},
 		{"lint default", []string{"policy", "lint", "../../policies/production-ready.yml"}, 0, "5 requirements"},
 		{"lint missing", []string{"policy", "lint", filepath.Join(dir, "nope.yml")}, 2, ""},
+		{"lint below the floor names both lines", []string{"policy", "lint", "--org-policy", org, lower}, 1,
+			lower + `:6: check "replicas" of requirement "scaling": min 2 replicas is lower than the organisation's 3; the organisation policy enforces it at ` + org + ":6\n1 error\n"},
+		{"lint within the floor", []string{"policy", "lint", "--org-policy", org, higher}, 0, higher + ": keeps the floor of " + org},
+		{"lint with a missing org policy", []string{"policy", "lint", "--org-policy", filepath.Join(dir, "nope.yml"), higher}, 2, ""},
 		{"policy without lint", []string{"policy"}, 2, ""},
 		{"version", []string{"version"}, 0, "launchgate "},
 	}

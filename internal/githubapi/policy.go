@@ -51,6 +51,12 @@ type orgPolicy struct {
 // able to weaken its own gate, so a policy added or changed by the pull
 // request itself is ignored until it is merged.
 //
+// When the repository's policy governs and the owner has a policy too, the
+// repository's must keep the owner's floor (policy.CheckFloor): one that
+// loosens an enforced item is an error of type policy.Errors naming both
+// files' lines. An owner's policy that does not parse is then the error too,
+// since without it the floor is unknown.
+//
 // A policy file that exists but does not parse is an error of type
 // policy.Errors, with lines, whose source names the file
 // ("acme/api@<sha>:.github/launchgate.yml"): the caller publishes a failure
@@ -66,8 +72,17 @@ func (c *Client) Policy(ctx context.Context, pr PullRequest) (*policy.Policy, er
 		return nil, err
 	}
 	switch {
+	case base.policy.present && base.policy.err != nil:
+		return nil, base.policy.err
+	case base.policy.present && org.present && org.err != nil:
+		return nil, org.err
+	case base.policy.present && org.present:
+		if err := policy.CheckFloor(org.policy, base.policy.policy); err != nil {
+			return nil, err
+		}
+		return base.policy.policy, nil
 	case base.policy.present:
-		return base.policy.policy, base.policy.err
+		return base.policy.policy, nil
 	case org.present:
 		return org.policy, org.err
 	}
@@ -91,8 +106,9 @@ func (c *Client) CodeOwners(ctx context.Context, pr PullRequest) (*codeowners.Fi
 	return base.codeowners, base.codeownersErr
 }
 
-// gatherBase returns the base files of pr and, when wantOrg and the
-// repository has no policy, the owner's policy. It sends at most one GraphQL
+// gatherBase returns the base files of pr and, when wantOrg, the owner's
+// policy (the fallback when the repository has none, and the floor when it
+// has one). It sends at most one GraphQL
 // request, asking only for what is not cached. Files at a SHA are cached
 // indefinitely; when the repository part must be fetched, a stale org part is
 // fetched with it, since it costs nothing extra.
@@ -105,7 +121,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 	base, haveBase := c.bases.Get(baseKey)
 	org, haveOrg := c.orgPolicy.Get(orgKey)
 	orgFresh := haveOrg && c.opts.Now().Sub(org.fetched) < c.opts.OrgPolicyTTL
-	needOrg := !orgFresh && (!haveBase && wantOrg || haveBase && wantOrg && !base.policy.present)
+	needOrg := wantOrg && !orgFresh
 	if haveBase && !needOrg {
 		return base, org, nil
 	}

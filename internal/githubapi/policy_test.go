@@ -15,6 +15,15 @@ func policyWithLabel(label string) string {
 	return "version: 1\nextends: default\nlaunch:\n  labels: [" + label + "]\n"
 }
 
+// replicasPolicy extends the default with its own replicas minimum, on
+// line 8; the check is on line 6.
+func replicasPolicy(min, enforced string) string {
+	return "version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: " + min + "\n" + enforced
+}
+
+// orgFloor enforces 3 replicas.
+var orgFloor = replicasPolicy("3", "        enforced: true\n")
+
 // brokenPolicy has an unknown key on line 4.
 const brokenPolicy = "version: 1\nextends: default\nlaunch:\n  lables: [launch]\n"
 
@@ -80,6 +89,27 @@ func TestPolicyLookupOrder(t *testing.T) {
 		{
 			name:        "a broken org policy is an error, not the default",
 			base:        map[string]string{"README.md": "hi"},
+			org:         map[string]string{PolicyPath: brokenPolicy},
+			wantSource:  "acme/.github:",
+			wantErrLine: 4,
+		},
+		{
+			name:        "a repository policy below the org floor is an error",
+			base:        map[string]string{PolicyPath: replicasPolicy("2", "")},
+			org:         map[string]string{PolicyPath: orgFloor},
+			wantSource:  "acme/svc@",
+			wantErrLine: 6,
+		},
+		{
+			name:       "a repository policy that keeps the org floor is used",
+			base:       map[string]string{PolicyPath: replicasPolicy("4", "")},
+			org:        map[string]string{PolicyPath: orgFloor},
+			wantLabel:  "launch",
+			wantSource: "acme/svc@",
+		},
+		{
+			name:        "a broken org policy is an error when the repository has a policy too",
+			base:        map[string]string{PolicyPath: policyWithLabel("repo-launch")},
 			org:         map[string]string{PolicyPath: brokenPolicy},
 			wantSource:  "acme/.github:",
 			wantErrLine: 4,
@@ -183,6 +213,32 @@ func TestPolicyCaching(t *testing.T) {
 	now = now.Add(time.Minute)
 	if got := label(); got != "org-v2" {
 		t.Errorf("after the TTL: label = %s, want org-v2", got)
+	}
+	reqs := e.sim.Requests()
+	if len(reqs) != 1 || !strings.Contains(string(reqs[0].Body), "HEAD:"+PolicyPath) || strings.Contains(string(reqs[0].Body), pr.BaseSHA) {
+		t.Errorf("after the TTL: requests = %v, want one GraphQL query for the org policy only", reqs)
+	}
+}
+
+// The org policy is the floor of a repository's policy, so it is read
+// again after its TTL even when the repository has a policy of its own.
+func TestOrgFloorIsRefreshed(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	e.sim.AddRepo("acme", ".github", "main", map[string]string{PolicyPath: policyWithLabel("org")})
+	pr := e.repo("svc", map[string]string{PolicyPath: replicasPolicy("2", "")}, map[string]string{"a.txt": "a"})
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	c := e.client(Options{OrgPolicyTTL: time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	if _, err := c.Policy(ctx, pr); err != nil {
+		t.Fatalf("no floor yet: %v", err)
+	}
+	e.sim.Push("acme", ".github", "main", map[string]string{PolicyPath: orgFloor})
+	now = now.Add(time.Minute)
+	e.requests()
+	_, err := c.Policy(ctx, pr)
+	var perrs policy.Errors
+	if !errors.As(err, &perrs) || !strings.Contains(perrs[0].Msg, "min 2 replicas is lower than the organisation's 3") {
+		t.Fatalf("after the TTL: Policy() = %v, want the raised floor refused", err)
 	}
 	reqs := e.sim.Requests()
 	if len(reqs) != 1 || !strings.Contains(string(reqs[0].Body), "HEAD:"+PolicyPath) || strings.Contains(string(reqs[0].Body), pr.BaseSHA) {

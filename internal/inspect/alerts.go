@@ -49,6 +49,15 @@ var defaultAlertPaths = []string{
 	"**/prometheus*.yml", "**/prometheus*.yaml",
 }
 
+// MinRules is the fewest alerting rules required, with the default
+// applied.
+func (c *Alerts) MinRules() int {
+	if c.Min == 0 {
+		return 1
+	}
+	return c.Min
+}
+
 // Validate rejects a negative minimum and malformed globs.
 func (c *Alerts) Validate() error {
 	if c.Min < 0 {
@@ -110,10 +119,7 @@ func isChartTemplate(repo *Repo, name string) bool {
 // Check counts the alerting rules that load and reports every rule file,
 // group and rule that does not.
 func (c *Alerts) Check(repo *Repo) []Finding {
-	min := c.Min
-	if min == 0 {
-		min = 1
-	}
+	min := c.MinRules()
 	ruleFiles, err := repo.Match(c.paths()...)
 	if err != nil {
 		return []Finding{{Message: err.Error()}}

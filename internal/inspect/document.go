@@ -52,6 +52,15 @@ type DocumentSection struct {
 
 const defaultMinWords = 10
 
+// MinWordsPerSection is the number of words of its own each section
+// needs, with the default applied.
+func (d *Document) MinWordsPerSection() int {
+	if d.MinWords == 0 {
+		return defaultMinWords
+	}
+	return d.MinWords
+}
+
 // goldmark (v1.8.7), like most markdown parsers, takes quadratic time on
 // some inputs: a 64 KiB line of ">" or "[a](" costs about 3 s of CPU, and
 // the GFM table extension pads every row to the header's width, so a
@@ -128,10 +137,7 @@ func (d *Document) Check(repo *Repo) []Finding {
 	}
 	doc := parseMarkdown(data)
 	tmpl := launchTemplates()[d.templateName()]
-	minWords := d.MinWords
-	if minWords == 0 {
-		minWords = defaultMinWords
-	}
+	minWords := d.MinWordsPerSection()
 
 	var out []Finding
 	for _, s := range d.Sections {

@@ -27,6 +27,9 @@ const MaxFileSize = 1 << 20
 type Environment struct {
 	Name    string   `yaml:"name" json:"name"`
 	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+	// Enforced marks, in an organisation's policy, an environment no
+	// repository policy may drop (policy.CheckFloor); checks ignore it.
+	Enforced bool `yaml:"enforced,omitempty" json:"-"`
 }
 
 // Names returns the environment's name followed by its aliases.

@@ -29,6 +29,17 @@ type Replicas struct {
 	Kinds []string `yaml:"kinds,omitempty"`
 }
 
+// MinReplicas is the fewest replicas allowed, with the default applied.
+func (c *Replicas) MinReplicas() int {
+	if c.Min == 0 {
+		return 2
+	}
+	return c.Min
+}
+
+// WorkloadKinds are the workload kinds checked, with the default applied.
+func (c *Replicas) WorkloadKinds() []string { return workloadKinds(c.Kinds) }
+
 // Validate rejects a negative minimum and empty kinds.
 func (c *Replicas) Validate() error {
 	if c.Min < 0 {
@@ -60,10 +71,7 @@ func (*Replicas) DependsOn() string { return environmentsKind }
 // judge reports every workload below the minimum, per environment, and
 // returns the environments it cannot see apart.
 func (c *Replicas) judge(repo *Repo) (findings []Finding, blocked []RenderedEnv) {
-	min := c.Min
-	if min == 0 {
-		min = 2
-	}
+	min := c.MinReplicas()
 	kinds := workloadKinds(c.Kinds)
 	for _, env := range repo.Rendered(c.layouts) {
 		if !renderedWhole(env) {
@@ -129,6 +137,9 @@ type Probes struct {
 	// defaultWorkloadKinds.
 	Kinds []string `yaml:"kinds,omitempty"`
 }
+
+// WorkloadKinds are the workload kinds checked, with the default applied.
+func (c *Probes) WorkloadKinds() []string { return workloadKinds(c.Kinds) }
 
 // Validate rejects empty kinds.
 func (c *Probes) Validate() error { return validateKinds("probes", c.Kinds) }

@@ -10,6 +10,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("version: 1\nrequirements:\n  - id: a\n    title: A\n    checks:\n      - {id: c, kind: document, path: a.md, sections: [{title: X}]}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("version: 1\nrequirements:\n  - <<: {id: a}\n"))
+	f.Add([]byte("version: 1\nextends: default\napprovals: {teams: [a], enforced: true}\nrequirements:\n  - {id: recovery, enforced: true}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse("fuzz.yml", data)
 		if err != nil {
@@ -17,6 +18,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if p.Version != Version || len(p.Requirements) == 0 {
 			t.Fatalf("accepted a policy without version or requirements: %+v", p)
+		}
+		// A policy is never looser than itself.
+		if err := CheckFloor(p, p); err != nil {
+			t.Fatalf("a policy does not keep its own floor: %v", err)
 		}
 		for _, r := range p.Requirements {
 			for _, c := range r.Checks {

@@ -100,6 +100,7 @@ func parse(source string, data []byte) (*Policy, error) {
 	for i := range p.Requirements {
 		p.Requirements[i].Line = lineAt(doc, "requirements", i)
 	}
+	p.ownLines = ownLines(p, doc)
 	if errs := validate(p, doc); len(errs) > 0 {
 		return nil, errs
 	}
@@ -120,6 +121,7 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	}
 	c.Line = n.Line
 	params := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	var enforcedErr error
 	yamlstrict.ForEachKey(n, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "id":
@@ -128,10 +130,18 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 			c.Kind = v.Value
 		case "description":
 			c.Description = v.Value
+		case "enforced":
+			enforcedErr = v.Decode(&c.Enforced)
+			if enforcedErr != nil {
+				enforcedErr = typeError(v.Line, "check %q: enforced must be true or false, not %q", c.ID, v.Value)
+			}
 		default:
 			params.Content = append(params.Content, k, v)
 		}
 	})
+	if enforcedErr != nil {
+		return enforcedErr
+	}
 	if c.Kind == "" {
 		return typeError(n.Line, "check %q has no kind (known kinds: %s)", c.ID, strings.Join(inspect.Kinds(), ", "))
 	}

@@ -16,7 +16,10 @@ func merge(base, over *Policy) *Policy {
 		Requirements: slices.Clone(base.Requirements),
 		Source:       over.Source,
 		Digest:       over.Digest + "+" + base.Digest,
+		ownLines:     over.ownLines,
 	}
+	out.Launch.Enforced = over.Launch.Enforced
+	out.Approvals.Enforced = over.Approvals.Enforced
 	replace(&out.Launch.Labels, over.Launch.Labels)
 	replace(&out.Launch.TitlePrefixes, over.Launch.TitlePrefixes)
 	replace(&out.Launch.Paths, over.Launch.Paths)
@@ -41,6 +44,7 @@ func merge(base, over *Policy) *Policy {
 		m.Checks = mergeByID(m.Checks, r.Checks, func(c Check) string { return c.ID })
 		m.Signoffs = mergeByID(m.Signoffs, r.Signoffs, func(s Signoff) string { return s.ID })
 		replace(&m.Approvals, r.Approvals)
+		m.Enforced = r.Enforced
 		m.Line = r.Line
 		out.Requirements[i] = m
 	}

@@ -40,6 +40,10 @@ type Policy struct {
 	// and of the default's when it extends it), so a check run can record
 	// which policy produced it.
 	Digest string `yaml:"-"`
+	// ownLines are the lines of what this policy's own file states, keyed
+	// by floorKey paths, so that a floor error can point at them; items a
+	// policy inherits through extends have none.
+	ownLines map[string]int
 }
 
 // Launch says which pull requests are launch PRs. A PR is one when any
@@ -50,6 +54,9 @@ type Launch struct {
 	// Paths are doublestar globs; a PR changing a matching file is a
 	// launch PR.
 	Paths []string `yaml:"paths,omitempty"`
+	// Enforced, in an organisation's policy, keeps every rule above in
+	// the repositories' policies (CheckFloor).
+	Enforced bool `yaml:"enforced,omitempty"`
 }
 
 // Approvals are the teams that must approve every launch PR, and the paths
@@ -57,6 +64,9 @@ type Launch struct {
 type Approvals struct {
 	Teams []string `yaml:"teams,omitempty"`
 	Paths []string `yaml:"paths,omitempty"`
+	// Enforced, in an organisation's policy, keeps every team and path
+	// above in the repositories' policies (CheckFloor).
+	Enforced bool `yaml:"enforced,omitempty"`
 }
 
 // Requirement is one part of the production-ready standard.
@@ -69,7 +79,11 @@ type Requirement struct {
 	// Approvals are team slugs whose approving review this requirement
 	// needs.
 	Approvals []string `yaml:"approvals,omitempty"`
-	Line      int      `yaml:"-"`
+	// Enforced, in an organisation's policy, keeps the requirement, all
+	// its checks, sign-offs and approvals in the repositories' policies
+	// (CheckFloor).
+	Enforced bool `yaml:"enforced,omitempty"`
+	Line     int  `yaml:"-"`
 }
 
 // Check is one automatic check of a requirement.
@@ -78,7 +92,10 @@ type Check struct {
 	Kind        string
 	Description string
 	Checker     inspect.Checker
-	Line        int
+	// Enforced, in an organisation's policy, keeps the check, no looser,
+	// in the repositories' policies (CheckFloor).
+	Enforced bool
+	Line     int
 }
 
 // Signoff is a human sign-off item that only members of Team may tick.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"slices"
 	"strings"
@@ -270,5 +272,48 @@ func TestShutdownFinishesQueuedEvaluations(t *testing.T) {
 	assertEvaluated(t, h.run(head))
 	if resp := h.post("pull_request", h.openedFor(t, n, head, base), nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("a delivery after shutdown answered %d, want 503", resp.StatusCode)
+	}
+}
+
+// A repository's policy is checked against the organisation floor: one
+// that lowers an enforced item fails closed, naming its line and the
+// organisation policy's; one that tightens it is evaluated as usual.
+func TestRepositoryPolicyBelowTheOrganisationFloor(t *testing.T) {
+	const org = "version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: 3\n        enforced: true\n"
+	repoPolicy := func(min int) string {
+		return fmt.Sprintf("version: 1\nextends: default\nrequirements:\n  - id: scaling\n    checks:\n      - id: replicas\n        kind: replicas\n        min: %d\n", min)
+	}
+	tests := []struct {
+		name      string
+		min       int
+		wantFloor bool
+	}{
+		{name: "lowers", min: 2, wantFloor: true},
+		{name: "tightens", min: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.sim.AddRepo("acme", ".github", "main", map[string]string{".github/launchgate.yml": org})
+			s, base := h.repo(map[string]string{".github/launchgate.yml": repoPolicy(tt.min)})
+			_, head := h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+			run := h.run(head)
+			title, summary := run.GetOutput().GetTitle(), run.GetOutput().GetSummary()
+			if !tt.wantFloor {
+				if title == "Policy cannot be read" || !strings.Contains(title, " ready: ") {
+					t.Fatalf("run: %s %q; a tighter policy should be evaluated\n%s", run.GetConclusion(), title, summary)
+				}
+				return
+			}
+			if run.GetConclusion() != report.ConclusionFailure || title != "Policy cannot be read" {
+				t.Fatalf("run: %s %q", run.GetConclusion(), title)
+			}
+			text := html.UnescapeString(plain(summary))
+			want := `line 6: check "replicas" of requirement "scaling": min 2 replicas is lower than the organisation's 3; ` +
+				"the organisation policy enforces it at acme/.github:.github/launchgate.yml (default branch):6"
+			if !strings.Contains(text, want) || !strings.Contains(text, "acme/orders@"+base+":.github/launchgate.yml") {
+				t.Errorf("summary does not name both lines:\n%s", summary)
+			}
+		})
 	}
 }
