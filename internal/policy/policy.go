@@ -69,7 +69,11 @@ type Requirement struct {
 	// Approvals are team slugs whose approving review this requirement
 	// needs.
 	Approvals []string `yaml:"approvals,omitempty"`
-	Line      int      `yaml:"-"`
+	// Waivers and Waivable say who may waive the requirement's automatic
+	// checks (see WaiverRule); at most one is set.
+	Waivers  *Waivers `yaml:"waivers,omitempty"`
+	Waivable *bool    `yaml:"waivable,omitempty"`
+	Line     int      `yaml:"-"`
 }
 
 // Check is one automatic check of a requirement.
@@ -78,7 +82,11 @@ type Check struct {
 	Kind        string
 	Description string
 	Checker     inspect.Checker
-	Line        int
+	// Waivers and Waivable override the requirement's waiver rule for
+	// this check; at most one is set.
+	Waivers  *Waivers
+	Waivable *bool
+	Line     int
 }
 
 // Signoff is a human sign-off item that only members of Team may tick.
