@@ -65,6 +65,9 @@ type Check struct {
 	// Waiver is the waiver of an automatic check, when one was given; it
 	// is shown whether or not it still applies (Status says that).
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// WaiverNote says why a waiver of the check was removed or does not
+	// count.
+	WaiverNote string `json:"waiver_note,omitempty"`
 }
 
 // Waiver lets an automatic check that does not pass count as passing
@@ -128,6 +131,9 @@ type Snapshot struct {
 	// Waivers are the waivers given, by check id. Each applies until its
 	// date to the check with its id.
 	Waivers map[string]Waiver
+	// WaiverNotes say, by check id, why a waiver was removed or does not
+	// count (signoff's notes), shown with the check.
+	WaiverNotes map[string]string
 }
 
 // AutomaticOf returns a report's automatic check outcomes, per policy
@@ -142,6 +148,7 @@ func AutomaticOf(p *policy.Policy, rep *Report) [][]Check {
 				if c.Waiver != nil {
 					out[i][j].Status, out[i][j].Waiver = c.Waiver.Was, nil
 				}
+				out[i][j].WaiverNote = ""
 			}
 		}
 	}
@@ -180,6 +187,7 @@ func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
 		r := Requirement{ID: req.ID, Title: req.Title, Checks: slices.Clone(checks[i])}
 		for j := range r.Checks {
 			waive(&r.Checks[j], snap.Waivers, now)
+			r.Checks[j].WaiverNote = snap.WaiverNotes[r.Checks[j].ID]
 		}
 		for _, s := range req.Signoffs {
 			r.Checks = append(r.Checks, signoff(s, snap.Human))

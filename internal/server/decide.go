@@ -44,6 +44,9 @@ type checklistPlan struct {
 	// has it.
 	body  string
 	write bool
+	// replies answer refused waiver commands, posted once body is
+	// written: the comment remembers the commands as answered.
+	replies []signoff.Reply
 	// failedRun is published instead of plan.run when the comment cannot
 	// be written: the sign-offs judged in body are then not on record.
 	failedRun githubapi.CheckRun
@@ -112,13 +115,13 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
-	snap := readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}
+	snap := readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra, Waivers: rec.Waivers, WaiverNotes: rec.WaiverVoided}
 	if s.auto != nil {
 		// recallAutomatic checked that the block covers every check.
 		snap.Automatic = s.auto.outcomes(s.policy)
 	}
 	rep := readiness.Evaluate(s.policy, snap, now)
-	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed}
+	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed, replies: rec.Replies}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
 	}
@@ -177,8 +180,13 @@ func (e *evaluator) judgeHumans(s *snapshot, hs *humanSnapshot, now time.Time) h
 	j.checklist = signoff.ReconcileInput{Body: body, Env: signoff.Env{
 		Repo: pr.Owner + "/" + pr.Repo, PR: pr.Number, Author: pr.Author, Items: signoff.Items(s.policy),
 		Members: hs.approvals.Members, Artifacts: hs.artifacts, Now: now, Key: e.key, Requested: remember,
+		WaiverRules: signoff.WaiverRules(s.policy),
 	}}
 	for _, ed := range s.edits {
+		if ed.command != nil {
+			j.checklist.Commands = append(j.checklist.Commands, *ed.command)
+			continue
+		}
 		// Edits of another comment (an older checklist, one that only
 		// looks like it) are not the checklist's.
 		if hs.comment != nil && ed.commentID == hs.comment.ID {
@@ -214,8 +222,11 @@ func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 
 // checklistEdit is an issue_comment "edited" event on the checklist, or
 // on a comment that may be it: judgeHumans keeps those of the comment the
-// App wrote.
+// App wrote. When command is set, it is instead a waiver command written
+// in comment commentID: commands travel with the edits so that both keep
+// the order people made them in.
 type checklistEdit struct {
 	commentID int64
 	signoff.Edit
+	command *signoff.Command
 }
