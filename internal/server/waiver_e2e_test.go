@@ -57,7 +57,6 @@ func fmtScan(body string, id *int64) bool {
 	return err == nil
 }
 
-
 func TestWaivers(t *testing.T) {
 	h, n, head, clock := waiverHarness(t)
 	if got := h.latestRun(head).GetConclusion(); got != report.ConclusionFailure {
