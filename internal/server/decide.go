@@ -34,6 +34,9 @@ type plan struct {
 	run githubapi.CheckRun
 	// reviewTeams are the teams to ask for review, after the run.
 	reviewTeams []string
+	// waiverEnds is the day the earliest waiver that counts ends, or "",
+	// for the run's external_id (githubapi.RunID.WaiverEnds).
+	waiverEnds string
 }
 
 // checklistPlan is the checklist comment as it should be.
@@ -93,6 +96,7 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
 	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
+	p.run.ID.WaiverEnds = p.waiverEnds
 	p.run.Read = s.run
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
@@ -126,6 +130,9 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 		p.checklist.id = hs.comment.ID
 	}
 	p.reviewTeams = j.ask
+	if !rec.NextExpiry.IsZero() {
+		p.waiverEnds = rec.NextExpiry.Format(time.DateOnly)
+	}
 	out, err := report.CheckRun(rep, opts)
 	if err != nil {
 		return out, err

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/githubsim"
 	"github.com/launchgate/launchgate/internal/report"
 	"github.com/launchgate/launchgate/internal/server/demo"
@@ -115,16 +117,35 @@ func TestWaivers(t *testing.T) {
 		wantLine(t, h.latestRun(head), "security-review", "waived by @sam")
 	})
 
-	t.Run("expires", func(t *testing.T) {
+	t.Run("expires, and the reconciler re-evaluates it", func(t *testing.T) {
+		id, err := githubapi.ParseRunID(h.latestRun(head).GetExternalID())
+		if err != nil || id.WaiverEnds != until {
+			t.Fatalf("the run's external_id %+v (%v) does not name the waiver's end %s", id, err, until)
+		}
 		ends, _ := time.Parse(time.DateOnly, until)
+		before := ends.Add(-time.Minute)
+		clock.Store(&before)
+		if st, err := h.srv.Reconcile(context.Background()); err != nil || st.ByReason["waiver expired"] != 0 {
+			t.Fatalf("a pass before the waiver's end: %+v, %v", st, err)
+		}
 		later := ends.Add(time.Minute)
 		clock.Store(&later)
-		h.comment(n, "ivy", RecheckCommand)
+		st, err := h.srv.Reconcile(context.Background())
+		if err != nil || st.ByReason["waiver expired"] != 1 {
+			t.Fatalf("a pass after the waiver's end: %+v, %v", st, err)
+		}
+		h.settle()
 		run := h.latestRun(head)
 		if run.GetConclusion() != report.ConclusionFailure {
 			t.Errorf("conclusion after the waiver's date = %s, want failure", run.GetConclusion())
 		}
 		wantLine(t, run, "security-review", "expired on "+until)
+		if id, _ := githubapi.ParseRunID(run.GetExternalID()); id.WaiverEnds != "" {
+			t.Errorf("the re-evaluated run still names a waiver's end: %+v", id)
+		}
+		if st, err := h.srv.Reconcile(context.Background()); err != nil || st.ByReason["waiver expired"] != 0 {
+			t.Errorf("the next pass re-evaluated the expired waiver again: %+v, %v", st, err)
+		}
 		now := testNow
 		clock.Store(&now)
 	})

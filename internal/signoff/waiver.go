@@ -199,7 +199,8 @@ func (j *judge) judgeWaivers() {
 			continue
 		}
 		j.res.Waivers[check] = readiness.Waiver{By: w.User, At: w.At, Until: w.Until, Reason: w.Reason}
-		if ends := (readiness.Waiver{Until: w.Until}).Ends(); j.res.NextExpiry.IsZero() || ends.Before(j.res.NextExpiry) {
+		// Only a waiver still to end can change the outcome later.
+		if ends := (readiness.Waiver{Until: w.Until}).Ends(); ends.After(j.Now) && (j.res.NextExpiry.IsZero() || ends.Before(j.res.NextExpiry)) {
 			j.res.NextExpiry = ends
 		}
 	}
