@@ -301,18 +301,9 @@ func (j *judge) command(cmd Command, kept map[string]SignedWaiver) {
 		refuse("@%s: only active members of %s may waive %s; the waiver was not recorded.", cmd.Sender, teamList(rule.Teams), cmd.Check)
 		return
 	}
-	until, err := time.Parse(time.DateOnly, cmd.Until)
 	at := cmd.At.UTC().Truncate(time.Second)
-	today := at.Truncate(24 * time.Hour)
-	switch {
-	case err != nil:
-		refuse("@%s: %q is not a date (YYYY-MM-DD); the waiver of %s was not recorded.", cmd.Sender, cmd.Until, cmd.Check)
-		return
-	case !until.After(today):
-		refuse("@%s: a waiver must end after today (%s); the waiver of %s was not recorded.", cmd.Sender, day(at), cmd.Check)
-		return
-	case until.After(today.AddDate(0, 0, rule.MaxDays)):
-		refuse("@%s: %s may be waived for at most %d days, until %s; the waiver was not recorded.", cmd.Sender, cmd.Check, rule.MaxDays, day(today.AddDate(0, 0, rule.MaxDays)))
+	if why := WaiverDateProblem(rule, cmd.Until, at); why != "" {
+		refuse("@%s: %s; the waiver of %s was not recorded.", cmd.Sender, why, cmd.Check)
 		return
 	}
 	arts := j.Artifacts[WaiverKey(cmd.Check)]
@@ -331,6 +322,24 @@ func (j *judge) command(cmd Command, kept map[string]SignedWaiver) {
 	j.counts[cmd.Check] = true
 	delete(j.res.WaiverVoided, cmd.Check)
 	delete(j.out.WaiverNotes, cmd.Check)
+}
+
+// WaiverDateProblem says why a waiver of rule's check, given at at and
+// ending on until (YYYY-MM-DD), is refused for its date, or "": the date
+// must be after the day it is given and at most rule.MaxDays days after it.
+func WaiverDateProblem(rule policy.WaiverRule, until string, at time.Time) string {
+	end, err := time.Parse(time.DateOnly, until)
+	today := at.UTC().Truncate(24 * time.Hour)
+	last := today.AddDate(0, 0, rule.MaxDays)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a date (YYYY-MM-DD)", until)
+	case !end.After(today):
+		return fmt.Sprintf("a waiver must end after the day it is given (%s)", day(today))
+	case end.After(last):
+		return fmt.Sprintf("%s may be waived for at most %d days, until %s", rule.Check, rule.MaxDays, day(last))
+	}
+	return ""
 }
 
 // unwaive withdraws a waiver: its author, or an active member of an

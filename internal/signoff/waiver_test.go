@@ -81,7 +81,7 @@ func TestWaiverCommands(t *testing.T) {
 		{name: "an inactive member", cmd: waive(1, "rita", "/launchgate waive replicas until 2026-12-01: x"), wantReply: "only active members"},
 		{name: "unknown membership", cmd: waive(1, "zed", "/launchgate waive replicas until 2026-12-01: x"), wantReply: "could not check"},
 		{name: "past max_days", cmd: waive(1, "ivan", "/launchgate waive replicas until 2026-12-21: x"), wantReply: `at most 30 days, until 2026\-12\-20`},
-		{name: "today", cmd: waive(1, "ivan", "/launchgate waive replicas until 2026-11-20: x"), wantReply: "must end after today"},
+		{name: "today", cmd: waive(1, "ivan", "/launchgate waive replicas until 2026-11-20: x"), wantReply: "must end after the day it is given"},
 		{name: "not a date", cmd: waive(1, "ivan", "/launchgate waive replicas until tomorrow: x"), wantReply: "is not a date"},
 		{name: "no reason", cmd: waive(1, "ivan", "/launchgate waive replicas until 2026-12-01:"), wantReply: "needs a reason"},
 		{name: "a non-waivable check", cmd: waive(1, "ivan", "/launchgate waive probes until 2026-12-01: x"), wantReply: "does not let probes be waived"},
