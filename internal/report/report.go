@@ -90,6 +90,20 @@ func ownChecks(checks []readiness.Check) []readiness.Check {
 	return out
 }
 
+// Waived lists the ids of the checks that count as passing only under a
+// waiver, so that a summary never hides that a check did not pass.
+func (v view) Waived() []string {
+	var ids []string
+	for _, r := range v.Requirements {
+		for _, c := range r.Checks {
+			if c.Status == readiness.Waived {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return ids
+}
+
 // Approvals lists every team's approval once, in the order they first
 // appear, with the ids of the requirements that ask for it.
 func (v view) Approvals() []approvalItem {

@@ -153,6 +153,13 @@ func TestWaiverShown(t *testing.T) {
 	if want := `waived by @` + "\u200d" + `ann until 2027\-03\-01: batch job, one replica \*by design\*`; !strings.Contains(md.String(), want) {
 		t.Errorf("markdown does not show the escaped waiver %q:\n%s", want, md.String())
 	}
+	out, err := CheckRun(rep, CheckRunOptions{Owner: "acme", Repo: "orders", HeadSHA: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `Waived, so counted as passing until the waiver's date: replicas`; !strings.Contains(out.Summary, want) {
+		t.Errorf("the run's summary does not name the waived check:\n%s", out.Summary)
+	}
 	if want := "~ replicas"; !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "waived by @ann until 2027-03-01: batch job") {
 		t.Errorf("text does not show the waiver:\n%s", text.String())
 	}

@@ -1,6 +1,7 @@
 package signoff
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,28 @@ func TestWaiverCommands(t *testing.T) {
 				t.Errorf("reply lacks its marker or is not escaped: %q", res.Replies[0].Body)
 			}
 		})
+	}
+}
+
+// TestWaiverCommandsInOrder: commands coalesced into one evaluation are
+// judged in order, each with its own sender.
+func TestWaiverCommandsInOrder(t *testing.T) {
+	env := waiverEnv(t, nil)
+	res := Reconcile(ReconcileInput{Env: env, Body: fresh(env), Commands: []Command{
+		waive(1, "ivan", "/launchgate waive replicas until 2026-12-01: first"),
+		waive(2, "ann", "/launchgate unwaive replicas"),
+		waive(3, "sam", "/launchgate unwaive replicas"),
+		waive(4, "sam", "/launchgate waive replicas until 2026-12-10: second"),
+	}})
+	if w := res.Waivers["replicas"]; w.By != "sam" || w.Reason != "second" {
+		t.Errorf("waiver = %+v, want sam's second", w)
+	}
+	if len(res.Replies) != 1 || res.Replies[0].CommentID != 2 {
+		t.Errorf("replies = %+v, want one, to ann's unwaive", res.Replies)
+	}
+	parsed, err := Parse(res.Body)
+	if err != nil || !slices.Equal(parsed.Answered, []int64{1, 2, 3, 4}) {
+		t.Errorf("answered = %v (%v), want all four commands", parsed.Answered, err)
 	}
 }
 
