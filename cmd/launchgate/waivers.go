@@ -64,6 +64,7 @@ func loadWaivers(file string, pol *policy.Policy, now time.Time) (map[string]rea
 	var refused []string
 	for i, w := range entries {
 		rule, found := pol.WaiverRule(w.Check)
+		_, dup := waivers[w.Check]
 		why := ""
 		switch {
 		case !found:
@@ -74,7 +75,7 @@ func loadWaivers(file string, pol *policy.Policy, now time.Time) (map[string]rea
 			why = "a waiver needs a reason"
 		case strings.TrimSpace(w.By) == "":
 			why = "a waiver needs by: the login of the member who gives it"
-		case waivers[w.Check] != (readiness.Waiver{}):
+		case dup:
 			why = fmt.Sprintf("%s is waived twice", w.Check)
 		default:
 			why = signoff.WaiverDateProblem(rule, w.Until, now)

@@ -85,7 +85,11 @@ func validateWaivers(w *Waivers, waivable *bool, what string, line func(keys ...
 		return
 	}
 	if w.MaxDays < 1 || w.MaxDays > MaxWaiverDays {
-		add(line("waivers", "max_days"), "%s: waivers.max_days must be between 1 and %d (found %d)", what, MaxWaiverDays, w.MaxDays)
+		at := line("waivers", "max_days")
+		if at == 0 { // max_days left out: point at waivers
+			at = line("waivers")
+		}
+		add(at, "%s: waivers.max_days must be between 1 and %d (found %d)", what, MaxWaiverDays, w.MaxDays)
 	}
 	if len(w.Teams) == 0 {
 		add(line("waivers"), "%s: waivers.teams must name at least one team (or use waivable: false)", what)

@@ -83,6 +83,7 @@ func TestWaiverKeyErrors(t *testing.T) {
 	}{
 		{name: "max_days zero", yaml: head + "    waivers: {teams: [infra], max_days: 0}\n", wantLine: 6, wantMsg: "max_days must be between 1 and 3650 (found 0)"},
 		{name: "max_days too long", yaml: head + "    waivers:\n      teams: [infra]\n      max_days: 3651\n", wantLine: 8, wantMsg: "max_days must be between 1 and 3650"},
+		{name: "max_days left out", yaml: head + "    waivers:\n      teams: [infra]\n", wantLine: 7, wantMsg: "max_days must be between 1 and 3650 (found 0)"},
 		{name: "no teams", yaml: head + "    waivers: {max_days: 10}\n", wantLine: 6, wantMsg: "must name at least one team"},
 		{name: "both keys", yaml: head + "    waivable: false\n    waivers: {teams: [infra], max_days: 10}\n", wantLine: 6, wantMsg: "both waivers and waivable"},
 		{name: "waivable true", yaml: head + "    waivable: true\n", wantLine: 6, wantMsg: "waivable can only be false"},

@@ -174,7 +174,6 @@ func (j *judge) judgeWaivers() {
 	for check, n := range j.cur.Notes {
 		c, ok := strings.CutPrefix(check, waiverNoteItem(""))
 		if _, has := kept[c]; ok && !has && j.out.WaiverNotes[c] == nil && verifyNote(j.Key, j.Repo, j.PR, check, n.Text, n.Sig) {
-			n := n
 			j.out.WaiverNotes[c] = &n
 		}
 	}
