@@ -23,6 +23,7 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
 	policyFile := fset.String("policy", "", "policy file (default: DIR/"+repoPolicyPath+" if present, else the embedded default)")
 	format := fset.String("format", "text", "output format: text, json or markdown")
+	waiversFile := fset.String("waivers", "", "apply the waivers listed in FILE (YAML or JSON: check, until, reason, by) as the launch PR would, unverified")
 	positional, code, ok := parseArgs("check", fset, args, stdout, stderr)
 	if !ok {
 		return code
@@ -53,9 +54,24 @@ func runCheck(args []string, stdout, stderr io.Writer, now time.Time) int {
 		fmt.Fprintf(stderr, "launchgate check: the policy cannot be used:\n%v\n", err)
 		return 2
 	}
+	snap := readiness.Snapshot{FS: repofs.Dir(dir)}
+	if *waiversFile != "" {
+		waivers, refused, err := loadWaivers(*waiversFile, pol, now)
+		if err != nil {
+			fmt.Fprintf(stderr, "launchgate check: the waivers cannot be used:\n%v\n", err)
+			return 2
+		}
+		for _, r := range refused {
+			fmt.Fprintf(stderr, "launchgate check: %s\n", r)
+		}
+		// stderr, so that --format json stays a report alone.
+		fmt.Fprintf(stderr, "launchgate check: %d waivers from %s applied, unverified locally: only the App can check that "+
+			"each was given by an active member of an allowed team, not the PR's author, on the PR\n", len(waivers), *waiversFile)
+		snap.Waivers = waivers
+	}
 	// As the App reads a pull request from git, symbolic links are not
 	// followed.
-	rep := readiness.Evaluate(pol, readiness.Snapshot{FS: repofs.Dir(dir)}, now)
+	rep := readiness.Evaluate(pol, snap, now)
 	opts := report.Options{Dir: dir, PolicySource: pol.Source, KitMissing: len(missingKit(dir)) > 0}
 	switch *format {
 	case "json":

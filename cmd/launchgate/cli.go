@@ -22,14 +22,17 @@ type command struct {
 var commands = []command{
 	{
 		name:     "check",
-		synopsis: "[--policy FILE] [--format text|json|markdown] [DIR]",
+		synopsis: "[--policy FILE] [--format text|json|markdown] [--waivers FILE] [DIR]",
 		summary:  "Evaluate a repository against the policy.",
 		about: `Evaluates DIR (default .) against the policy and prints, per requirement,
 what passed, what failed with file, line and how to fix it, and the human
 sign-offs and approvals still pending. The policy is --policy FILE, else
 DIR/.github/launchgate.yml when present, else the embedded default.
 A symbolic link in DIR is not followed: reading it fails, as it does when
-the App reads the repository from git.`,
+the App reads the repository from git. --waivers FILE applies the waivers
+listed there (YAML or JSON: check, until, reason, by) as the launch PR
+would; who gave them cannot be checked locally, so they are marked
+unverified.`,
 		exits:   "0 no requirement fails, 1 one does, 2 usage error or unusable policy",
 		example: "launchgate check --format markdown examples/ready-service",
 	},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // RunID is a check run's identity, kept in its external_id: GitHub returns
@@ -32,6 +33,11 @@ type RunID struct {
 	// Policy is the start of the policy digest (ShortPolicyDigest).
 	Policy  string
 	Outcome RunOutcome
+	// WaiverEnds is the day (YYYY-MM-DD) the earliest waiver that counts
+	// in the run ends, or "": from then on the run is out of date, and the
+	// reconciler, which reads every open pull request's run anyway,
+	// re-evaluates it without reading anything else.
+	WaiverEnds string
 }
 
 // RunOutcome says what kind of evaluation a run reports.
@@ -95,6 +101,7 @@ func (id RunID) label() string {
 	add("v", id.Version)
 	add("policy", id.Policy)
 	add("outcome", string(id.Outcome))
+	add("waiver", id.WaiverEnds)
 	return strings.Join(fields, " ")
 }
 
@@ -146,6 +153,11 @@ func ParseRunID(externalID string) (RunID, error) {
 			id.Policy = value
 		case "outcome":
 			id.Outcome = RunOutcome(value)
+		case "waiver":
+			if _, err := time.Parse(time.DateOnly, value); err != nil {
+				return fail("waiver end %q is not a date (YYYY-MM-DD)", value)
+			}
+			id.WaiverEnds = value
 		}
 	}
 	return id, nil

@@ -31,6 +31,8 @@ func TestParseRunID(t *testing.T) {
 		{name: "a later release's field is skipped", in: "v1:pending:pr/7 shard/3 outcome/not-launch",
 			want: RunID{PR: 7, Outcome: OutcomeNotLaunch}},
 		{name: "a version with a slash", in: "v1:pending:v/feature/x", want: RunID{Version: "feature/x"}},
+		{name: "with a waiver's end", in: "v1:" + testDigests + ":pr/7 outcome/evaluated waiver/2027-03-01",
+			want: RunID{Content: testContent, Annotations: testAnnotations, PR: 7, Outcome: OutcomeEvaluated, WaiverEnds: "2027-03-01"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +60,7 @@ func TestParseRunIDRejects(t *testing.T) {
 		{name: "double space", in: "v1:pending:pr/7  v/dev", want: `field "" is not key/value`},
 		{name: "field without a key", in: "v1:pending:/7", want: `field "/7" is not key/value`},
 		{name: "word without a slash", in: "v1:pending:pr/7 dev", want: `field "dev" is not key/value`},
+		{name: "waiver end not a date", in: "v1:pending:waiver/soon", want: `waiver end "soon" is not a date`},
 		{name: "twice", in: "v1:pending:pr/7 pr/8", want: `field "pr" appears twice`},
 		{name: "pull request 0", in: "v1:pending:pr/0", want: "not a positive decimal"},
 		{name: "signed pull request", in: "v1:pending:pr/+7", want: "not a positive decimal"},

@@ -201,6 +201,30 @@ func (f *floor) check(rr *Requirement, or Requirement, oc Check) {
 	for _, l := range looserParams(oc.Checker, rc.Checker) {
 		f.refuse(repoKeys, orgKeys, "check %q of requirement %q: %s", oc.ID, or.ID, l)
 	}
+	for _, l := range looserWaivers(or.waiverRule(oc), rr.waiverRule(rc)) {
+		f.refuse(repoKeys, orgKeys, "check %q of requirement %q: %s", oc.ID, or.ID, l)
+	}
+}
+
+// looserWaivers says how repo's waiver rule for a check is looser than
+// org's: waivable where org's is not, a higher max_days, or a team org's
+// rule does not let waive it. Fewer teams, fewer days or no waiver at all
+// are stricter.
+func looserWaivers(org, repo WaiverRule) []string {
+	if !repo.Waivable {
+		return nil
+	}
+	if !org.Waivable {
+		return []string{"it may be waived; the organisation's may not"}
+	}
+	var out []string
+	if repo.MaxDays > org.MaxDays {
+		out = append(out, fmt.Sprintf("waivers may last %d days; the organisation's at most %d", repo.MaxDays, org.MaxDays))
+	}
+	if extra := missing(repo.Teams, org.Teams, strings.EqualFold); len(extra) > 0 {
+		out = append(out, fmt.Sprintf("team %s may waive it; the organisation's rule does not let %s", strings.Join(extra, ", "), map[bool]string{true: "it", false: "them"}[len(extra) == 1]))
+	}
+	return out
 }
 
 // looserParams compares the parameters of two checks of one kind and says

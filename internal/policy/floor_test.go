@@ -131,6 +131,14 @@ func TestFloorRefusesEachLoosening(t *testing.T) {
 			want: `environment "production" drops the alias "prod"`, repoAt: "- name: production", orgAt: "- name: production"},
 		{name: "layout dropped", old: `layouts: ["deploy/overlays/{env}"]`, new: `layouts: ["k8s/{env}"]`,
 			want: `layout "deploy/overlays/{env}" is dropped`, repoAt: "layouts:", orgAt: "layouts:"},
+		{name: "waivers last longer", old: "    title: Monitoring\n", new: "    title: Monitoring\n    waivers: {teams: [infra], max_days: 120}\n",
+			want: `check "alert-rules" of requirement "monitoring": waivers may last 120 days; the organisation's at most 90`, repoAt: "- id: alert-rules", orgAt: "- id: alert-rules"},
+		{name: "another team may waive", old: "    title: Monitoring\n", new: "    title: Monitoring\n    waivers: {teams: [infra, web], max_days: 30}\n",
+			want: `team web may waive it`, repoAt: "- id: alert-rules", orgAt: "- id: alert-rules"},
+		{name: "waivable where the organisation's is not", old: "    title: Scaling\n", new: "    title: Scaling\n    waivers: {teams: [sre], max_days: 10}\n",
+			want: `check "replicas" of requirement "scaling": it may be waived; the organisation's may not`, repoAt: "- id: replicas", orgAt: "- id: replicas"},
+		{name: "a new sign-off team may waive by default", old: "        team: infra\n", new: "        team: infra\n      - id: dashboards\n        text: Dashboards exist.\n        team: sre\n",
+			want: `team sre may waive it`, repoAt: "- id: alert-rules", orgAt: "- id: alert-rules"},
 		{name: "launch label dropped", old: "labels: [launch]", new: "labels: [ship]",
 			want: `launch label "launch" is dropped`, repoAt: "labels: [ship]", orgAt: "labels: [launch]"},
 	}
@@ -176,9 +184,14 @@ func TestFloorAcceptsTightening(t *testing.T) {
 			"labels: [launch]", "labels: [launch, release]",
 			"approvals: [infra]", "approvals: [infra, sre]",
 			"    approvals: [infra, sre]", "      - id: dashboards\n        text: Dashboards exist.\n        team: sre\n    approvals: [infra, sre]",
+			// A sign-off team may waive the requirement's checks by
+			// default; keeping the organisation's waiver teams is stated.
+			"    title: Monitoring\n", "    title: Monitoring\n    waivers: {teams: [infra], max_days: 90}\n",
 		}},
 		{name: "more layouts", edits: []string{`layouts: ["deploy/overlays/{env}"]`, `layouts: ["k8s/{env}", "deploy/overlays/{env}"]`}},
 		{name: "another alert rule minimum, higher", edits: []string{"min: 2", "min: 5"}},
+		{name: "shorter waivers by fewer teams", edits: []string{"    title: Monitoring\n", "    title: Monitoring\n    waivers: {teams: [infra], max_days: 14}\n"}},
+		{name: "no waivers at all", edits: []string{"    title: Monitoring\n", "    title: Monitoring\n    waivable: false\n"}},
 	}
 	org := mustParse(t, "org.yml", floorOrg)
 	for _, tt := range tests {

@@ -122,8 +122,11 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	c.Line = n.Line
 	params := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 	var enforcedErr error
+	waivers := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 	yamlstrict.ForEachKey(n, func(k, v *yaml.Node) {
 		switch k.Value {
+		case "waivers", "waivable":
+			waivers.Content = append(waivers.Content, k, v)
 		case "id":
 			c.ID = v.Value
 		case "kind":
@@ -150,7 +153,10 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 		return typeError(n.Line, "check %q has unknown kind %q (known kinds: %s)", c.ID, c.Kind, strings.Join(inspect.Kinds(), ", "))
 	}
 	c.Checker = checker
-	if problems := yamlstrict.Decode(params, checker); len(problems) > 0 {
+	var wk waiverKeys
+	problems := append(yamlstrict.Decode(waivers, &wk), yamlstrict.Decode(params, checker)...)
+	c.Waivers, c.Waivable = wk.Waivers, wk.Waivable
+	if len(problems) > 0 {
 		// A TypeError is how an UnmarshalYAML adds to the decoder's list
 		// of problems instead of stopping it.
 		errs := make([]string, len(problems))
@@ -291,6 +297,11 @@ func validate(p *Policy, doc *yaml.Node) Errors {
 			if !teamPattern.MatchString(t) {
 				add(at("approvals", j), "team %q is not a team slug", t)
 			}
+		}
+		validateWaivers(r.Waivers, r.Waivable, fmt.Sprintf("requirement %q", r.ID), at, add)
+		for j, c := range r.Checks {
+			validateWaivers(c.Waivers, c.Waivable, fmt.Sprintf("check %q", c.ID),
+				func(keys ...any) int { return at(append([]any{"checks", j}, keys...)...) }, add)
 		}
 	}
 	return sortErrors(errs)

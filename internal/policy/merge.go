@@ -45,6 +45,11 @@ func merge(base, over *Policy) *Policy {
 		m.Signoffs = mergeByID(m.Signoffs, r.Signoffs, func(s Signoff) string { return s.ID })
 		replace(&m.Approvals, r.Approvals)
 		m.Enforced = r.Enforced
+		// The overlay's waiver key replaces the default's, whichever of
+		// the two each states.
+		if r.Waivers != nil || r.Waivable != nil {
+			m.Waivers, m.Waivable = r.Waivers, r.Waivable
+		}
 		m.Line = r.Line
 		out.Requirements[i] = m
 	}

@@ -83,7 +83,11 @@ type Requirement struct {
 	// its checks, sign-offs and approvals in the repositories' policies
 	// (CheckFloor).
 	Enforced bool `yaml:"enforced,omitempty"`
-	Line     int  `yaml:"-"`
+	// Waivers and Waivable say who may waive the requirement's automatic
+	// checks (see WaiverRule); at most one is set.
+	Waivers  *Waivers `yaml:"waivers,omitempty"`
+	Waivable *bool    `yaml:"waivable,omitempty"`
+	Line     int      `yaml:"-"`
 }
 
 // Check is one automatic check of a requirement.
@@ -95,6 +99,10 @@ type Check struct {
 	// Enforced, in an organisation's policy, keeps the check, no looser,
 	// in the repositories' policies (CheckFloor).
 	Enforced bool
+	// Waivers and Waivable override the requirement's waiver rule for
+	// this check; at most one is set.
+	Waivers  *Waivers
+	Waivable *bool
 	Line     int
 }
 

@@ -22,6 +22,10 @@ const (
 	Pass    Status = "pass"
 	Fail    Status = "fail"
 	Pending Status = "pending"
+	// Waived is an automatic check that did not pass but that a waiver
+	// lets count as passing until the waiver's date (Check.Waiver says
+	// whose, and what the check found).
+	Waived Status = "waived"
 )
 
 // Kinds of the human items a report lists beside the automatic checks.
@@ -58,6 +62,39 @@ type Check struct {
 	// By and At say who completed a human item, and when.
 	By string     `json:"by,omitempty"`
 	At *time.Time `json:"at,omitempty"`
+	// Waiver is the waiver of an automatic check, when one was given; it
+	// is shown whether or not it still applies (Status says that).
+	Waiver *Waiver `json:"waiver,omitempty"`
+	// WaiverNote says why a waiver of the check was removed or does not
+	// count.
+	WaiverNote string `json:"waiver_note,omitempty"`
+}
+
+// Waiver lets an automatic check that does not pass count as passing
+// until a date, for a reason.
+type Waiver struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+	// Until is the day the waiver ends: it applies before 00:00 UTC of it.
+	Until  string `json:"until"`
+	Reason string `json:"reason"`
+	// Unverified is set by the local check, which cannot judge who gave
+	// the waiver.
+	Unverified bool `json:"unverified,omitempty"`
+	// Was is the check's own status: what it is once the waiver ends.
+	Was Status `json:"was,omitempty"`
+	// Expired is set when the waiver's date has come.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// Ends is when the waiver stops applying, or the zero time when its date
+// cannot be read (then it never applies).
+func (w Waiver) Ends() time.Time {
+	t, err := time.Parse(time.DateOnly, w.Until)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // Human is what people have done on a pull request. A nil *Human means it
@@ -91,15 +128,28 @@ type Snapshot struct {
 	// the checks are not run again and FS is not read. Outcomes that do not
 	// cover every check of the policy are ignored and the checks run.
 	Automatic [][]Check
+	// Waivers are the waivers given, by check id. Each applies until its
+	// date to the check with its id.
+	Waivers map[string]Waiver
+	// WaiverNotes say, by check id, why a waiver was removed or does not
+	// count (signoff's notes), shown with the check.
+	WaiverNotes map[string]string
 }
 
 // AutomaticOf returns a report's automatic check outcomes, per policy
-// requirement, for Snapshot.Automatic.
+// requirement, for Snapshot.Automatic: what the checks found, without
+// waivers, which are applied afresh at each evaluation.
 func AutomaticOf(p *policy.Policy, rep *Report) [][]Check {
 	out := make([][]Check, len(p.Requirements))
 	for i, req := range p.Requirements {
 		if i < len(rep.Requirements) {
-			out[i] = rep.Requirements[i].Checks[:min(len(req.Checks), len(rep.Requirements[i].Checks))]
+			out[i] = slices.Clone(rep.Requirements[i].Checks[:min(len(req.Checks), len(rep.Requirements[i].Checks))])
+			for j, c := range out[i] {
+				if c.Waiver != nil {
+					out[i][j].Status, out[i][j].Waiver = c.Waiver.Was, nil
+				}
+				out[i][j].WaiverNote = ""
+			}
 		}
 	}
 	return out
@@ -135,6 +185,10 @@ func Evaluate(p *policy.Policy, snap Snapshot, now time.Time) *Report {
 	approvalsShown := map[string]bool{}
 	for i, req := range p.Requirements {
 		r := Requirement{ID: req.ID, Title: req.Title, Checks: slices.Clone(checks[i])}
+		for j := range r.Checks {
+			waive(&r.Checks[j], snap.Waivers, now)
+			r.Checks[j].WaiverNote = snap.WaiverNotes[r.Checks[j].ID]
+		}
 		for _, s := range req.Signoffs {
 			r.Checks = append(r.Checks, signoff(s, snap.Human))
 		}
@@ -227,6 +281,23 @@ func runChecks(p *policy.Policy, repo *inspect.Repo) [][]Check {
 	return out
 }
 
+// waive applies a waiver to an automatic check: one that does not pass is
+// waived until the waiver's date, after which it is what its findings say
+// again. A waiver of a passing check is only shown.
+func waive(c *Check, waivers map[string]Waiver, now time.Time) {
+	w, ok := waivers[c.ID]
+	if !ok {
+		return
+	}
+	w.Was = c.Status
+	if !now.Before(w.Ends()) {
+		w.Expired = true
+	} else if c.Status != Pass {
+		c.Status = Waived
+	}
+	c.Waiver = &w
+}
+
 func signoff(s policy.Signoff, h *Human) Check {
 	c := Check{ID: s.ID, Kind: KindSignoff, Description: s.Text, Team: s.Team}
 	return human(c, h.signoff(s.ID), h.voided(s.ID),
@@ -285,15 +356,17 @@ func (h *Human) voided(key string) string {
 }
 
 // combine folds item statuses: any failure fails, else anything pending is
-// pending, else the requirement passes.
+// pending, else the requirement passes (waived checks count as passing).
+// A status it does not know fails, so that nothing unforeseen passes.
 func combine(checks []Check) Status {
 	s := Pass
 	for _, c := range checks {
 		switch c.Status {
-		case Fail:
-			return Fail
+		case Pass, Waived:
 		case Pending:
 			s = Pending
+		default:
+			return Fail
 		}
 	}
 	return s

@@ -49,10 +49,10 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"count": plural.Count,
 	"upper": func(s readiness.Status) string { return strings.ToUpper(string(s)) },
 	"mark": func(s readiness.Status) string {
-		return map[readiness.Status]string{readiness.Pass: "✓", readiness.Fail: "✗", readiness.Pending: "○"}[s]
+		return map[readiness.Status]string{readiness.Pass: "✓", readiness.Fail: "✗", readiness.Pending: "○", readiness.Waived: "~"}[s]
 	},
 	"emoji": func(s readiness.Status) string {
-		return map[readiness.Status]string{readiness.Pass: "✅", readiness.Fail: "❌", readiness.Pending: "⏳"}[s]
+		return map[readiness.Status]string{readiness.Pass: "✅", readiness.Fail: "❌", readiness.Pending: "⏳", readiness.Waived: "⚠️"}[s]
 	},
 	"passed": func(r readiness.Requirement) int {
 		n := 0
@@ -63,6 +63,7 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return n
 	},
+	"waiver":   WaiverText,
 	"link":     linkFunc(nil),
 	"own":      ownChecks,
 	"group":    groupFindings,
@@ -89,6 +90,20 @@ func ownChecks(checks []readiness.Check) []readiness.Check {
 	return out
 }
 
+// Waived lists the ids of the checks that count as passing only under a
+// waiver, so that a summary never hides that a check did not pass.
+func (v view) Waived() []string {
+	var ids []string
+	for _, r := range v.Requirements {
+		for _, c := range r.Checks {
+			if c.Status == readiness.Waived {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return ids
+}
+
 // Approvals lists every team's approval once, in the order they first
 // appear, with the ids of the requirements that ask for it.
 func (v view) Approvals() []approvalItem {
@@ -109,6 +124,23 @@ func (v view) Approvals() []approvalItem {
 		}
 	}
 	return out
+}
+
+// WaiverText describes a waiver for people: "waived by @ann until
+// 2027-03-01: batch job, one replica by design", and whether it still
+// applies. It is plain text: escape it where markdown renders it.
+func WaiverText(w readiness.Waiver) string {
+	s := fmt.Sprintf("waived by @%s until %s: %s", w.By, w.Until, w.Reason)
+	if w.Unverified {
+		s += " (unverified locally: only the App can check that @" + w.By + " may waive it)"
+	}
+	switch {
+	case w.Expired:
+		s += fmt.Sprintf(" — expired on %s, so the check counts again", w.Until)
+	case w.Was == readiness.Pass:
+		s += " — not needed now: the check passes"
+	}
+	return s
 }
 
 // location is where a finding is, "path:line: ", for terminals.

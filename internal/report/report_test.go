@@ -136,3 +136,52 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestWaiverShown(t *testing.T) {
+	rep := &readiness.Report{Requirements: []readiness.Requirement{{ID: "scaling", Title: "Scaling", Status: readiness.Pass, Checks: []readiness.Check{{
+		ID: "replicas", Kind: "replicas", Status: readiness.Waived,
+		Findings: []inspect.Finding{{Message: "production: 1 replica"}},
+		Waiver:   &readiness.Waiver{By: "ann", Until: "2027-03-01", Reason: "batch job, one replica *by design*", Was: readiness.Fail},
+	}}}}}
+	var md, text strings.Builder
+	if err := Markdown(&md, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Text(&text, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `waived by @` + "\u200d" + `ann until 2027\-03\-01: batch job, one replica \*by design\*`; !strings.Contains(md.String(), want) {
+		t.Errorf("markdown does not show the escaped waiver %q:\n%s", want, md.String())
+	}
+	out, err := CheckRun(rep, CheckRunOptions{Owner: "acme", Repo: "orders", HeadSHA: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `Waived, so counted as passing until the waiver's date: replicas`; !strings.Contains(out.Summary, want) {
+		t.Errorf("the run's summary does not name the waived check:\n%s", out.Summary)
+	}
+	if want := "~ replicas"; !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "waived by @ann until 2027-03-01: batch job") {
+		t.Errorf("text does not show the waiver:\n%s", text.String())
+	}
+}
+
+func TestWaiverText(t *testing.T) {
+	base := readiness.Waiver{By: "ann", Until: "2027-03-01", Reason: "batch job", Was: readiness.Fail}
+	tests := []struct {
+		name string
+		edit func(*readiness.Waiver)
+		want string
+	}{
+		{name: "applies", edit: func(*readiness.Waiver) {}, want: "waived by @ann until 2027-03-01: batch job"},
+		{name: "expired", edit: func(w *readiness.Waiver) { w.Expired = true }, want: "waived by @ann until 2027-03-01: batch job — expired on 2027-03-01, so the check counts again"},
+		{name: "unverified", edit: func(w *readiness.Waiver) { w.Unverified = true }, want: "waived by @ann until 2027-03-01: batch job (unverified locally: only the App can check that @ann may waive it)"},
+		{name: "not needed", edit: func(w *readiness.Waiver) { w.Was = readiness.Pass }, want: "waived by @ann until 2027-03-01: batch job — not needed now: the check passes"},
+	}
+	for _, tt := range tests {
+		w := base
+		tt.edit(&w)
+		if got := WaiverText(w); got != tt.want {
+			t.Errorf("%s: WaiverText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -122,6 +122,10 @@ func TestRecordedOutcomesNeedEveryCheck(t *testing.T) {
 	pendingWithout[0].Status = readiness.Pending
 	unknown := slices.Clone(all)
 	unknown[0].Status = "neutral"
+	// A waiver is applied at each evaluation, never recorded: a block
+	// that says waived is not launchgate's.
+	waived := slices.Clone(all)
+	waived[0].Status, waived[0].Findings = readiness.Waived, []inspect.Finding{{Message: "x"}}
 	passWith := slices.Clone(all)
 	passWith[0].Findings = []inspect.Finding{{Message: "x"}}
 	tests := []struct {
@@ -135,6 +139,7 @@ func TestRecordedOutcomesNeedEveryCheck(t *testing.T) {
 		{name: "a failure without findings", checks: failWithout, replay: false},
 		{name: "a pending check without findings", checks: pendingWithout, replay: false},
 		{name: "an unknown status", checks: unknown, replay: false},
+		{name: "a waived status", checks: waived, replay: false},
 		{name: "a pass with findings", checks: passWith, replay: false},
 	}
 	for _, tt := range tests {

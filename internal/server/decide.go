@@ -34,6 +34,9 @@ type plan struct {
 	run githubapi.CheckRun
 	// reviewTeams are the teams to ask for review, after the run.
 	reviewTeams []string
+	// waiverEnds is the day the earliest waiver that counts ends, or "",
+	// for the run's external_id (githubapi.RunID.WaiverEnds).
+	waiverEnds string
 }
 
 // checklistPlan is the checklist comment as it should be.
@@ -44,6 +47,9 @@ type checklistPlan struct {
 	// has it.
 	body  string
 	write bool
+	// replies answer refused waiver commands, posted once body is
+	// written: the comment remembers the commands as answered.
+	replies []signoff.Reply
 	// failedRun is published instead of plan.run when the comment cannot
 	// be written: the sign-offs judged in body are then not on record.
 	failedRun githubapi.CheckRun
@@ -90,6 +96,7 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
 	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
+	p.run.ID.WaiverEnds = p.waiverEnds
 	p.run.Read = s.run
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
@@ -112,17 +119,20 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	voided := maps.Clone(j.approved.Voided)
 	maps.Copy(voided, rec.Voided)
 	human := &readiness.Human{Signoffs: rec.Signoffs, Approvals: j.approved.Approvals, Voided: voided}
-	snap := readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra}
+	snap := readiness.Snapshot{FS: s.tree, Human: human, ExtraApprovals: hs.extra, Waivers: rec.Waivers, WaiverNotes: rec.WaiverVoided}
 	if s.auto != nil {
 		// recallAutomatic checked that the block covers every check.
 		snap.Automatic = s.auto.outcomes(s.policy)
 	}
 	rep := readiness.Evaluate(s.policy, snap, now)
-	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed}
+	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed, replies: rec.Replies}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
 	}
 	p.reviewTeams = j.ask
+	if !rec.NextExpiry.IsZero() {
+		p.waiverEnds = rec.NextExpiry.Format(time.DateOnly)
+	}
 	out, err := report.CheckRun(rep, opts)
 	if err != nil {
 		return out, err
@@ -177,8 +187,13 @@ func (e *evaluator) judgeHumans(s *snapshot, hs *humanSnapshot, now time.Time) h
 	j.checklist = signoff.ReconcileInput{Body: body, Env: signoff.Env{
 		Repo: pr.Owner + "/" + pr.Repo, PR: pr.Number, Author: pr.Author, Items: signoff.Items(s.policy),
 		Members: hs.approvals.Members, Artifacts: hs.artifacts, Now: now, Key: e.key, Requested: remember,
+		WaiverRules: signoff.WaiverRules(s.policy),
 	}}
 	for _, ed := range s.edits {
+		if ed.command != nil {
+			j.checklist.Commands = append(j.checklist.Commands, *ed.command)
+			continue
+		}
 		// Edits of another comment (an older checklist, one that only
 		// looks like it) are not the checklist's.
 		if hs.comment != nil && ed.commentID == hs.comment.ID {
@@ -214,8 +229,11 @@ func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 
 // checklistEdit is an issue_comment "edited" event on the checklist, or
 // on a comment that may be it: judgeHumans keeps those of the comment the
-// App wrote.
+// App wrote. When command is set, it is instead a waiver command written
+// in comment commentID: commands travel with the edits so that both keep
+// the order people made them in.
 type checklistEdit struct {
 	commentID int64
 	signoff.Edit
+	command *signoff.Command
 }

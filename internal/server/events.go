@@ -43,9 +43,10 @@ type carried struct {
 	// force: a person's action (a review, a Re-run, a comment) asked for
 	// an evaluation whatever the memo says.
 	force bool
-	// edits are checklist edits, oldest first. Each is judged with its own
-	// sender and before and after bodies: a tick is attributed to the
-	// person who made it, however many events were coalesced.
+	// edits are checklist edits and waiver commands, oldest first. Each
+	// is judged with its own sender (and an edit with its before and
+	// after bodies): a tick or a waiver is attributed to the person who
+	// made it, however many events were coalesced.
 	edits []checklistEdit
 }
 
@@ -60,6 +61,9 @@ func (c carried) size() int64 {
 	var n int64
 	for _, e := range c.edits {
 		n += int64(len(e.From) + len(e.To) + len(e.Sender))
+		if c := e.command; c != nil {
+			n += int64(len(c.Check) + len(c.Until) + len(c.Reason) + len(c.Sender) + len(c.Problem))
+		}
 	}
 	return n
 }

@@ -169,7 +169,7 @@ func (e *evaluator) gatherHuman(ctx context.Context, s *snapshot, st *githubapi.
 	if s.auto != nil {
 		hs.artifacts = s.auto.Artifacts
 	} else {
-		hs.artifacts = artifacts(s.tree, signoff.Items(pol), zerolog.Ctx(ctx))
+		hs.artifacts = artifacts(s.tree, signoff.Attested(pol), zerolog.Ctx(ctx))
 	}
 	// Each answer may change what a later edit is judged on, and so whose
 	// membership that needs: ask until nothing new is asked. A lookup that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
 
@@ -19,7 +20,9 @@ const RecheckCommand = "/launchgate recheck"
 // issueCommentHandler handles pull request comments (GitHub delivers them
 // as issue_comment with issue.pull_request set):
 //
-//   - "created" with RecheckCommand as its first line re-evaluates;
+//   - "created" with RecheckCommand as its first line re-evaluates; with
+//     a waive or unwaive command (signoff.ParseCommand), the command is
+//     judged with its sender;
 //   - "edited" on the checklist comment judges the ticks the sender made;
 //   - "deleted" of the checklist comment re-evaluates, which writes a new
 //     one (its records are gone with it: the sign-offs are ticked again).
@@ -48,9 +51,10 @@ type issueCommentPayload struct {
 		PullRequest *struct{} `json:"pull_request"`
 	} `json:"issue"`
 	Comment *struct {
-		ID   int64       `json:"id"`
-		Body string      `json:"body"`
-		User userPayload `json:"user"`
+		ID        int64       `json:"id"`
+		Body      string      `json:"body"`
+		User      userPayload `json:"user"`
+		CreatedAt time.Time   `json:"created_at"`
 	} `json:"comment"`
 	Changes *struct {
 		Body *struct {
@@ -116,9 +120,15 @@ func (e issueCommentEvent) target() (githubapi.PullRequest, rank, bool) {
 func (e issueCommentEvent) carried() carried {
 	p := e.p
 	c := carried{force: true}
-	if p.Action == "edited" {
+	switch p.Action {
+	case "edited":
 		c.edits = []checklistEdit{{commentID: p.Comment.ID,
 			Edit: signoff.Edit{From: p.Changes.Body.From, To: p.Comment.Body, Sender: p.Sender.Login}}}
+	case "created":
+		if cmd, ok := signoff.ParseCommand(p.Comment.Body); ok {
+			cmd.CommentID, cmd.Sender, cmd.At = p.Comment.ID, p.Sender.Login, p.Comment.CreatedAt
+			c.edits = []checklistEdit{{commentID: p.Comment.ID, command: &cmd}}
+		}
 	}
 	return c
 }
@@ -148,7 +158,7 @@ func (p *issueCommentPayload) skipReason() string {
 		if p.Sender.Type == "Bot" {
 			return "a comment by a bot"
 		}
-		if firstLine(p.Comment.Body) != RecheckCommand {
+		if _, waiver := signoff.ParseCommand(p.Comment.Body); !waiver && firstLine(p.Comment.Body) != RecheckCommand {
 			return "not a command"
 		}
 		return ""

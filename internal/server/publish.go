@@ -38,6 +38,7 @@ func (e *evaluator) publish(ctx context.Context, pr githubapi.PullRequest, p *pl
 			p.run, p.reviewTeams = c.failedRun, nil
 		} else {
 			p.run.DetailsURL = cm.HTMLURL
+			e.reply(ctx, pr, c.replies)
 		}
 	}
 	runID, written, err = e.gh.PublishCheckRun(ctx, pr, p.run)
@@ -53,4 +54,16 @@ func (e *evaluator) publish(ctx context.Context, pr githubapi.PullRequest, p *pl
 		}
 	}
 	return runID, written, err
+}
+
+// reply posts the answers to refused waiver commands. The checklist
+// already remembers the commands as answered, so a reply that fails is
+// logged and not retried: the command's author sees no waiver in the
+// checklist either way.
+func (e *evaluator) reply(ctx context.Context, pr githubapi.PullRequest, replies []signoff.Reply) {
+	for _, r := range replies {
+		if _, err := e.gh.CreateComment(ctx, pr, "", r.Body); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Int64("command_comment", r.CommentID).Msg("replying to a waiver command failed")
+		}
+	}
 }

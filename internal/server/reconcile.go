@@ -39,8 +39,10 @@ import (
 //     incomplete (a publication cut short), or its external_id records an
 //     evaluation error (githubapi.OutcomeEvaluationError; retried by up
 //     to maxErrorRetries passes per commit: a permanent error, 404 or 422,
-//     is not retried forever). The lookup is a conditional request: for a
-//     PR whose runs did not change it costs no rate limit.
+//     is not retried forever), or its external_id names the end of a
+//     waiver that has come (githubapi.RunID.WaiverEnds: the check the
+//     waiver covered counts again). The lookup is a conditional request:
+//     for a PR whose runs did not change it costs no rate limit.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
 //     /app/hook/deliveries; an hour back on start-up) and recovers each
 //     one that failed (status other than "OK") and has not succeeded since
@@ -166,7 +168,7 @@ type Stats struct {
 	// PullRequests is the number of open pull requests examined.
 	PullRequests int
 	// Repairs is the number of pull requests queued for evaluation, by
-	// reason ("missing", "incomplete", "error").
+	// reason ("missing", "incomplete", "error", "waiver expired").
 	Repairs  int
 	ByReason map[string]int
 	// Truncated is set when the pass stopped at reconcile_max_prs; the
@@ -406,10 +408,20 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 		}
 		r.retried.Add(key, n+1)
 		reason = "error"
+	case waiverEnded(id, r.ev.now()): // the evaluation's clock, which judges waivers
+		reason = "waiver expired"
 	default:
 		return nil
 	}
 	return r.repair(ctx, pr, reason, st)
+}
+
+// waiverEnded reports whether a waiver the run counted has ended by now;
+// the re-evaluation writes a run that no longer counts it, and names the
+// next waiver's end, if any.
+func waiverEnded(id githubapi.RunID, now time.Time) bool {
+	ends, err := time.Parse(time.DateOnly, id.WaiverEnds)
+	return err == nil && !now.Before(ends)
 }
 
 // repair queues an evaluation of pr's current state, coalesced with any

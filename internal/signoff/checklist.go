@@ -110,6 +110,16 @@ type Checklist struct {
 	// them can only make launchgate ask a team again, or not at all, which
 	// anyone with write access can do in GitHub's own interface anyway.
 	Requested []string
+	// Waivers are the waivers of automatic checks, sorted by check.
+	Waivers []SignedWaiver
+	// WaiverNotes are launchgate's notes on waivers it refused to keep,
+	// by check id.
+	WaiverNotes map[string]*Note
+	// Answered are the ids of the command comments already judged, oldest
+	// first. They are not signed: removing one can only get a command
+	// judged again (with its own sender and time), adding one only keeps
+	// a command from being judged, which fails closed.
+	Answered []int64
 }
 
 // Render writes the checklist comment. Team and user names are written in
@@ -133,7 +143,7 @@ func render(c Checklist, fingerprints bool) string {
 	b.WriteString("Tick an item once you have checked it. Only an active member of the team named on an item may tick it, " +
 		"and not the pull request's author. launchgate records each valid tick with who made it and when, " +
 		"undoes any other tick and says why, and resets a sign-off when the files it covers change.\n")
-	st := state{V: stateV, Requested: c.Requested}
+	st := state{V: stateV, Requested: c.Requested, Answered: c.Answered}
 	requirement := ""
 	for i, it := range c.Items {
 		if i == 0 || it.Requirement != requirement {
@@ -165,6 +175,7 @@ func render(c Checklist, fingerprints bool) string {
 			st.Notes = append(st.Notes, stateNote{Item: it.ID, Text: n.Text, Sig: n.Sig})
 		}
 	}
+	renderWaivers(&b, c, fingerprints, &st)
 	data, err := json.Marshal(st)
 	if err != nil {
 		// Only strings, ints and slices of them: Marshal cannot fail.
@@ -172,6 +183,29 @@ func render(c Checklist, fingerprints bool) string {
 	}
 	fmt.Fprintf(&b, "\n%s%s%s\n", statePrefix, data, stateSuffix)
 	return b.String()
+}
+
+// renderWaivers writes the Waivers section and adds its records and notes
+// to the hidden state.
+func renderWaivers(b *strings.Builder, c Checklist, fingerprints bool, st *state) {
+	if len(c.Waivers)+len(c.WaiverNotes) == 0 {
+		return
+	}
+	b.WriteString("\n#### Waivers\n\n")
+	for _, w := range c.Waivers {
+		fmt.Fprintf(b, "- %s waived by %s until %s: %s\n", code(w.Check), code("@"+w.User), w.Until, report.Escape(w.Reason))
+		r := stateWaiver{Repo: w.Repo, PR: w.PR, Check: w.Check, User: w.User, At: w.At.UTC().Format(time.RFC3339),
+			Until: w.Until, Reason: w.Reason, Digest: w.Digest, Sig: w.Sig}
+		if fingerprints {
+			r.Files = w.Files
+		}
+		st.Waivers = append(st.Waivers, r)
+	}
+	for _, check := range sortedKeys(c.WaiverNotes) {
+		n := c.WaiverNotes[check]
+		fmt.Fprintf(b, "- %s: ⚠️ %s\n", code(check), report.Escape(n.Text))
+		st.Notes = append(st.Notes, stateNote{Item: waiverNoteItem(check), Text: n.Text, Sig: n.Sig})
+	}
 }
 
 // code puts a name in a code span, where GitHub neither links nor notifies
@@ -189,6 +223,21 @@ type state struct {
 	Records   []stateRecord `json:"records,omitempty"`
 	Notes     []stateNote   `json:"notes,omitempty"`
 	Requested []string      `json:"requested,omitempty"`
+	Waivers   []stateWaiver `json:"waivers,omitempty"`
+	Answered  []int64       `json:"answered,omitempty"`
+}
+
+type stateWaiver struct {
+	Repo   string `json:"repo"`
+	PR     int    `json:"pr"`
+	Check  string `json:"check"`
+	User   string `json:"user"`
+	At     string `json:"at"`
+	Until  string `json:"until"`
+	Reason string `json:"reason"`
+	Digest string `json:"digest"`
+	Sig    string `json:"sig"`
+	Files  string `json:"files,omitempty"`
 }
 
 type stateRecord struct {
@@ -222,6 +271,10 @@ type Parsed struct {
 	Notes map[string]Note
 	// Requested are the teams remembered as asked for review.
 	Requested []string
+	// Waivers are the hidden waiver records as found, unverified.
+	Waivers []SignedWaiver
+	// Answered are the command comments remembered as judged.
+	Answered []int64
 }
 
 // Errors of Parse.
@@ -302,6 +355,15 @@ func (p *Parsed) readState(js string) {
 		}
 	}
 	p.Requested = st.Requested
+	for _, w := range st.Waivers {
+		at, err := time.Parse(time.RFC3339, w.At)
+		if err != nil || len(w.Reason) > maxReasonLen {
+			continue
+		}
+		p.Waivers = append(p.Waivers, SignedWaiver{WaiverRecord: WaiverRecord{Repo: w.Repo, PR: w.PR, Check: w.Check,
+			User: w.User, At: at, Until: w.Until, Reason: w.Reason, Digest: w.Digest}, Sig: w.Sig, Files: w.Files})
+	}
+	p.Answered = st.Answered
 }
 
 // normalize undoes what GitHub and browsers do to a body in transit: CRLF

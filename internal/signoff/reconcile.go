@@ -2,6 +2,7 @@ package signoff
 
 import (
 	"fmt"
+	"github.com/launchgate/launchgate/internal/policy"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Env struct {
 	// Requested are teams just asked for review, added to those the
 	// comment remembers (approval.ToRequest's remember).
 	Requested []string
+	// WaiverRules say who may waive which automatic check (WaiverRules);
+	// the inputs of a waivable check are in Artifacts under WaiverKey.
+	WaiverRules map[string]policy.WaiverRule
 }
 
 // Edit is an issue_comment "edited" event on the checklist.
@@ -52,6 +56,10 @@ type ReconcileInput struct {
 	Body string
 	// Edit is the event being handled; nil for a plain re-evaluation.
 	Edit *Edit
+	// Commands are waive and unwaive commands to judge, oldest first,
+	// each with its own sender. Those the comment remembers as answered
+	// are skipped.
+	Commands []Command
 
 	// pending is set while ReconcileEdits judges an edit that later edits
 	// of the same evaluation follow: the comment cannot be settled then.
@@ -73,6 +81,17 @@ type ReconcileResult struct {
 	// readiness.Human.Voided. Plain text with logins and paths: escape it
 	// where it is rendered.
 	Voided map[string]string
+	// Waivers are the waivers that count, by check id, for
+	// readiness.Snapshot.Waivers; expired ones included (readiness says
+	// they expired).
+	Waivers map[string]readiness.Waiver
+	// WaiverVoided explains, by check id, a waiver that does not count or
+	// was removed. Plain text: escape it where it is rendered.
+	WaiverVoided map[string]string
+	// NextExpiry is the earliest end of a waiver that counts, or zero.
+	NextExpiry time.Time
+	// Replies answer refused commands; post them after writing Body.
+	Replies []Reply
 }
 
 // State judges the comment as it stands, with no edit to attribute: for
@@ -189,8 +208,10 @@ func reconcile(in ReconcileInput, member memberFunc) ReconcileResult {
 		cur = &Parsed{Ticked: map[string]bool{}, Notes: map[string]Note{}}
 	}
 	j := judge{ReconcileInput: in, member: member, cur: cur, settled: true,
-		out: Checklist{Org: owner(in.Repo), Items: in.Items, Entries: map[string]Entry{}},
-		res: ReconcileResult{Signoffs: map[string]readiness.Done{}, Voided: map[string]string{}}}
+		out: Checklist{Org: owner(in.Repo), Items: in.Items, Entries: map[string]Entry{}, WaiverNotes: map[string]*Note{}},
+		res: ReconcileResult{Signoffs: map[string]readiness.Done{}, Voided: map[string]string{},
+			Waivers: map[string]readiness.Waiver{}, WaiverVoided: map[string]string{}},
+		counts: map[string]bool{}}
 	if e := in.Edit; e != nil && !fresh {
 		read := body
 		if in.read != "" {
@@ -209,6 +230,7 @@ func reconcile(in ReconcileInput, member memberFunc) ReconcileResult {
 	for _, it := range in.Items {
 		j.item(it)
 	}
+	j.judgeWaivers()
 	j.out.Requested = union(cur.Requested, in.Requested)
 	j.res.Body = Render(j.out)
 	j.res.Changed = fresh || normalize(j.res.Body) != normalize(body)
@@ -226,6 +248,8 @@ type judge struct {
 	settled bool
 	out     Checklist
 	res     ReconcileResult
+	// counts holds the checks whose waiver counts now.
+	counts map[string]bool
 }
 
 func (j *judge) item(it Item) {

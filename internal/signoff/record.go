@@ -43,7 +43,15 @@ func Sign(key []byte, r Record) string {
 	if CheckKey(key) != nil {
 		return ""
 	}
-	return base64.RawURLEncoding.EncodeToString(recordMAC(key, r))
+	return encodeMAC(recordMAC(key, r))
+}
+
+func encodeMAC(m []byte) string { return base64.RawURLEncoding.EncodeToString(m) }
+
+// hmacEqual reports, in constant time, whether sig encodes want.
+func hmacEqual(sig string, want []byte) bool {
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	return err == nil && hmac.Equal(got, want)
 }
 
 // Verify reports, in constant time, whether sig is the signature of r
@@ -52,8 +60,7 @@ func Verify(key []byte, sig string, r Record) bool {
 	if CheckKey(key) != nil {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	return err == nil && hmac.Equal(got, recordMAC(key, r))
+	return hmacEqual(sig, recordMAC(key, r))
 }
 
 // recordMAC compares logins and repository names case-insensitively, as
