@@ -70,6 +70,19 @@ looked up in .github/, the root and docs/, in that order.`,
 		example: "launchgate owners --json launch/security-review.md",
 	},
 	{
+		name:     "records verify",
+		synopsis: "--public-key FILE [RECORDS.jsonl]",
+		summary:  "Verify the signatures of launch records.",
+		about: `Reads launch records, one JSON line each, from RECORDS.jsonl (stdin
+when none is given) and checks each one's Ed25519 signature with the PEM
+public key FILE (the App serves it at GET /records/public-key). Prints one
+line per record, "ok" or why it does not verify, then a count. A record
+is the JSON in a launch record comment's collapsed block, byte for byte:
+one changed, added or reformatted byte fails it.`,
+		exits:   "0 every record verifies, 1 one does not or there were none, 2 usage error or unreadable key or file",
+		example: "launchgate records verify --public-key records-public-key.pem records.jsonl",
+	},
+	{
 		name:     "serve",
 		synopsis: "[--config FILE]",
 		summary:  "Run the GitHub App (webhooks in, check runs out).",

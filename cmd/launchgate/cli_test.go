@@ -76,6 +76,7 @@ func TestHelpPages(t *testing.T) {
 		{name: "init", args: []string{"init"}},
 		{name: "policy lint", args: []string{"policy", "lint"}},
 		{name: "owners", args: []string{"owners"}, wantFlags: []string{"-codeowners FILE", "-json"}},
+		{name: "records verify", args: []string{"records", "verify"}, wantFlags: []string{"-public-key string"}},
 		{name: "serve", args: []string{"serve"}, wantFlags: []string{"-config string"}},
 		{name: "demo", args: []string{"demo"}, wantFlags: []string{"-record FILE"}},
 		{name: "loadtest", args: []string{"loadtest"}, wantFlags: []string{"-events int", "(default 10000)", "-in-process", "-rate float"}},
