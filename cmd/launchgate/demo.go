@@ -24,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
 	"github.com/launchgate/launchgate/internal/signoff"
@@ -98,6 +99,10 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 	if _, err := rand.Read(signoffKey[:]); err != nil {
 		return nil, err
 	}
+	recordsKey, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		return nil, err
+	}
 	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: hex.EncodeToString(secret[:])})
 	if err != nil {
 		return nil, err
@@ -111,7 +116,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
 		MembershipTTL: server.DefaultMembershipTTL,
-	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}}
+	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}, Records: server.RecordsConfig{Key: recordsKey}}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}

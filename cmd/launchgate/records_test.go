@@ -13,6 +13,16 @@ import (
 	"github.com/launchgate/launchgate/internal/launchrecord"
 )
 
+// testRecordsKey is a launch record signing key for a server's Config.
+func testRecordsKey(t *testing.T) string {
+	t.Helper()
+	k, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func TestRecordsVerify(t *testing.T) {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

@@ -8,6 +8,7 @@ package launchrecord
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -205,4 +206,15 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("the PUBLIC KEY block holds a %T, not an Ed25519 key", k)
 	}
 	return ek, nil
+}
+
+// NewKeyPEM generates a record signing key, PEM as ParsePrivateKey reads
+// it: for the demo and the load test, which run with throwaway keys.
+func NewKeyPEM() (string, error) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", fmt.Errorf("launchrecord: generating a key: %w", err)
+	}
+	b, err := PrivateKeyPEM(key)
+	return string(b), err
 }
