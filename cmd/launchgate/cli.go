@@ -96,16 +96,22 @@ are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully.`,
 	},
 	{
 		name:     "demo",
-		synopsis: "[--record FILE]",
+		synopsis: "[--record FILE] [--keep DIR]",
 		summary:  "Play a launch PR's life against an in-memory GitHub.",
 		about: `Starts the real App server and an in-memory GitHub in this process and
 plays a launch pull request's life: opened with a half-written launch kit,
-pushes that fix it, then approvals and checklist ticks. After each push it
-prints the check run: its summary and its failing checks with their
-findings, in plain text. The last line is
-"conclusion: <the final check run's conclusion>". No GitHub account needed.`,
-		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE that cannot be written",
-		example: "launchgate demo --record requests.jsonl",
+pushes that fix it, then approvals and checklist ticks, and the merge.
+After each push it prints the check run: its summary and its failing
+checks with their findings, in plain text; after the merge, the launch
+record's summary. The last line is
+"conclusion: <the final check run's conclusion>". No GitHub account needed.
+--keep DIR writes the launch record public key to
+DIR/records-public-key.pem and the records to DIR/records.jsonl, so that
+"launchgate records verify --public-key DIR/records-public-key.pem
+DIR/records.jsonl" can be run by hand (launchgate's store file will join
+them when launchgate has a store).`,
+		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE or --keep DIR that cannot be written",
+		example: "launchgate demo --keep demo-out",
 	},
 	{
 		name:     "loadtest",

@@ -6,7 +6,7 @@
 //	launchgate owners [--codeowners FILE] [--json] PATH...
 //	launchgate records verify --public-key FILE [RECORDS.jsonl]
 //	launchgate serve [--config FILE]
-//	launchgate demo [--record FILE]
+//	launchgate demo [--record FILE] [--keep DIR]
 //	launchgate loadtest [flags]
 //	launchgate drill [flags]
 //	launchgate version

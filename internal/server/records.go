@@ -168,10 +168,17 @@ func (e *evaluator) launchRecord(pr githubapi.PullRequest, m merge, s *snapshot,
 		Requirements: []launchrecord.Requirement{}, Signoffs: []launchrecord.Signoff{},
 		Approvals: []launchrecord.Approval{}, Waivers: []launchrecord.Waiver{},
 	}
+	// A team's approval, or a check, may be listed under several
+	// requirements; the record names each once.
+	seen := map[string]bool{}
 	for _, req := range j.report.Requirements {
 		out := launchrecord.Requirement{ID: req.ID, Status: string(req.Status), Checks: []launchrecord.Check{}}
 		for _, c := range req.Checks {
 			out.Checks = append(out.Checks, launchrecord.Check{ID: c.ID, Kind: c.Kind, Status: string(c.Status)})
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
 			if w := c.Waiver; w != nil {
 				r.Waivers = append(r.Waivers, launchrecord.Waiver{Check: c.ID, By: w.By, At: w.At.UTC(), Until: w.Until, Reason: w.Reason})
 			}

@@ -122,6 +122,9 @@ func TestLaunchRecordOnMerge(t *testing.T) {
 	if signedOff["security-review-done"] != "sam" || signedOff["recovery-repeats"] != "ivy" || len(signedOff) != 4 {
 		t.Errorf("sign-offs = %v, want the four ticks", signedOff)
 	}
+	if len(r.Approvals) != 2 {
+		t.Errorf("record has %d approvals, want each team's once: %+v", len(r.Approvals), r.Approvals)
+	}
 	approved := map[string]string{}
 	for _, a := range r.Approvals {
 		if a.Commit != head {
