@@ -45,10 +45,13 @@ type pull struct {
 	forkID           int64
 	created, updated time.Time
 	closed           time.Time
-	// merged is set by MergePR, with who merged and the merge commit.
+	// merged is set by MergePR, with who merged, the merge commit and the
+	// base commit the pull request was merged onto: its base.sha from then
+	// on, where an open pull request's follows its base branch.
 	merged         bool
 	mergedBy       *github.User
 	mergeCommitSHA string
+	mergedOnto     string
 	requestedTeams []*team
 	reviews        []*review
 	comments       []*comment
@@ -202,8 +205,9 @@ func (s *Server) ClosePR(owner, name string, number int, login string) {
 // to resolve). As GitHub documents
 // (https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request),
 // it delivers pull_request "closed" with merged true, merged_by,
-// merged_at and merge_commit_sha, then the push of the base branch. It
-// returns the merge commit's SHA.
+// merged_at and merge_commit_sha, then the push of the base branch. The
+// payload's base.sha stays the commit the pull request was merged onto,
+// not the merge commit. It returns the merge commit's SHA.
 func (s *Server) MergePR(owner, name string, number int, login string) string {
 	s.mu.Lock()
 	r, p := s.pullLocked(owner, name, number)
@@ -232,7 +236,7 @@ func (s *Server) MergePR(owner, name string, number int, login string) string {
 	}
 	sender := s.userLocked(login)
 	p.state, p.closed, p.updated = "closed", s.now(), s.now()
-	p.merged, p.mergedBy, p.mergeCommitSHA = true, sender, merge
+	p.merged, p.mergedBy, p.mergeCommitSHA, p.mergedOnto = true, sender, merge, before
 	events := []*event{
 		s.pullEvent(r, p, "closed", sender, nil),
 		s.pushEvent(r, p.baseRef, before, merge, added, removed, modified),
@@ -356,6 +360,7 @@ func (s *Server) pullJSON(r *repo, p *pull, detail bool) *github.PullRequest {
 	}
 	if p.merged {
 		out.Merged, out.MergedAt, out.MergedBy, out.MergeCommitSHA = ptr(true), ts(p.closed), p.mergedBy, ptr(p.mergeCommitSHA)
+		out.Base.SHA = ptr(p.mergedOnto)
 	}
 	for _, l := range p.labels {
 		out.Labels = append(out.Labels, s.labelLocked(r, l))

@@ -283,7 +283,7 @@ func TestMergePR(t *testing.T) {
 	pr := closed[0].payload["pull_request"].(map[string]any)
 	if pr["merged"] != true || pr["state"] != "closed" || pr["merge_commit_sha"] != merge ||
 		pr["merged_by"].(map[string]any)["login"] != "lead" || pr["merged_at"] == nil ||
-		pr["head"].(map[string]any)["sha"] != head {
+		pr["head"].(map[string]any)["sha"] != head || pr["base"].(map[string]any)["sha"] != base {
 		t.Errorf("closed payload of a merge: %v", pr)
 	}
 	pushes := f.hooks.ofEvent("push", "")

@@ -199,6 +199,25 @@ func TestLaunchRecordOfABypass(t *testing.T) {
 	}
 }
 
+// A launch PR that brings a policy of its own under which it is no launch
+// PR is still recorded, under the policy of the base it was merged onto:
+// the merge commit's policy is the pull request's.
+func TestLaunchRecordUsesTheBasePolicy(t *testing.T) {
+	h := newHumanHarness(t, nil)
+	s := demo.New(testNow)
+	files := map[string]string{".github/launchgate.yml": "version: 1\nlaunch:\n  labels: [never]\nrequirements: []\n"}
+	for k, v := range s.Opened {
+		files[k] = v
+	}
+	n, _ := h.openPR(s.Branch, files, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+	h.sim.MergePR("acme", "orders", n, "admin")
+	h.settle()
+	r, _ := h.record(n)
+	if !r.Bypassed || r.PolicySource == ".github/launchgate.yml" {
+		t.Errorf("record of a merge that brought its own policy: bypassed %t, policy %s", r.Bypassed, r.PolicySource)
+	}
+}
+
 func TestNoLaunchRecord(t *testing.T) {
 	tests := []struct {
 		name  string
