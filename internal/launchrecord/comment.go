@@ -19,32 +19,42 @@ const (
 	jsonClose = "\n```"
 )
 
-// Summary is the record for people: a few lines of markdown with every
-// text from the repository or its people escaped.
+// Summary is the record for people: a few lines of markdown. Logins,
+// ids and commits sit in code spans, where GitHub neither links nor
+// notifies mentions; free text (title, reason) is escaped.
 func Summary(r Record) string {
 	var b strings.Builder
+	code, at := report.CodeSpan, func(login string) string { return report.CodeSpan("@" + login) }
 	verdict := "passed the gate"
 	if r.Bypassed {
-		verdict = fmt.Sprintf("**merged past the gate**: the check's conclusion was `%s`", report.Escape(r.Conclusion))
+		verdict = "**merged past the gate**: the check's conclusion was " + code(r.Conclusion)
 	}
-	fmt.Fprintf(&b, "### Launch record: %s#%d %s\n\n", report.Escape(r.Repo), r.PR, verdict)
-	fmt.Fprintf(&b, "- %s by @%s, merged by @%s at %s as `%.12s`\n", report.Escape(r.Title), report.Escape(r.Author),
-		report.Escape(r.MergedBy), r.MergedAt.UTC().Format("2006-01-02 15:04 UTC"), r.Merge)
-	fmt.Fprintf(&b, "- head `%.12s` evaluated with policy %s (`%.12s`), launchgate %s\n", r.Head,
-		report.Escape(r.PolicySource), r.PolicyDigest, report.Escape(r.Version))
+	fmt.Fprintf(&b, "### Launch record: %s %s\n\n", code(fmt.Sprintf("%s#%d", r.Repo, r.PR)), verdict)
+	fmt.Fprintf(&b, "- %s by %s, merged by %s at %s as %s\n", report.Escape(r.Title), at(r.Author),
+		at(r.MergedBy), r.MergedAt.UTC().Format("2006-01-02 15:04 UTC"), code(short(r.Merge, 12)))
+	fmt.Fprintf(&b, "- head %s evaluated with policy %s (%s), launchgate %s\n", code(short(r.Head, 12)),
+		code(r.PolicySource), code(short(r.PolicyDigest, 12)), code(r.Version))
 	for _, req := range r.Requirements {
-		fmt.Fprintf(&b, "- %s: %s\n", report.Escape(req.ID), report.Escape(req.Status))
+		fmt.Fprintf(&b, "- %s: %s\n", code(req.ID), code(req.Status))
 	}
 	for _, s := range r.Signoffs {
-		fmt.Fprintf(&b, "- signed off %s: @%s at %s\n", report.Escape(s.Item), report.Escape(s.By), s.At.UTC().Format(time.DateTime))
+		fmt.Fprintf(&b, "- signed off %s: %s at %s\n", code(s.Item), at(s.By), s.At.UTC().Format(time.DateTime))
 	}
 	for _, a := range r.Approvals {
-		fmt.Fprintf(&b, "- approved for %s: @%s on `%.7s`\n", report.Escape(a.Team), report.Escape(a.By), a.Commit)
+		fmt.Fprintf(&b, "- approved for %s: %s on %s\n", code(a.Team), at(a.By), code(short(a.Commit, 7)))
 	}
 	for _, w := range r.Waivers {
-		fmt.Fprintf(&b, "- waived %s by @%s until %s: %s\n", report.Escape(w.Check), report.Escape(w.By), report.Escape(w.Until), report.Escape(w.Reason))
+		fmt.Fprintf(&b, "- waived %s by %s until %s: %s\n", code(w.Check), at(w.By), code(w.Until), report.Escape(w.Reason))
 	}
 	return b.String()
+}
+
+// short is s cut to n bytes: a commit or digest as people read it.
+func short(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // Comment is the pull request comment holding a signed record: the marker,

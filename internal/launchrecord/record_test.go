@@ -132,6 +132,11 @@ func TestCommentRoundTrip(t *testing.T) {
 	if strings.Contains(body, "<b>now</b>") {
 		t.Errorf("the summary does not escape the title:\n%s", body)
 	}
+	for _, login := range []string{"dev", "lead", "ann", "bob"} {
+		if !strings.Contains(body, "`@"+login+"`") || strings.Contains(body, " @"+login) {
+			t.Errorf("@%s is not in a code span, where it notifies no one:\n%s", login, body)
+		}
+	}
 	got, err := FromComment(body)
 	if err != nil {
 		t.Fatalf("FromComment: %v", err)
