@@ -44,6 +44,7 @@ import (
 
 	"github.com/launchgate/launchgate/internal/githubsim"
 	"github.com/launchgate/launchgate/internal/inspect"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
@@ -57,9 +58,9 @@ const image = "ghcr.io/launchgate/launchgate"
 const secretName = "launchgate-github"
 
 // secretEnv are the variables the App reads its credentials from
-// (internal/server/config.go, go-githubapp's names, and the sign-off HMAC
-// key); each must come from the Secret.
-var secretEnv = []string{"GITHUB_APP_INTEGRATION_ID", "GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "LAUNCHGATE_SIGNOFF_KEY"}
+// (internal/server/config.go, go-githubapp's names, the sign-off HMAC key
+// and the launch record signing key); each must come from the Secret.
+var secretEnv = []string{"GITHUB_APP_INTEGRATION_ID", "GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "LAUNCHGATE_SIGNOFF_KEY", "LAUNCHGATE_RECORDS_KEY"}
 
 // requiredAlerts are the alerts issue 5 asks for, by what they watch.
 var requiredAlerts = map[string]string{
@@ -68,6 +69,7 @@ var requiredAlerts = map[string]string{
 	"LaunchgateEvaluationErrors":    "evaluation errors",
 	"LaunchgateRateLimitLow":        "rate limit nearly exhausted",
 	"LaunchgateReconcilerRepairing": "reconciler repairing more than a threshold",
+	"LaunchgateLaunchBypassed":      "a launch PR merged past the gate (issue 11)",
 }
 
 // environments are the policy's required environments; each has an
@@ -321,7 +323,7 @@ func podConfig(t *testing.T, c container, ps podSpec, r rendered, env map[string
 	if err := yaml.Unmarshal([]byte(data), &raw); err != nil {
 		t.Fatalf("the --config file is not YAML: %v", err)
 	}
-	if a := raw.GitHub.App; a.WebhookSecret != "" || a.PrivateKey != "" || a.PrivateKeyFile != "" || raw.Signoff.Key != "" {
+	if a := raw.GitHub.App; a.WebhookSecret != "" || a.PrivateKey != "" || a.PrivateKeyFile != "" || raw.Signoff.Key != "" || raw.Records.Key != "" || raw.Records.KeyFile != "" {
 		t.Errorf("the --config file holds a credential; credentials come from Secret %s", secretName)
 	}
 	for _, e := range c.Env {
@@ -368,11 +370,16 @@ var testSecret = sync.OnceValue(func() map[string]string {
 		}
 		return hex.EncodeToString(b)
 	}
+	recordsKey, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		panic(err)
+	}
 	return map[string]string{
 		"app-id":         strconv.Itoa(testAppID),
 		"webhook-secret": random(),
 		"private-key":    string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"signoff-key":    random(),
+		"records-key":    recordsKey,
 	}
 })
 

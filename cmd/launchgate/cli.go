@@ -70,6 +70,19 @@ looked up in .github/, the root and docs/, in that order.`,
 		example: "launchgate owners --json launch/security-review.md",
 	},
 	{
+		name:     "records verify",
+		synopsis: "--public-key FILE [RECORDS.jsonl]",
+		summary:  "Verify the signatures of launch records.",
+		about: `Reads launch records, one JSON line each, from RECORDS.jsonl (stdin
+when none is given) and checks each one's Ed25519 signature with the PEM
+public key FILE (the App serves it at GET /records/public-key). Prints one
+line per record, "ok" or why it does not verify, then a count. A record
+is the JSON in a launch record comment's collapsed block, byte for byte:
+one changed, added or reformatted byte fails it.`,
+		exits:   "0 every record verifies, 1 one does not or there were none, 2 usage error or unreadable key or file",
+		example: "launchgate records verify --public-key records-public-key.pem records.jsonl",
+	},
+	{
 		name:     "serve",
 		synopsis: "[--config FILE]",
 		summary:  "Run the GitHub App (webhooks in, check runs out).",
@@ -83,16 +96,22 @@ are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully.`,
 	},
 	{
 		name:     "demo",
-		synopsis: "[--record FILE]",
+		synopsis: "[--record FILE] [--keep DIR]",
 		summary:  "Play a launch PR's life against an in-memory GitHub.",
 		about: `Starts the real App server and an in-memory GitHub in this process and
 plays a launch pull request's life: opened with a half-written launch kit,
-pushes that fix it, then approvals and checklist ticks. After each push it
-prints the check run: its summary and its failing checks with their
-findings, in plain text. The last line is
-"conclusion: <the final check run's conclusion>". No GitHub account needed.`,
-		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE that cannot be written",
-		example: "launchgate demo --record requests.jsonl",
+pushes that fix it, then approvals and checklist ticks, and the merge.
+After each push it prints the check run: its summary and its failing
+checks with their findings, in plain text; after the merge, the launch
+record's summary. The last line is
+"conclusion: <the final check run's conclusion>". No GitHub account needed.
+--keep DIR writes the launch record public key to
+DIR/records-public-key.pem and the records to DIR/records.jsonl, so that
+"launchgate records verify --public-key DIR/records-public-key.pem
+DIR/records.jsonl" can be run by hand (launchgate's store file will join
+them when launchgate has a store).`,
+		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE or --keep DIR that cannot be written",
+		example: "launchgate demo --keep demo-out",
 	},
 	{
 		name:     "loadtest",

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
 	"github.com/launchgate/launchgate/internal/signoff"
@@ -32,18 +34,29 @@ import (
 // demoAppID is the demo App's ID in the simulator.
 const demoAppID = 1
 
-// runDemo is `launchgate demo [--record FILE]`: the real App server and the
-// GitHub simulator in one process, playing a launch PR's life with no
-// GitHub account. Its last line is "conclusion: <the final run's>".
+// demoMerger merges the demo's pull request.
+const demoMerger = "lead"
+
+// runDemo is `launchgate demo [--record FILE] [--keep DIR]`: the real App
+// server and the GitHub simulator in one process, playing a launch PR's
+// life, up to its merge and launch record, with no GitHub account. Its
+// last line is "conclusion: <the final run's>".
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
+	keep := fset.String("keep", "", "keep the launch record public key and the records in `DIR`, for launchgate records verify")
 	positional, code, ok := parseArgs("demo", fset, args, stdout, stderr)
 	if !ok {
 		return code
 	}
 	if len(positional) > 0 {
 		return usageError(stderr, "demo", "takes no arguments, got %q", positional)
+	}
+	if *keep != "" {
+		if err := os.MkdirAll(*keep, 0o755); err != nil {
+			fmt.Fprintf(stderr, "launchgate demo: --keep: %v\n", err)
+			return 2
+		}
 	}
 	// The record file is created first, so that a path that cannot be
 	// written fails at once rather than after the whole run.
@@ -62,12 +75,15 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
 		return 1
 	}
-	conclusion, err := d.play(stdout, demo.New(time.Now()))
+	conclusion, launchRecord, err := d.play(stdout, demo.New(time.Now()))
 	if cerr := d.close(); err == nil {
 		err = cerr
 	}
 	if err == nil && recordFile != nil {
 		err = writeRecord(recordFile, d.sim.Requests())
+	}
+	if err == nil && *keep != "" {
+		err = d.keep(*keep, launchRecord)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
@@ -79,10 +95,12 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 
 // demoRun is the simulator and the App wired together.
 type demoRun struct {
-	sim      *githubsim.Server
-	app      *server.Server
-	http     *http.Server
-	requests int // API requests shown so far
+	// recordsKey signs the launch records (PEM).
+	recordsKey string
+	sim        *githubsim.Server
+	app        *server.Server
+	http       *http.Server
+	requests   int // API requests shown so far
 }
 
 func startDemo(logOut io.Writer) (*demoRun, error) {
@@ -98,6 +116,10 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 	if _, err := rand.Read(signoffKey[:]); err != nil {
 		return nil, err
 	}
+	recordsKey, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		return nil, err
+	}
 	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: hex.EncodeToString(secret[:])})
 	if err != nil {
 		return nil, err
@@ -111,7 +133,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
 		MembershipTTL: server.DefaultMembershipTTL,
-	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}}
+	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}, Records: server.RecordsConfig{Key: recordsKey}}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
@@ -126,7 +148,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 	hs := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	sim.SetWebhookURL("http://" + ln.Addr().String() + server.HookPath)
-	return &demoRun{sim: sim, app: app, http: hs}, nil
+	return &demoRun{sim: sim, app: app, http: hs, recordsKey: recordsKey}, nil
 }
 
 func (d *demoRun) close() error {
@@ -150,9 +172,28 @@ func (d *demoRun) settle() {
 	}
 }
 
-// play runs the story and prints the check run after each step. It
-// returns the last run's conclusion.
-func (d *demoRun) play(w io.Writer, s demo.Story) (string, error) {
+// play runs the story and prints the check run after each step, then
+// merges the pull request and prints its launch record. It returns the
+// last run's conclusion and the launch record's signed JSON line.
+func (d *demoRun) play(w io.Writer, s demo.Story) (string, []byte, error) {
+	conclusion, n, err := d.review(w, s)
+	if err != nil {
+		return "", nil, err
+	}
+	merge := d.sim.MergePR(s.Owner, s.Repo, n, demoMerger)
+	d.settle()
+	fmt.Fprintf(w, "\n== merged by %s as %.7s\n", demoMerger, merge)
+	line, err := d.showLaunchRecord(w, s, n)
+	if err != nil {
+		return "", nil, err
+	}
+	return conclusion, line, nil
+}
+
+// review plays the story up to the merge: the pull request opened, its
+// pushes, then approvals and ticks. It returns the last run's conclusion
+// and the pull request's number.
+func (d *demoRun) review(w io.Writer, s demo.Story) (string, int, error) {
 	d.sim.AddInstallation(s.Owner)
 	d.sim.AddRepo(s.Owner, s.Repo, s.DefaultBranch, s.Main)
 	for _, t := range s.Teams {
@@ -167,27 +208,65 @@ func (d *demoRun) play(w io.Writer, s demo.Story) (string, error) {
 	step := fmt.Sprintf("%s/%s#%d opened: %q, labels %s, with a half-written launch kit", s.Owner, s.Repo, n, s.Title, strings.Join(s.Labels, ", "))
 	conclusion, err := d.show(w, s, step, head, true)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	for i, p := range s.Pushes {
 		head = d.sim.Push(s.Owner, s.Repo, s.Branch, p.Files)
 		d.settle()
 		if conclusion, err = d.show(w, s, fmt.Sprintf("push %d of %d: %s", i+1, len(s.Pushes), p.Message), head, true); err != nil {
-			return "", err
+			return "", 0, err
 		}
 	}
 	for i, a := range s.Acts {
 		if err := d.act(s, n, a); err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if conclusion, err = d.show(w, s, fmt.Sprintf("review %d of %d: %s", i+1, len(s.Acts), a.Message), head, false); err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if err := d.showHuman(w, s, n, head); err != nil {
-			return "", err
+			return "", 0, err
 		}
 	}
-	return conclusion, nil
+	return conclusion, n, nil
+}
+
+// showLaunchRecord prints the summary of #n's launch record comment and
+// returns its signed JSON line.
+func (d *demoRun) showLaunchRecord(w io.Writer, s demo.Story, n int) ([]byte, error) {
+	for _, cm := range d.sim.Comments(s.Owner, s.Repo, n) {
+		if !strings.HasPrefix(cm.GetBody(), launchrecord.Marker) {
+			continue
+		}
+		summary, _, _ := strings.Cut(strings.TrimPrefix(cm.GetBody(), launchrecord.Marker+"\n"), "<details>")
+		for _, line := range strings.Split(strings.TrimSpace(summary), "\n") {
+			line = strings.TrimPrefix(strings.TrimPrefix(line, "### "), "- ")
+			if line != "" {
+				fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(terminalText(line), "`", ""))
+			}
+		}
+		return launchrecord.FromComment(cm.GetBody())
+	}
+	return nil, fmt.Errorf("no launch record comment on %s/%s#%d after its merge", s.Owner, s.Repo, n)
+}
+
+// keep writes the launch record public key and the record to dir, as
+// `launchgate records verify` reads them.
+func (d *demoRun) keep(dir string, record []byte) error {
+	key, err := launchrecord.ParsePrivateKey([]byte(d.recordsKey))
+	if err != nil {
+		return err
+	}
+	pub, err := launchrecord.PublicKeyPEM(key)
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"records-public-key.pem": pub, "records.jsonl": append(record, '\n')} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("--keep: %w", err)
+		}
+	}
+	return nil
 }
 
 // act is a person approving the pull request or ticking boxes of its

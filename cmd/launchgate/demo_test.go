@@ -31,7 +31,9 @@ func TestDemo(t *testing.T) {
 		"- [x] `security-review-done`", "signed off by `@sam`", "signed off by `@ivy`",
 		// The findings of each push, as the check run's details give them.
 		"❌ environments: Deployment configuration exists for every environment", "no deployment configuration for uat",
-		"❌ recovery-doc:", "0 of 5 ready: deployment, monitoring, scaling, recovery incomplete"} {
+		"❌ recovery-doc:", "0 of 5 ready: deployment, monitoring, scaling, recovery incomplete",
+		// The merge and its launch record.
+		"== merged by lead as ", "Launch record: acme/orders#1 passed the gate", "approved for security: @sam on "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -84,8 +86,37 @@ func TestDemo(t *testing.T) {
 	if creates != 5 {
 		t.Errorf("%d check runs created; want one per commit (opened + 4 pushes)", creates)
 	}
-	if comments != 1 {
-		t.Errorf("%d comments created; want the one checklist", comments)
+	if comments != 2 {
+		t.Errorf("%d comments created; want the checklist and the launch record", comments)
+	}
+}
+
+// TestDemoKeep: --keep leaves what `launchgate records verify` needs, and
+// the record it leaves verifies.
+func TestDemoKeep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "kept")
+	var out, errOut bytes.Buffer
+	if code := runDemo([]string{"--keep", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, errOut.String())
+	}
+	var verified, verifyErr bytes.Buffer
+	code := runRecordsVerify([]string{"--public-key", filepath.Join(dir, "records-public-key.pem"), filepath.Join(dir, "records.jsonl")},
+		strings.NewReader(""), &verified, &verifyErr)
+	if code != 0 || !strings.Contains(verified.String(), "ok acme/orders#1") || !strings.Contains(verified.String(), "1 of 1 records verify") {
+		t.Errorf("records verify of the kept files: exit %d\n%s%s", code, verified.String(), verifyErr.String())
+	}
+}
+
+// TestDemoKeepUnwritable: a --keep DIR that cannot be made fails before
+// the run.
+func TestDemoKeepUnwritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := runDemo([]string{"--keep", filepath.Join(file, "dir")}, &out, &errOut); code != 2 || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q; want 2 and no run", code, out.String())
 	}
 }
 

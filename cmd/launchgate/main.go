@@ -4,8 +4,9 @@
 //	launchgate init [DIR]
 //	launchgate policy lint [--org-policy FILE] FILE
 //	launchgate owners [--codeowners FILE] [--json] PATH...
+//	launchgate records verify --public-key FILE [RECORDS.jsonl]
 //	launchgate serve [--config FILE]
-//	launchgate demo [--record FILE]
+//	launchgate demo [--record FILE] [--keep DIR]
 //	launchgate loadtest [flags]
 //	launchgate drill [flags]
 //	launchgate version
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return usageError(stderr, "policy lint", "policy has one subcommand, lint")
 	case "owners":
 		return runOwners(rest, stdout, stderr)
+	case "records":
+		return runRecords(rest, stdout, stderr)
 	case "serve":
 		return runServe(rest, stdout, stderr)
 	case "demo":
@@ -92,6 +95,8 @@ func runHelp(args []string, stdout, stderr io.Writer, now time.Time) int {
 	switch name {
 	case "policy":
 		name = "policy lint"
+	case "records":
+		name = "records verify"
 	case "-h", "-help", "--help":
 		name = "help"
 	}

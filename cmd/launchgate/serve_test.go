@@ -68,6 +68,7 @@ func TestServeStartsAndStops(t *testing.T) {
 		GitHub: server.GitHubConfig{App: server.AppConfig{IntegrationID: 7, WebhookSecret: secret,
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
 		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
+		Records: server.RecordsConfig{Key: testRecordsKey(t)},
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

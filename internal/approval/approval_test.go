@@ -3,6 +3,7 @@ package approval
 import (
 	"cmp"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -282,6 +283,15 @@ func TestEvaluate(t *testing.T) {
 				Members: members, Head: head, ChangedSince: changed, Guards: guards,
 			}
 			got := Evaluate(in)
+			// Each approval keeps the commit its review was given on;
+			// the table states who and when.
+			for team, d := range got.Approvals {
+				if !slices.ContainsFunc(tt.reviews, func(r Review) bool { return r.User == d.By && r.CommitID == d.Commit }) {
+					t.Errorf("approval of %s by %s names commit %q, which none of their reviews was given on", team, d.By, d.Commit)
+				}
+				d.Commit = ""
+				got.Approvals[team] = d
+			}
 			if !reflect.DeepEqual(got.Approvals, tt.want) {
 				t.Errorf("Approvals = %v, want %v", got.Approvals, tt.want)
 			}

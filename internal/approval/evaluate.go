@@ -85,7 +85,7 @@ func Evaluate(in Input) Result {
 		for _, r := range approvals {
 			v, reason := judge(in, team, r)
 			if v == counts {
-				res.Approvals[team] = readiness.Done{By: r.User, At: r.SubmittedAt}
+				res.Approvals[team] = readiness.Done{By: r.User, At: r.SubmittedAt, Commit: r.CommitID}
 				break
 			}
 			why = append(why, reason)

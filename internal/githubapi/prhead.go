@@ -19,6 +19,9 @@ type RunRead struct {
 	ExternalID string
 	// Annotations is how many annotations the run has.
 	Annotations int
+	// Conclusion is the run's conclusion, lower case as REST writes it
+	// ("success"), "" while the run is not completed.
+	Conclusion string
 	// DetailsURL and Text are the run's, read by PullState only.
 	DetailsURL, Text string
 }
@@ -39,7 +42,7 @@ const runSelection = `head: object(oid: $head) {
             app { databaseId slug }
             checkRuns(first: 10, filterBy: $runs) {
               pageInfo { hasNextPage }
-              nodes { url name externalId annotations { totalCount } %s }
+              nodes { url name externalId conclusion annotations { totalCount } %s }
             }
           }
         }
@@ -90,6 +93,7 @@ type gqlHead struct {
 					URL         string `json:"url"`
 					Name        string `json:"name"`
 					ExternalID  string `json:"externalId"`
+					Conclusion  string `json:"conclusion"`
 					DetailsURL  string `json:"detailsUrl"`
 					Text        string `json:"text"`
 					Annotations struct {
@@ -189,7 +193,7 @@ func (c *Client) runRead(head *gqlHead, name string) (run *RunRead, slug string)
 			}
 			if id > latest.ID {
 				*latest = RunRead{Exists: true, ID: id, ExternalID: r.ExternalID, Annotations: r.Annotations.TotalCount,
-					DetailsURL: r.DetailsURL, Text: r.Text}
+					Conclusion: strings.ToLower(r.Conclusion), DetailsURL: r.DetailsURL, Text: r.Text}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package githubsim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -44,9 +45,16 @@ type pull struct {
 	forkID           int64
 	created, updated time.Time
 	closed           time.Time
-	requestedTeams   []*team
-	reviews          []*review
-	comments         []*comment
+	// merged is set by MergePR, with who merged, the merge commit and the
+	// base commit the pull request was merged onto: its base.sha from then
+	// on, where an open pull request's follows its base branch.
+	merged         bool
+	mergedBy       *github.User
+	mergeCommitSHA string
+	mergedOnto     string
+	requestedTeams []*team
+	reviews        []*review
+	comments       []*comment
 }
 
 type review struct {
@@ -191,6 +199,53 @@ func (s *Server) ClosePR(owner, name string, number int, login string) {
 	})
 }
 
+// MergePR merges an open pull request as GitHub's merge button does with
+// a merge commit: a commit on the base branch whose parents are the base
+// and the head, holding the head's tree (the simulator has no conflicts
+// to resolve). As GitHub documents
+// (https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request),
+// it delivers pull_request "closed" with merged true, merged_by,
+// merged_at and merge_commit_sha, then the push of the base branch. The
+// payload's base.sha stays the commit the pull request was merged onto,
+// not the merge commit. It returns the merge commit's SHA.
+func (s *Server) MergePR(owner, name string, number int, login string) string {
+	s.mu.Lock()
+	r, p := s.pullLocked(owner, name, number)
+	if p.state != "open" {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("githubsim: %s#%d is not open; GitHub cannot merge it", r.fullName(), number))
+	}
+	before := r.branches[p.baseRef]
+	merge := r.writeCommit(r.commits[p.headSHA].tree, fmt.Sprintf("Merge pull request #%d from %s", p.number, p.headRef), []string{before, p.headSHA})
+	r.branches[p.baseRef] = merge
+	old, now := map[string]string{}, map[string]string{}
+	r.flatten(r.commits[before].tree, "", old)
+	r.flatten(r.commits[merge].tree, "", now)
+	var added, removed, modified []string
+	for _, path := range slices.Sorted(maps.Keys(now)) {
+		if o, had := old[path]; !had {
+			added = append(added, path)
+		} else if o != now[path] {
+			modified = append(modified, path)
+		}
+	}
+	for _, path := range slices.Sorted(maps.Keys(old)) {
+		if _, kept := now[path]; !kept {
+			removed = append(removed, path)
+		}
+	}
+	sender := s.userLocked(login)
+	p.state, p.closed, p.updated = "closed", s.now(), s.now()
+	p.merged, p.mergedBy, p.mergeCommitSHA, p.mergedOnto = true, sender, merge, before
+	events := []*event{
+		s.pullEvent(r, p, "closed", sender, nil),
+		s.pushEvent(r, p.baseRef, before, merge, added, removed, modified),
+	}
+	s.mu.Unlock()
+	s.deliverAll(events)
+	return merge
+}
+
 // ReopenPR reopens a closed pull request (pull_request "reopened").
 func (s *Server) ReopenPR(owner, name string, number int, login string) {
 	s.changePR(owner, name, number, login, func(p *pull) (string, func(*github.PullRequestEvent)) {
@@ -302,6 +357,10 @@ func (s *Server) pullJSON(r *repo, p *pull, detail bool) *github.PullRequest {
 	}
 	if !p.closed.IsZero() {
 		out.ClosedAt = ts(p.closed)
+	}
+	if p.merged {
+		out.Merged, out.MergedAt, out.MergedBy, out.MergeCommitSHA = ptr(true), ts(p.closed), p.mergedBy, ptr(p.mergeCommitSHA)
+		out.Base.SHA = ptr(p.mergedOnto)
 	}
 	for _, l := range p.labels {
 		out.Labels = append(out.Labels, s.labelLocked(r, l))

@@ -259,3 +259,46 @@ func TestLineDiffHunks(t *testing.T) {
 		}
 	}
 }
+
+// TestMergePR checks a merge as GitHub documents it: pull_request "closed"
+// with merged true, merged_by, merged_at and merge_commit_sha, the base
+// branch moved to a merge commit with both parents, and its push.
+func TestMergePR(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	gh := f.instClient(t)
+	head := f.sim.Push("acme", "web", "feat", map[string]string{"new.txt": "a\n"})
+	num := f.sim.OpenPR("acme", "web", PRSpec{Title: "Launch", Head: "feat", Author: "dev"})
+	open, _, err := gh.PullRequests.Get(ctx, "acme", "web", num)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := open.GetBase().GetSHA()
+	merge := f.sim.MergePR("acme", "web", num, "lead")
+
+	closed := f.hooks.ofEvent("pull_request", "closed")
+	if len(closed) != 1 {
+		t.Fatalf("closed deliveries: %d", len(closed))
+	}
+	pr := closed[0].payload["pull_request"].(map[string]any)
+	if pr["merged"] != true || pr["state"] != "closed" || pr["merge_commit_sha"] != merge ||
+		pr["merged_by"].(map[string]any)["login"] != "lead" || pr["merged_at"] == nil ||
+		pr["head"].(map[string]any)["sha"] != head || pr["base"].(map[string]any)["sha"] != base {
+		t.Errorf("closed payload of a merge: %v", pr)
+	}
+	pushes := f.hooks.ofEvent("push", "")
+	if last := pushes[len(pushes)-1].payload; last["ref"] != "refs/heads/main" || last["after"] != merge || last["before"] != base {
+		t.Errorf("the merge's push: ref %v before %v after %v", last["ref"], last["before"], last["after"])
+	}
+	cm, _, err := gh.Repositories.GetCommit(ctx, "acme", "web", merge, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cm.Parents) != 2 || cm.Parents[0].GetSHA() != base || cm.Parents[1].GetSHA() != head {
+		t.Errorf("merge commit parents = %v, want base and head", cm.Parents)
+	}
+	got, _, err := gh.PullRequests.Get(ctx, "acme", "web", num)
+	if err != nil || !got.GetMerged() || got.GetMergedBy().GetLogin() != "lead" {
+		t.Errorf("GET the merged pull request: merged %v by %q, %v", got.GetMerged(), got.GetMergedBy().GetLogin(), err)
+	}
+}

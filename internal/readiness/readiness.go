@@ -113,6 +113,10 @@ type Human struct {
 type Done struct {
 	By string
 	At time.Time
+	// Digest is what a sign-off attested (signoff.Artifacts.Digest);
+	// Commit is the commit an approval was given on. Launch records keep
+	// them; the evaluation does not read them.
+	Digest, Commit string
 }
 
 // Snapshot is everything one evaluation reads.

@@ -99,7 +99,7 @@ type shortView struct {
 // checkRunTemplates extends the report templates (their functions
 // included) with templates/checkrun.
 var checkRunTemplates = template.Must(template.Must(tmpl.Clone()).Funcs(template.FuncMap{
-	"code": codeSpan,
+	"code": CodeSpan,
 }).ParseFS(templates.CheckRun, "checkrun/*.tmpl"))
 
 // Conclusion maps a report to a check-run conclusion: failure when an
@@ -345,7 +345,7 @@ func (o CheckRunOptions) findingLink(f inspect.Finding) string {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.Path, f.Line)
 	}
-	return "[" + codeSpan(loc) + "](" + o.FileURL(f.Path, f.Line) + "): "
+	return "[" + CodeSpan(loc) + "](" + o.FileURL(f.Path, f.Line) + "): "
 }
 
 // FileURL links to a file at the head commit, at a line when line > 0.
@@ -364,12 +364,12 @@ func (o CheckRunOptions) FileURL(path string, line int) string {
 	return u
 }
 
-// codeSpan shows untrusted text as inline code. Inside a code span
+// CodeSpan shows untrusted text as inline code. Inside a code span
 // markdown, HTML and @-mentions are inert; what could still break out is a
 // backtick (it would end the span) and a line break (a following "- " or
 // "#" line would start a new block before inline parsing), so backticks
 // become ' and control characters become spaces.
-func codeSpan(s string) string {
+func CodeSpan(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '`':

@@ -32,6 +32,8 @@ type Config struct {
 	Log    LogConfig    `yaml:"log"`
 	// Signoff configures the reviewer checklist (signoff.go).
 	Signoff SignoffConfig `yaml:"signoff"`
+	// Records configures launch records (records.go).
+	Records RecordsConfig `yaml:"records"`
 }
 
 // ServerConfig is the HTTP side.
@@ -161,6 +163,10 @@ var envOverrides = []struct {
 	}},
 	{env: envSignoffKey, key: "signoff.key", set: func(c *Config, v string) error {
 		c.Signoff.Key, c.Signoff.KeyFile = v, ""
+		return nil
+	}},
+	{env: envRecordsKey, key: "records.key", set: func(c *Config, v string) error {
+		c.Records.Key, c.Records.KeyFile = v, ""
 		return nil
 	}},
 }
@@ -404,6 +410,9 @@ func (c *Config) validate(from origins) []string {
 		add("%s", p)
 	}
 	if p := c.Signoff.resolveKey(from.name("signoff.key")); p != "" && !from.reported("signoff.key", "signoff.key_file") {
+		add("%s", p)
+	}
+	if p := c.Records.resolveKey(from.name("records.key")); p != "" && !from.reported("records.key", "records.key_file") {
 		add("%s", p)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {

@@ -39,7 +39,7 @@ func pkcs8PEM(t *testing.T, key any) string {
 }
 
 var configEnv = []string{"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID",
-	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey}
+	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey, envRecordsKey}
 
 // clearEnv unsets the variables LoadConfig reads, for this test only.
 func clearEnv(t *testing.T) {
@@ -75,6 +75,8 @@ log:
   level: debug
 signoff:
   key: `+testSignoffKey+`
+records:
+  key_file: `+writeFile(t, "records.pem", testRecordsKey)+`
 `)
 	cfg, err := LoadConfig(path)
 	if err != nil {
@@ -89,6 +91,7 @@ signoff:
 			MembershipTTL: DefaultMembershipTTL},
 		Log:     LogConfig{Level: "debug"},
 		Signoff: SignoffConfig{Key: testSignoffKey},
+		Records: RecordsConfig{Key: testRecordsKey},
 	}
 	if *cfg != want {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
@@ -109,6 +112,7 @@ github:
 	t.Setenv("GITHUB_APP_WEBHOOK_SECRET", "from-env")
 	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs8PEM(t, testKey()))
 	t.Setenv(envSignoffKey, testSignoffKey)
+	t.Setenv(envRecordsKey, testRecordsKey)
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +134,7 @@ func TestLoadConfigWithoutFile(t *testing.T) {
 	t.Setenv("GITHUB_APP_PRIVATE_KEY", pkcs1PEM())
 	t.Setenv("GITHUB_V3_API_URL", "http://127.0.0.1:1234/api/v3")
 	t.Setenv(envSignoffKey, testSignoffKey)
+	t.Setenv(envRecordsKey, testRecordsKey)
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +149,7 @@ func TestLoadConfigWithoutFile(t *testing.T) {
 // variable, which overrides nothing.
 func TestLoadConfigAccepts(t *testing.T) {
 	keyFile := writeFile(t, "app.pem", pkcs1PEM())
-	base := "signoff:\n  key: " + testSignoffKey + "\ngithub:\n  app:\n    integration_id: 7\n    webhook_secret: from-file\n    private_key_file: " + keyFile + "\n"
+	base := "signoff:\n  key: " + testSignoffKey + "\nrecords:\n  key_file: " + writeFile(t, "records.pem", testRecordsKey) + "\ngithub:\n  app:\n    integration_id: 7\n    webhook_secret: from-file\n    private_key_file: " + keyFile + "\n"
 	tests := []struct {
 		name  string
 		yaml  string

@@ -34,6 +34,8 @@ type plan struct {
 	run githubapi.CheckRun
 	// reviewTeams are the teams to ask for review, after the run.
 	reviewTeams []string
+	// judged is a launch PR's evaluation, for its launch record.
+	judged judged
 	// waiverEnds is the day the earliest waiver that counts ends, or "",
 	// for the run's external_id (githubapi.RunID.WaiverEnds).
 	waiverEnds string
@@ -125,6 +127,7 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 		snap.Automatic = s.auto.outcomes(s.policy)
 	}
 	rep := readiness.Evaluate(s.policy, snap, now)
+	p.judged = judged{report: rep, human: human}
 	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed, replies: rec.Replies}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID

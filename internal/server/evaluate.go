@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -53,10 +54,12 @@ type evaluator struct {
 	webURL  string
 	version string
 	key     []byte // signs the checklist's records
-	now     func() time.Time
-	locks   keyedMutex
-	memo    *memo
-	metrics *metrics
+	// recordKey signs launch records.
+	recordKey ed25519.PrivateKey
+	now       func() time.Time
+	locks     keyedMutex
+	memo      *memo
+	metrics   *metrics
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for

@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server/demo"
 )
 
@@ -31,6 +32,15 @@ const (
 	// testSignoffKey signs the checklist's records in tests.
 	testSignoffKey = "signoff-key-for-tests-0123456789abcdef"
 )
+
+// testRecordsKey signs launch records in tests (PEM).
+var testRecordsKey = func() string {
+	k, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // testNow is the evaluation clock of the end-to-end tests.
 var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -70,7 +80,7 @@ func newApp(t *testing.T, sim *githubsim.Server, tune ...func(*Config, *Options)
 		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
 		App:           AppConfig{IntegrationID: testAppID, WebhookSecret: testSecret, PrivateKey: pkcs1PEM()},
 		MembershipTTL: DefaultMembershipTTL,
-	}, Signoff: SignoffConfig{Key: testSignoffKey}}
+	}, Signoff: SignoffConfig{Key: testSignoffKey}, Records: RecordsConfig{Key: testRecordsKey}}
 	logs := &syncBuffer{}
 	opts := Options{Config: cfg, Logger: zerolog.New(logs), Now: func() time.Time { return testNow }}
 	for _, f := range tune {

@@ -32,6 +32,7 @@ const (
 	metricRedeliveries      = "launchgate_reconciler_redeliveries_total"
 	metricPasses            = "launchgate_reconciler_passes_total"
 	metricReviewRequests    = "launchgate_review_requests_failed_total"
+	metricLaunchRecords     = "launchgate_launch_records_total"
 )
 
 // metrics are the App's Prometheus metrics, in a registry of its own (not
@@ -50,6 +51,7 @@ type metrics struct {
 	redeliveries prometheus.Counter
 	passes       *prometheus.CounterVec // outcome: ok | error
 	reviewFails  prometheus.Counter
+	records      *prometheus.CounterVec // bypassed: true | false
 }
 
 func newMetrics(q *queue) *metrics {
@@ -98,6 +100,10 @@ func newMetrics(q *queue) *metrics {
 			Name: metricPasses,
 			Help: "Reconciler passes by outcome: ok, or error when part of a pass failed.",
 		}, []string{"outcome"}),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricLaunchRecords,
+			Help: "Launch records written for merged launch PRs, by bypassed: true when the head's check run had not concluded success at the merge.",
+		}, []string{"bypassed"}),
 		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricReviewRequests,
 			Help: "Review requests of missing teams that GitHub refused (a team without access to the repository, say); the evaluation went on.",
@@ -107,7 +113,7 @@ func newMetrics(q *queue) *metrics {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
 	m.reg.MustRegister(m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
-		m.repairs, m.redeliveries, m.passes, m.reviewFails,
+		m.repairs, m.redeliveries, m.passes, m.reviewFails, m.records,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
 		gauge(metricQueueBytes, "Payload bytes of the waiting events (bounded by server.queue_max_bytes).", func(s queueStats) float64 { return float64(s.bytes) }),
@@ -122,6 +128,11 @@ func newMetrics(q *queue) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	// Both series exist from the start, at 0, so that an alert on the
+	// rate of bypassed records sees the first one.
+	for _, b := range []string{"true", "false"} {
+		m.records.WithLabelValues(b)
+	}
 	return m
 }
 
@@ -167,6 +178,10 @@ func (m *metrics) evaluated(conclusion, outcome string, took time.Duration) {
 
 // reviewRequestFailed counts a review request that failed.
 func (m *metrics) reviewRequestFailed() { m.reviewFails.Inc() }
+
+func (m *metrics) launchRecord(bypassed bool) {
+	m.records.WithLabelValues(strconv.FormatBool(bypassed)).Inc()
+}
 
 func (m *metrics) githubRequest(endpoint string, status int) {
 	m.requests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
 
@@ -13,7 +15,8 @@ import (
 // pullRequestHandler evaluates a pull request when something an evaluation
 // depends on changes: its head (opened, reopened, synchronize), its title
 // or base (edited), its labels (labeled, unlabeled), or its draft state
-// (ready_for_review).
+// (ready_for_review). A merge ("closed", merged) writes a launch record
+// instead (records.go).
 type pullRequestHandler struct{ ev *evaluator }
 
 var pullRequestActions = []string{"opened", "reopened", "synchronize", "edited", "labeled", "unlabeled", "ready_for_review"}
@@ -35,7 +38,15 @@ type pullRequestPayload struct {
 		Head struct {
 			SHA string `json:"sha"`
 		} `json:"head"`
-		Base struct {
+		// Merged, MergeCommitSHA, MergedBy and MergedAt are read from a
+		// "closed" delivery only.
+		Merged         bool   `json:"merged"`
+		MergeCommitSHA string `json:"merge_commit_sha"`
+		MergedBy       *struct {
+			Login string `json:"login"`
+		} `json:"merged_by"`
+		MergedAt string `json:"merged_at"`
+		Base     struct {
 			SHA string `json:"sha"`
 			Ref string `json:"ref"`
 		} `json:"base"`
@@ -55,7 +66,12 @@ type pullRequestEvent struct {
 }
 
 func (h pullRequestHandler) parser() parser {
-	return newParser(parsePullRequest, func(p *pullRequestPayload) event { return pullRequestEvent{h: h, p: p} })
+	return newParser(parsePullRequest, func(p *pullRequestPayload) event {
+		if p.Action == "closed" {
+			return mergedEvent{ev: h.ev, p: p}
+		}
+		return pullRequestEvent{h: h, p: p}
+	})
 }
 
 func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
@@ -78,6 +94,17 @@ func parsePullRequest(payload []byte) (*pullRequestPayload, error) {
 	}
 	if err := githubapi.CheckSHA("pull_request.base.sha", pr.Base.SHA); err != nil {
 		return nil, err
+	}
+	if p.Action == "closed" && pr.Merged {
+		if err := githubapi.CheckSHA("pull_request.merge_commit_sha", pr.MergeCommitSHA); err != nil {
+			return nil, err
+		}
+		if pr.MergedBy == nil || pr.MergedBy.Login == "" {
+			return nil, errors.New("pull_request.merged_by is missing")
+		}
+		if _, err := time.Parse(time.RFC3339, pr.MergedAt); err != nil {
+			return nil, fmt.Errorf("pull_request.merged_at %q is not an RFC 3339 time", pr.MergedAt)
+		}
 	}
 	return &p, nil
 }
@@ -114,6 +141,14 @@ func (p *pullRequestPayload) skipReason() string {
 		return "neither title nor base changed"
 	}
 	return ""
+}
+
+// merge is what a merged pull request's "closed" payload says of the
+// merge; parsePullRequest checked it.
+func (p *pullRequestPayload) merge() merge {
+	pr := p.PullRequest
+	at, _ := time.Parse(time.RFC3339, pr.MergedAt)
+	return merge{commit: pr.MergeCommitSHA, by: pr.MergedBy.Login, at: at}
 }
 
 func (p *pullRequestPayload) pull() githubapi.PullRequest {

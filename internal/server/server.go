@@ -9,6 +9,7 @@
 //	GET  /healthz           liveness: 200 while the process serves
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
+//	GET  /records/public-key the launch record public key (PEM)
 //
 // Webhooks are answered as soon as they are checked, parsed and queued, or
 // found unable to change any check run, which are never queued (see
@@ -40,6 +41,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/signoff"
 	"github.com/launchgate/launchgate/internal/version"
 )
@@ -90,6 +92,14 @@ func New(opts Options) (*Server, error) {
 	if err := signoff.CheckKey([]byte(cfg.Signoff.Key)); err != nil {
 		return nil, fmt.Errorf("server: signoff.key: %w", err)
 	}
+	recordKey, err := launchrecord.ParsePrivateKey([]byte(cfg.Records.Key))
+	if err != nil {
+		return nil, fmt.Errorf("server: records.key: %w", err)
+	}
+	publicKey, err := launchrecord.PublicKeyPEM(recordKey)
+	if err != nil {
+		return nil, fmt.Errorf("server: records.key: %w", err)
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -123,7 +133,7 @@ func New(opts Options) (*Server, error) {
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), now: now, memo: newMemo(10_000), metrics: m}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), recordKey: recordKey, now: now, memo: newMemo(10_000), metrics: m}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
@@ -151,6 +161,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())
+	mux.HandleFunc("GET "+RecordsPublicKeyPath, servePublicKey(publicKey))
 	s.handler = withLogger(opts.Logger, mux)
 	return s, nil
 }

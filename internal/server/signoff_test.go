@@ -32,6 +32,7 @@ func TestSignoffKeyConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clearEnv(t)
+			t.Setenv(envRecordsKey, testRecordsKey)
 			if tt.env != "" {
 				t.Setenv(envSignoffKey, tt.env)
 			}
@@ -67,6 +68,7 @@ func TestSignoffKeyConfig(t *testing.T) {
 func TestMembershipTTLConfig(t *testing.T) {
 	clearEnv(t)
 	t.Setenv(envSignoffKey, testSignoffKey)
+	t.Setenv(envRecordsKey, testRecordsKey)
 	for ttl, ok := range map[string]bool{"30s": true, "2h": false, "-1s": false} {
 		y := "github:\n  membership_ttl: " + ttl + "\n  app:\n    integration_id: 9\n    webhook_secret: s\n    private_key_file: " +
 			writeFile(t, "app.pem", pkcs1PEM()) + "\n"

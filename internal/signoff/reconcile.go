@@ -382,7 +382,7 @@ func (j *judge) intact(it Item, s Signed) string {
 // keep records a valid sign-off; it clears the item's note.
 func (j *judge) keep(it Item, s Signed) {
 	j.out.Entries[it.ID] = Entry{Ticked: true, Signed: &s}
-	j.res.Signoffs[it.ID] = readiness.Done{By: s.User, At: s.At}
+	j.res.Signoffs[it.ID] = readiness.Done{By: s.User, At: s.At, Digest: s.Digest}
 }
 
 // hold keeps a record that does not count for now, for a reason that may

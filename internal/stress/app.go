@@ -26,6 +26,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server"
 )
 
@@ -61,6 +62,10 @@ func appConfig(sim *githubsim.Server, key *rsa.PrivateKey, tune func(*server.Con
 	if _, err := rand.Read(signoffKey[:]); err != nil {
 		return nil, err
 	}
+	recordsKey, err := launchrecord.NewKeyPEM()
+	if err != nil {
+		return nil, err
+	}
 	cfg := &server.Config{
 		GitHub: server.GitHubConfig{
 			WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
@@ -68,6 +73,7 @@ func appConfig(sim *githubsim.Server, key *rsa.PrivateKey, tune func(*server.Con
 			MembershipTTL: server.DefaultMembershipTTL,
 		},
 		Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])},
+		Records: server.RecordsConfig{Key: recordsKey},
 		// LoadConfig's default; a Config built in code has the reconciler
 		// off.
 		Server: server.ServerConfig{ReconcileInterval: 10 * time.Minute},
@@ -180,11 +186,14 @@ type procConfig struct {
 // writeConfig writes the configuration file; the keys go into files of
 // their own, readable only by the owner, as mounted secrets would.
 func (c procConfig) writeConfig() (string, error) {
-	keyFile, signoffFile := filepath.Join(c.dir, "app.pem"), filepath.Join(c.dir, "signoff.key")
+	keyFile, signoffFile, recordsFile := filepath.Join(c.dir, "app.pem"), filepath.Join(c.dir, "signoff.key"), filepath.Join(c.dir, "records.pem")
 	if err := os.WriteFile(keyFile, []byte(c.cfg.GitHub.App.PrivateKey), 0o600); err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(signoffFile, []byte(c.cfg.Signoff.Key), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(recordsFile, []byte(c.cfg.Records.Key), 0o600); err != nil {
 		return "", err
 	}
 	g := c.cfg.GitHub
@@ -196,6 +205,7 @@ func (c procConfig) writeConfig() (string, error) {
 	fmt.Fprintf(&b, "github:\n  web_url: %q\n  v3_api_url: %q\n  v4_api_url: %q\n", g.WebURL, g.V3APIURL, g.V4APIURL)
 	fmt.Fprintf(&b, "  app:\n    integration_id: %d\n    webhook_secret: %q\n    private_key_file: %q\n", g.App.IntegrationID, g.App.WebhookSecret, keyFile)
 	fmt.Fprintf(&b, "signoff:\n  key_file: %q\n", signoffFile)
+	fmt.Fprintf(&b, "records:\n  key_file: %q\n", recordsFile)
 	b.WriteString("log:\n  level: info\n")
 	path := filepath.Join(c.dir, "config.yml")
 	return path, os.WriteFile(path, []byte(b.String()), 0o600)
