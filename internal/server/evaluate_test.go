@@ -46,6 +46,10 @@ type fakeGitHub struct {
 	// commentErr fails MarkedComment; writeErr CreateComment and
 	// EditComment; requestErr RequestTeamReviews.
 	commentErr, writeErr, requestErr error
+	// required is what RequiredCheck answers, nil for "required";
+	// requiredErr fails it.
+	required    *githubapi.RequiredCheck
+	requiredErr error
 
 	writes []string // "comment", "run", "reviews", in order
 	runs   []githubapi.CheckRun
@@ -91,6 +95,13 @@ func (f *fakeGitHub) ActiveMember(_ context.Context, _ int64, _, team, user stri
 }
 
 func (f *fakeGitHub) AppLogin(context.Context) (string, error) { return fakeBot, nil }
+
+func (f *fakeGitHub) RequiredCheck(context.Context, int64, string, string, string, string) (githubapi.RequiredCheck, error) {
+	if f.required == nil {
+		return githubapi.RequiredCheck{State: githubapi.Required, Why: "a ruleset requires it"}, f.requiredErr
+	}
+	return *f.required, f.requiredErr
+}
 
 func (f *fakeGitHub) MarkedComment(context.Context, githubapi.PullRequest, string, string) (*githubapi.Comment, error) {
 	return f.comment, f.commentErr
@@ -441,6 +452,40 @@ func TestCoalescedChecklistEdits(t *testing.T) {
 				if got.Ticked[item] || !strings.Contains(got.Notes[item].Text, want) {
 					t.Errorf("%s: ticked %v, note %q; want reset with a note saying %q", item, got.Ticked[item], got.Notes[item].Text, want)
 				}
+			}
+		})
+	}
+}
+
+// TestRequiredNote: whether the base branch requires the check is advice
+// in the run's summary; it never changes the conclusion, and a failed read
+// says nothing.
+func TestRequiredNote(t *testing.T) {
+	tests := []struct {
+		name     string
+		required *githubapi.RequiredCheck
+		err      error
+		want     string // in the summary; "" for no note
+	}{
+		{name: "required", want: ""},
+		{name: "not required", required: &githubapi.RequiredCheck{State: githubapi.NotRequired, Why: "no rule requires it"},
+			want: "branch `main` does not require the `Production readiness` check (no rule requires it)"},
+		{name: "could not tell", required: &githubapi.RequiredCheck{State: githubapi.RequiredUnknown, Why: "403"},
+			want: "could not tell whether branch `main` requires"},
+		{name: "read failed", err: errors.New("GET rules: 502"), want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, gh := newFakeEvaluator(t)
+			signOffAll(t, e, gh)
+			gh.required, gh.requiredErr = tt.required, tt.err
+			p := e.planFor(t, launchPR)
+			if p.failure != nil || p.run.Conclusion != report.ConclusionSuccess {
+				t.Fatalf("run %s (failure %v), want success: the note is advice", p.run.Conclusion, p.failure)
+			}
+			hasNote := strings.Contains(p.run.Summary, "For repository admins")
+			if hasNote != (tt.want != "") || !strings.Contains(p.run.Summary, tt.want) {
+				t.Errorf("summary, want note %q:\n%s", tt.want, p.run.Summary)
 			}
 		})
 	}
