@@ -77,6 +77,7 @@ func TestHelpPages(t *testing.T) {
 		{name: "policy lint", args: []string{"policy", "lint"}},
 		{name: "owners", args: []string{"owners"}, wantFlags: []string{"-codeowners FILE", "-json"}},
 		{name: "serve", args: []string{"serve"}, wantFlags: []string{"-config string"}},
+		{name: "doctor", args: []string{"doctor"}, wantFlags: []string{"-config string", "-org string"}},
 		{name: "demo", args: []string{"demo"}, wantFlags: []string{"-record FILE"}},
 		{name: "loadtest", args: []string{"loadtest"}, wantFlags: []string{"-events int", "(default 10000)", "-in-process", "-rate float"}},
 		{name: "drill", args: []string{"drill"}, wantFlags: []string{"-fault-events int", "(default 2000)", "-report FILE"}},

@@ -53,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return runOwners(rest, stdout, stderr)
 	case "serve":
 		return runServe(rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(rest, stdout, stderr)
 	case "demo":
 		return runDemo(rest, stdout, stderr)
 	case "loadtest":
