@@ -15,6 +15,8 @@ const (
 	// defaultRequiredTTL is how long an answer of RequiredCheck is reused.
 	// It is advice for admins, not a gate, so a few minutes stale is fine.
 	defaultRequiredTTL = 10 * time.Minute
+	// rulesPerPage is the most rules GitHub lists in one page.
+	rulesPerPage = 100
 )
 
 // RequiredState says whether a branch requires a status check.
@@ -79,9 +81,11 @@ const (
 
 // protection is what was read about a branch's required checks.
 type protection struct {
-	rules   []branchRule
-	classic classicAnswer
-	checks  classicChecks
+	rules []branchRule
+	// rulesCut is set when GitHub had more rules than the one page read.
+	rulesCut bool
+	classic  classicAnswer
+	checks   classicChecks
 }
 
 // judge says whether p requires the check named name of the App appID. A
@@ -99,11 +103,14 @@ func (p protection) judge(name string, appID int64) RequiredCheck {
 			}
 		}
 	}
-	switch p.classic {
-	case classicDenied:
+	switch {
+	case p.rulesCut:
+		return RequiredCheck{State: RequiredUnknown,
+			Why: fmt.Sprintf("the branch has more than %d rules and only the first %[1]d were read", rulesPerPage)}
+	case p.classic == classicDenied:
 		return RequiredCheck{State: RequiredUnknown,
 			Why: "no ruleset requires it, and the App may not read classic branch protection (403)"}
-	case classicRead:
+	case p.classic == classicRead:
 		for _, c := range p.checks.Checks {
 			if c.Context == name && (c.AppID == nil || *c.AppID == appID || *c.AppID == -1) {
 				return RequiredCheck{State: Required, Why: "classic branch protection requires it"}
@@ -151,16 +158,17 @@ func (c *Client) RequiredCheck(ctx context.Context, installationID int64, owner,
 	// Fresh values to decode into: the previous entry's may be read
 	// concurrently.
 	var rules []branchRule
-	status, etag, err := c.conditionalGet(ctx, ic, base+"rules/branches/"+url.PathEscape(branch), next.rulesETag, &rules)
+	u := fmt.Sprintf("%srules/branches/%s?per_page=%d", base, url.PathEscape(branch), rulesPerPage)
+	status, etag, more, err := c.conditionalGet(ctx, ic, u, next.rulesETag, &rules)
 	if err != nil {
 		return RequiredCheck{}, fmt.Errorf("githubapi: reading the rules of %s/%s branch %s: %w", owner, repo, branch, err)
 	}
 	if status == http.StatusOK {
-		next.prot.rules, next.rulesETag = rules, etag
+		next.prot.rules, next.prot.rulesCut, next.rulesETag = rules, more, etag
 	}
 	if j := next.prot.judge(name, c.opts.AppID); j.State != Required {
 		var checks classicChecks
-		status, etag, err := c.conditionalGet(ctx, ic, base+"branches/"+url.PathEscape(branch)+"/protection/required_status_checks", next.classicETag, &checks)
+		status, etag, _, err := c.conditionalGet(ctx, ic, base+"branches/"+url.PathEscape(branch)+"/protection/required_status_checks", next.classicETag, &checks)
 		switch {
 		case status == http.StatusNotModified:
 		case status == http.StatusNotFound:
@@ -178,12 +186,13 @@ func (c *Client) RequiredCheck(ctx context.Context, installationID int64, owner,
 }
 
 // conditionalGet reads u into v, sending etag as If-None-Match when set.
-// It returns the status (304 leaves v untouched) and the response's ETag.
-// A 403 or 404 is returned as a status with its error.
-func (c *Client) conditionalGet(ctx context.Context, ic *instClient, u, etag string, v any) (int, string, error) {
+// It returns the status (304 leaves v untouched), the response's ETag and
+// whether there is a next page. A 403 or 404 is returned as a status with
+// its error.
+func (c *Client) conditionalGet(ctx context.Context, ic *instClient, u, etag string, v any) (status int, newETag string, more bool, err error) {
 	req, err := ic.rest.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		return 0, "", err
+		return 0, "", false, err
 	}
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
@@ -191,10 +200,10 @@ func (c *Client) conditionalGet(ctx context.Context, ic *instClient, u, etag str
 	req.Header.Set("Cache-Control", "no-cache")
 	resp, err := ic.rest.Do(ctx, req, v)
 	if resp == nil {
-		return 0, "", err
+		return 0, "", false, err
 	}
 	if resp.StatusCode == http.StatusNotModified && etag != "" {
-		return http.StatusNotModified, etag, nil
+		return http.StatusNotModified, etag, false, nil
 	}
-	return resp.StatusCode, strings.TrimSpace(resp.Header.Get("ETag")), err
+	return resp.StatusCode, strings.TrimSpace(resp.Header.Get("ETag")), resp.NextPage != 0, err
 }

@@ -46,6 +46,8 @@ func TestJudgeRequired(t *testing.T) {
 		{name: "classic, another App", prot: protection{classic: classicRead, checks: classic(name, &other)}, want: NotRequired},
 		{name: "classic, legacy contexts", prot: protection{classic: classicRead, checks: classicChecks{Contexts: []string{"ci", name}}}, want: Required},
 		{name: "classic unreadable (403)", prot: protection{classic: classicDenied}, want: RequiredUnknown},
+		{name: "more rules than one page, none of them requires it", prot: protection{rules: []branchRule{rule("ci", nil)}, rulesCut: true}, want: RequiredUnknown},
+		{name: "more rules than one page, one read requires it", prot: protection{rules: []branchRule{rule(name, nil)}, rulesCut: true}, want: Required},
 		{name: "ruleset requires it, classic unreadable", prot: protection{rules: []branchRule{rule(name, nil)}, classic: classicDenied}, want: Required},
 	}
 	for _, tt := range tests {
@@ -147,5 +149,21 @@ func TestRequiredCheckSeesAChangeAfterTheTTL(t *testing.T) {
 	_ = clk.Sleep(ctx, 2*time.Minute)
 	if got, err := c.RequiredCheck(ctx, e.inst, "acme", "svc", "main", name); err != nil || got.State != Required {
 		t.Fatalf("after the ruleset was added: %v %v", got, err)
+	}
+}
+
+// TestRequiredCheckWithMoreRulesThanAPage: a rule on an unread page may be
+// the one requiring the check, so launchgate cannot tell.
+func TestRequiredCheckWithMoreRulesThanAPage(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	e.sim.AddRepo("acme", "svc", "main", map[string]string{"README.md": "x\n"})
+	src := githubsim.RulesetSource{Type: "Repository", Name: "acme/svc"}
+	for range rulesPerPage {
+		e.sim.AddBranchRule("acme", "svc", "main", "deletion", src)
+	}
+	e.sim.AddBranchRule("acme", "svc", "main", "required_status_checks", src, githubsim.StatusCheck{Context: "Production readiness"})
+	got, err := e.client(Options{}).RequiredCheck(context.Background(), e.inst, "acme", "svc", "main", "Production readiness")
+	if err != nil || got.State != RequiredUnknown {
+		t.Fatalf("RequiredCheck = %v (%q), %v; want could not tell", got.State, got.Why, err)
 	}
 }

@@ -72,8 +72,9 @@ func statusChecksJSON(checks []StatusCheck, appKey string) []map[string]any {
 	return out
 }
 
-// getBranchRules lists the active rules that apply to a branch; the branch
-// need not exist, and a branch no rule applies to gets an empty list.
+// getBranchRules lists the active rules that apply to a branch, paginated;
+// the branch need not exist, and a branch no rule applies to gets an empty
+// list.
 func (s *Server) getBranchRules(c *call) reply {
 	branch := c.r.PathValue("branch")
 	out := []map[string]any{}
@@ -89,7 +90,8 @@ func (s *Server) getBranchRules(c *call) reply {
 		}
 		out = append(out, rule)
 	}
-	return reply{http.StatusOK, out}
+	lo, hi := s.paginate(c, len(out), 0)
+	return reply{http.StatusOK, out[lo:hi]}
 }
 
 // getStatusChecksProtection answers GET …/branches/{branch}/protection/
