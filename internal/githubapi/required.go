@@ -53,21 +53,29 @@ type branchRule struct {
 	Type          string `json:"type"`
 	RulesetSource string `json:"ruleset_source"`
 	Parameters    struct {
-		RequiredStatusChecks []struct {
-			Context       string `json:"context"`
-			IntegrationID *int64 `json:"integration_id"`
-		} `json:"required_status_checks"`
+		RequiredStatusChecks []ruleCheck `json:"required_status_checks"`
 	} `json:"parameters"`
 }
 
 // classicChecks is classic branch protection's required status checks
 // (https://docs.github.com/en/rest/branches/branch-protection#get-status-checks-protection).
 type classicChecks struct {
-	Contexts []string `json:"contexts"` // legacy: any source may set them
-	Checks   []struct {
-		Context string `json:"context"`
-		AppID   *int64 `json:"app_id"`
-	} `json:"checks"`
+	Contexts []string       `json:"contexts"` // legacy: the names of checks, any source
+	Checks   []classicCheck `json:"checks"`
+}
+
+// ruleCheck is a check a required_status_checks rule names; IntegrationID
+// nil lets any source set it.
+type ruleCheck struct {
+	Context       string `json:"context"`
+	IntegrationID *int64 `json:"integration_id"`
+}
+
+// classicCheck is a check classic protection requires; AppID nil or -1
+// lets any source set it.
+type classicCheck struct {
+	Context string `json:"context"`
+	AppID   *int64 `json:"app_id"`
 }
 
 // classicAnswer is what the classic protection read said.
@@ -99,7 +107,11 @@ func (p protection) judge(name string, appID int64) RequiredCheck {
 		}
 		for _, c := range r.Parameters.RequiredStatusChecks {
 			if c.Context == name && (c.IntegrationID == nil || *c.IntegrationID == appID) {
-				return RequiredCheck{State: Required, Why: "a ruleset (" + r.RulesetSource + ") requires it"}
+				why := "a ruleset requires it"
+				if r.RulesetSource != "" {
+					why = "a ruleset (" + r.RulesetSource + ") requires it"
+				}
+				return RequiredCheck{State: Required, Why: why}
 			}
 		}
 	}
@@ -116,8 +128,11 @@ func (p protection) judge(name string, appID int64) RequiredCheck {
 				return RequiredCheck{State: Required, Why: "classic branch protection requires it"}
 			}
 		}
+		// contexts repeats every check's context, whatever App it must
+		// come from, so it is read only when checks is absent (older
+		// GitHub Enterprise Server answers without it).
 		for _, c := range p.checks.Contexts {
-			if c == name {
+			if len(p.checks.Checks) == 0 && c == name {
 				return RequiredCheck{State: Required, Why: "classic branch protection requires it"}
 			}
 		}
@@ -137,8 +152,9 @@ type requiredEntry struct {
 // name from this App: the branch's rules (rulesets) first, then classic
 // branch protection when no ruleset requires it. The answer is reused for
 // Options.RequiredTTL, then revalidated with conditional requests, which
-// cost no rate limit when nothing changed. An error means the read failed;
-// it is advice, and callers must not fail an evaluation on it.
+// cost no rate limit when nothing changed. An error means the read failed.
+// Evaluations do not call it: PullState reads the same in its query, and
+// judges it the same way (protection.judge).
 func (c *Client) RequiredCheck(ctx context.Context, installationID int64, owner, repo, branch, name string) (RequiredCheck, error) {
 	key := fmt.Sprintf("%s/%s:%s:%s", owner, repo, branch, name)
 	prev, have := c.required.Get(key)

@@ -16,18 +16,12 @@ func TestJudgeRequired(t *testing.T) {
 	anyApp := int64(-1)
 	rule := func(ctx string, id *int64) branchRule {
 		r := branchRule{Type: "required_status_checks", RulesetSource: "acme"}
-		r.Parameters.RequiredStatusChecks = append(r.Parameters.RequiredStatusChecks, struct {
-			Context       string `json:"context"`
-			IntegrationID *int64 `json:"integration_id"`
-		}{ctx, id})
+		r.Parameters.RequiredStatusChecks = append(r.Parameters.RequiredStatusChecks, ruleCheck{Context: ctx, IntegrationID: id})
 		return r
 	}
 	classic := func(ctx string, id *int64) classicChecks {
 		var c classicChecks
-		c.Checks = append(c.Checks, struct {
-			Context string `json:"context"`
-			AppID   *int64 `json:"app_id"`
-		}{ctx, id})
+		c.Checks = append(c.Checks, classicCheck{Context: ctx, AppID: id})
 		return c
 	}
 	tests := []struct {
@@ -45,6 +39,8 @@ func TestJudgeRequired(t *testing.T) {
 		{name: "classic, any App (-1)", prot: protection{classic: classicRead, checks: classic(name, &anyApp)}, want: Required},
 		{name: "classic, another App", prot: protection{classic: classicRead, checks: classic(name, &other)}, want: NotRequired},
 		{name: "classic, legacy contexts", prot: protection{classic: classicRead, checks: classicChecks{Contexts: []string{"ci", name}}}, want: Required},
+		{name: "classic, another App, its context in the legacy list", prot: protection{classic: classicRead,
+			checks: classicChecks{Contexts: []string{name}, Checks: classic(name, &other).Checks}}, want: NotRequired},
 		{name: "classic unreadable (403)", prot: protection{classic: classicDenied}, want: RequiredUnknown},
 		{name: "more rules than one page, none of them requires it", prot: protection{rules: []branchRule{rule("ci", nil)}, rulesCut: true}, want: RequiredUnknown},
 		{name: "more rules than one page, one read requires it", prot: protection{rules: []branchRule{rule(name, nil)}, rulesCut: true}, want: Required},
@@ -165,5 +161,86 @@ func TestRequiredCheckWithMoreRulesThanAPage(t *testing.T) {
 	got, err := e.client(Options{}).RequiredCheck(context.Background(), e.inst, "acme", "svc", "main", "Production readiness")
 	if err != nil || got.State != RequiredUnknown {
 		t.Fatalf("RequiredCheck = %v (%q), %v; want could not tell", got.State, got.Why, err)
+	}
+}
+
+// TestPullStateReadsWhetherTheCheckIsRequired: PullState's one GraphQL
+// query answers what RequiredCheck answers over REST, with no other
+// request, and an unreadable classic protection costs only that answer.
+func TestPullStateReadsWhetherTheCheckIsRequired(t *testing.T) {
+	const name, marker = "Production readiness", "<!-- checklist -->"
+	src := githubsim.RulesetSource{Type: "Repository", Name: "acme/svc"}
+	tests := []struct {
+		name  string
+		deny  bool
+		setup func(sim *githubsim.Server)
+		want  RequiredState
+	}{
+		{name: "unprotected", want: NotRequired},
+		{name: "org ruleset, this App", want: Required, setup: func(sim *githubsim.Server) {
+			sim.AddBranchRule("acme", "svc", "main", "deletion", src)
+			sim.AddBranchRule("acme", "svc", "main", "required_status_checks", githubsim.RulesetSource{Type: "Organization", Name: "acme"},
+				githubsim.StatusCheck{Context: name, AppID: testAppID})
+		}},
+		{name: "ruleset, any source", want: Required, setup: func(sim *githubsim.Server) {
+			sim.AddBranchRule("acme", "svc", "main", "required_status_checks", src, githubsim.StatusCheck{Context: name})
+		}},
+		{name: "ruleset, another App's check of that name", want: NotRequired, setup: func(sim *githubsim.Server) {
+			sim.AddBranchRule("acme", "svc", "main", "required_status_checks", src, githubsim.StatusCheck{Context: name, AppID: 99})
+		}},
+		{name: "classic, this App", want: Required, setup: func(sim *githubsim.Server) {
+			sim.ProtectBranch("acme", "svc", "main", []githubsim.StatusCheck{{Context: name, AppID: testAppID}}, nil)
+		}},
+		{name: "classic, legacy context", want: Required, setup: func(sim *githubsim.Server) {
+			sim.ProtectBranch("acme", "svc", "main", nil, []string{name})
+		}},
+		{name: "classic, another App", want: NotRequired, setup: func(sim *githubsim.Server) {
+			sim.ProtectBranch("acme", "svc", "main", []githubsim.StatusCheck{{Context: name, AppID: 99}}, []string{"ci"})
+		}},
+		{name: "classic unreadable", deny: true, want: RequiredUnknown, setup: func(sim *githubsim.Server) {
+			sim.ProtectBranch("acme", "svc", "main", nil, []string{name})
+		}},
+		{name: "unreadable, but a ruleset requires it", deny: true, want: Required, setup: func(sim *githubsim.Server) {
+			sim.AddBranchRule("acme", "svc", "main", "required_status_checks", src, githubsim.StatusCheck{Context: name})
+		}},
+		{name: "more rules than a page", want: RequiredUnknown, setup: func(sim *githubsim.Server) {
+			for range rulesPerPage {
+				sim.AddBranchRule("acme", "svc", "main", "deletion", src)
+			}
+			sim.AddBranchRule("acme", "svc", "main", "required_status_checks", src, githubsim.StatusCheck{Context: name})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, githubsim.Options{DenyAdministration: tt.deny})
+			pr := e.repo("svc", map[string]string{"README.md": "r"}, map[string]string{"docs/a.md": "a"})
+			e.sim.SubmitReview("acme", "svc", pr.Number, "ann", "APPROVED")
+			if tt.setup != nil {
+				tt.setup(e.sim)
+			}
+			ctx := context.Background()
+			c := e.client(Options{})
+			e.requests()
+			st, err := c.PullState(ctx, pr, name, marker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reqs := e.apiRequests(); len(reqs) != 1 {
+				t.Errorf("PullState sent %v, want the one GraphQL query", reqs)
+			}
+			if len(st.Reviews) != 1 || st.Reviews[0].User != "ann" {
+				t.Errorf("reviews %+v, want ann's approval", st.Reviews)
+			}
+			if st.Required == nil {
+				t.Fatal("Required not read")
+			}
+			if st.Required.State != tt.want || st.Required.Why == "" {
+				t.Errorf("Required = %v (%q), want %v with a reason", st.Required.State, st.Required.Why, tt.want)
+			}
+			rest, err := c.RequiredCheck(ctx, e.inst, "acme", "svc", "main", name)
+			if err != nil || rest.State != st.Required.State {
+				t.Errorf("over REST: %v, %v; the query says %v", rest.State, err, st.Required.State)
+			}
+		})
 	}
 }

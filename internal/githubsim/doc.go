@@ -60,7 +60,8 @@
 //	           GET /orgs/{org}/teams/{slug}, GET /orgs/{org}/teams/{slug}/memberships/{user},
 //	           GET …/rules/branches/{branch} (AddBranchRule),
 //	           GET …/branches/{branch}/protection/required_status_checks (ProtectBranch)
-//	GraphQL:   POST /api/graphql, the file-reading subset described in graphql.go.
+//	GraphQL:   POST /api/graphql, the subset described in graphql.go (files,
+//	           pull requests, check runs, and a branch's rules and protection).
 //
 // Anything else is 404 {"message": "Not Found"}.
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -86,5 +87,56 @@ func TestStatusChecksProtection(t *testing.T) {
 				t.Errorf("first check's app_id = %v, want %d", id, testAppID)
 			}
 		})
+	}
+}
+
+// TestRefRulesAndProtectionOverGraphQL: Ref.rules and
+// Ref.branchProtectionRule answer what the REST endpoints answer, in
+// GitHub's GraphQL shapes; without Administration the protection rule is
+// null with a FORBIDDEN error at its path, and the rules still answer.
+func TestRefRulesAndProtectionOverGraphQL(t *testing.T) {
+	const query = `query($base: String!) { repository(owner: "acme", name: "web") {
+	  base: ref(qualifiedName: $base) {
+	    rules(first: 10) { pageInfo { hasNextPage } nodes { type parameters { ... on RequiredStatusChecksParameters { requiredStatusChecks { context integrationId } } } } }
+	    branchProtectionRule { requiresStatusChecks requiredStatusChecks { context app { databaseId } } requiredStatusCheckContexts }
+	  } } }`
+	tests := []struct {
+		name string
+		deny bool
+		base string
+		want string // in the answer's JSON; the App's id is testAppID (42)
+	}{
+		{name: "rules and protection", base: "refs/heads/main",
+			want: `{"data":{"repository":{"base":{"rules":{"pageInfo":{"hasNextPage":false},"nodes":[{"type":"DELETION","parameters":null},` +
+				`{"type":"REQUIRED_STATUS_CHECKS","parameters":{"requiredStatusChecks":[{"context":"Production readiness","integrationId":42},{"context":"ci","integrationId":null}]}}]},` +
+				`"branchProtectionRule":{"requiresStatusChecks":true,"requiredStatusChecks":[{"context":"Production readiness","app":{"databaseId":42}},{"context":"legacy","app":null}],` +
+				`"requiredStatusCheckContexts":["Production readiness","legacy"]}}}}}`},
+		{name: "no Administration permission", deny: true, base: "refs/heads/main",
+			want: `"branchProtectionRule":null}}},"errors":[{"type":"FORBIDDEN","path":["repository","base","branchProtectionRule"]`},
+		{name: "a branch that does not exist", base: "refs/heads/nowhere", want: `{"data":{"repository":{"base":null}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(o *Options) { o.DenyAdministration = tt.deny })
+			f.sim.AddBranchRule("acme", "web", "main", "deletion", RulesetSource{Type: "Repository", Name: "acme/web"})
+			f.sim.AddBranchRule("acme", "web", "main", "required_status_checks", RulesetSource{Type: "Organization", Name: "acme"},
+				StatusCheck{Context: "Production readiness", AppID: testAppID}, StatusCheck{Context: "ci"})
+			f.sim.ProtectBranch("acme", "web", "main", []StatusCheck{{Context: "Production readiness", AppID: testAppID}}, []string{"legacy"})
+			resp, body := f.do(t, "POST", "/graphql", "bearer "+f.token(t, f.inst), map[string]any{"query": query, "variables": map[string]any{"base": tt.base}})
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), tt.want) {
+				t.Fatalf("status %d, answer\n%s\nwant it to contain\n%s", resp.StatusCode, body, tt.want)
+			}
+		})
+	}
+}
+
+// TestRuleParametersTakeOnlyTheirFragments: a fragment that cannot apply
+// to RuleParameters is rejected, as GitHub rejects it.
+func TestRuleParametersTakeOnlyTheirFragments(t *testing.T) {
+	f := newFixture(t)
+	q := `{ repository(owner: "acme", name: "web") { ref(qualifiedName: "main") { rules(first: 1) { nodes { parameters { ... on Blob { text } } } } } } }`
+	_, body := f.do(t, "POST", "/graphql", "bearer "+f.token(t, f.inst), map[string]any{"query": q})
+	if !strings.Contains(string(body), "Fragment on Blob can't be spread inside RuleParameters") {
+		t.Fatalf("answer %s, want the fragment rejected", body)
 	}
 }

@@ -44,17 +44,8 @@ const (
 	// blobs, one GraphQL query of the reviews, the App's run and the
 	// checklist (it tells the App's login too), the conversation, the
 	// checklist, the run (no listing: the query read it), the review
-	// request. Issue 10 asks at most 10 (before: 11); issue 11 adds
-	// requiredCheckReads.
-	budgetLaunchWithChecklist = 10 + requiredCheckReads
-
-	// requiredCheckReads: whether the base branch requires the check (the
-	// branch's rules, then classic protection when no ruleset requires it),
-	// read by a process once per repository and branch for
-	// githubapi.Options.RequiredTTL, then revalidated with conditional
-	// requests (304s cost no rate limit). So it appears only in the cold
-	// budgets: a warm evaluation makes neither request.
-	requiredCheckReads = 2
+	// request. Issue 10 asks at most 10 (before: 11).
+	budgetLaunchWithChecklist = 10
 )
 
 // requestLog summarises recorded requests for failure messages and logs.

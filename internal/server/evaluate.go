@@ -34,7 +34,6 @@ type GitHub interface {
 	ActiveMember(ctx context.Context, installationID int64, org, team, user string) (bool, error)
 	AppLogin(ctx context.Context) (string, error)
 	MarkedComment(ctx context.Context, pr githubapi.PullRequest, marker, author string) (*githubapi.Comment, error)
-	RequiredCheck(ctx context.Context, installationID int64, owner, repo, branch, name string) (githubapi.RequiredCheck, error)
 
 	CreateComment(ctx context.Context, pr githubapi.PullRequest, marker, body string) (*githubapi.Comment, error)
 	EditComment(ctx context.Context, pr githubapi.PullRequest, id int64, body string) (*githubapi.Comment, error)

@@ -46,10 +46,9 @@ type fakeGitHub struct {
 	// commentErr fails MarkedComment; writeErr CreateComment and
 	// EditComment; requestErr RequestTeamReviews.
 	commentErr, writeErr, requestErr error
-	// required is what RequiredCheck answers, nil for "required";
-	// requiredErr fails it.
-	required    *githubapi.RequiredCheck
-	requiredErr error
+	// required is what PullState says of the base branch; nil when it
+	// could not read it.
+	required *githubapi.RequiredCheck
 
 	writes []string // "comment", "run", "reviews", in order
 	runs   []githubapi.CheckRun
@@ -83,7 +82,7 @@ func (f *fakeGitHub) PullState(context.Context, githubapi.PullRequest, string, s
 	if f.reviewsErr != nil {
 		return nil, f.reviewsErr
 	}
-	return &githubapi.PullState{Reviews: f.reviews, Run: f.run}, nil
+	return &githubapi.PullState{Reviews: f.reviews, Run: f.run, Required: f.required}, nil
 }
 
 func (f *fakeGitHub) ChangedSince(context.Context, githubapi.PullRequest, string) ([]string, bool, error) {
@@ -95,13 +94,6 @@ func (f *fakeGitHub) ActiveMember(_ context.Context, _ int64, _, team, user stri
 }
 
 func (f *fakeGitHub) AppLogin(context.Context) (string, error) { return fakeBot, nil }
-
-func (f *fakeGitHub) RequiredCheck(context.Context, int64, string, string, string, string) (githubapi.RequiredCheck, error) {
-	if f.required == nil {
-		return githubapi.RequiredCheck{State: githubapi.Required, Why: "a ruleset requires it"}, f.requiredErr
-	}
-	return *f.required, f.requiredErr
-}
 
 func (f *fakeGitHub) MarkedComment(context.Context, githubapi.PullRequest, string, string) (*githubapi.Comment, error) {
 	return f.comment, f.commentErr
@@ -463,22 +455,21 @@ func TestCoalescedChecklistEdits(t *testing.T) {
 func TestRequiredNote(t *testing.T) {
 	tests := []struct {
 		name     string
-		required *githubapi.RequiredCheck
-		err      error
-		want     string // in the summary; "" for no note
+		required *githubapi.RequiredCheck // nil: the query could not tell
+		want     string                   // in the summary; "" for no note
 	}{
-		{name: "required", want: ""},
+		{name: "required", required: &githubapi.RequiredCheck{State: githubapi.Required, Why: "a ruleset requires it"}, want: ""},
 		{name: "not required", required: &githubapi.RequiredCheck{State: githubapi.NotRequired, Why: "no rule requires it"},
 			want: "branch `main` does not require the `Production readiness` check (no rule requires it)"},
 		{name: "could not tell", required: &githubapi.RequiredCheck{State: githubapi.RequiredUnknown, Why: "403"},
 			want: "could not tell whether branch `main` requires"},
-		{name: "read failed", err: errors.New("GET rules: 502"), want: ""},
+		{name: "read failed", want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, gh := newFakeEvaluator(t)
 			signOffAll(t, e, gh)
-			gh.required, gh.requiredErr = tt.required, tt.err
+			gh.required = tt.required
 			p := e.planFor(t, launchPR)
 			if p.failure != nil || p.run.Conclusion != report.ConclusionSuccess {
 				t.Fatalf("run %s (failure %v), want success: the note is advice", p.run.Conclusion, p.failure)

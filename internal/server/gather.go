@@ -121,10 +121,8 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits 
 	if s.human, err = e.gatherHuman(ctx, s, st, now); err != nil {
 		return failed(doingHuman, err)
 	}
-	if req, err := e.gh.RequiredCheck(ctx, pr.InstallationID, pr.Owner, pr.Repo, pr.BaseRef, CheckName); err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Str("branch", pr.BaseRef).Msg("cannot tell whether the base branch requires the check; the run says nothing about it")
-	} else {
-		s.required = &req
+	if s.required = st.Required; s.required == nil {
+		zerolog.Ctx(ctx).Warn().Str("branch", pr.BaseRef).Msg("cannot tell whether the base branch requires the check; the run says nothing about it")
 	}
 	return s
 }
