@@ -95,6 +95,20 @@ are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully.`,
 		example: "launchgate serve --config /etc/launchgate/config.yml",
 	},
 	{
+		name:     "doctor",
+		synopsis: "--org ORG [--config FILE]",
+		summary:  "Say which installed repositories require the Production readiness check.",
+		about: `Lists every repository of ORG the App is installed on, one line each, and
+whether its default branch requires the Production readiness check:
+required, not required, or could not tell, and why (a ruleset, classic
+branch protection, or the read that failed). A check of that name pinned
+to another App does not count. App credentials come from the
+configuration, as for serve (--config FILE and the GITHUB_APP_*
+variables).`,
+		exits:   "0 every repository requires it, 1 one does not or could not tell, 2 usage error, invalid configuration or the repositories could not be listed",
+		example: "launchgate doctor --org acme --config /etc/launchgate/config.yml",
+	},
+	{
 		name:     "demo",
 		synopsis: "[--record FILE] [--keep DIR]",
 		summary:  "Play a launch PR's life against an in-memory GitHub.",

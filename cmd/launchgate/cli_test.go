@@ -78,6 +78,7 @@ func TestHelpPages(t *testing.T) {
 		{name: "owners", args: []string{"owners"}, wantFlags: []string{"-codeowners FILE", "-json"}},
 		{name: "records verify", args: []string{"records", "verify"}, wantFlags: []string{"-public-key string"}},
 		{name: "serve", args: []string{"serve"}, wantFlags: []string{"-config string"}},
+		{name: "doctor", args: []string{"doctor"}, wantFlags: []string{"-config string", "-org string"}},
 		{name: "demo", args: []string{"demo"}, wantFlags: []string{"-record FILE", "-keep DIR"}},
 		{name: "loadtest", args: []string{"loadtest"}, wantFlags: []string{"-events int", "(default 10000)", "-in-process", "-rate float"}},
 		{name: "drill", args: []string{"drill"}, wantFlags: []string{"-fault-events int", "(default 2000)", "-report FILE"}},

@@ -56,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return runRecords(rest, stdout, stderr)
 	case "serve":
 		return runServe(rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(rest, stdout, stderr)
 	case "demo":
 		return runDemo(rest, stdout, stderr)
 	case "loadtest":

@@ -88,7 +88,12 @@ type Options struct {
 	// MembershipTTL is how long an answer about a team membership is
 	// reused (ActiveMember); 0 reuses none, and every question asks GitHub.
 	MembershipTTL time.Duration
-	// Now is the clock for OrgPolicyTTL and MembershipTTL. Default time.Now.
+	// RequiredTTL is how long an answer of RequiredCheck (does a branch
+	// require the App's check) is reused before it is revalidated.
+	// Default 10 minutes.
+	RequiredTTL time.Duration
+	// Now is the clock for OrgPolicyTTL, MembershipTTL and RequiredTTL.
+	// Default time.Now.
 	Now func() time.Time
 }
 
@@ -118,8 +123,9 @@ type Client struct {
 	runs      *lru.Cache[*runListCache] // "owner/repo@headSHA:name": ETag and result of the last listing
 
 	members    *memberships
-	commentIDs *lru.Cache[int64]    // "owner/repo#n:marker" → comment ID (MarkedComment)
-	diffs      *lru.Cache[[]string] // "owner/repo@from..head" → ChangedSince
+	commentIDs *lru.Cache[int64]          // "owner/repo#n:marker" → comment ID (MarkedComment)
+	diffs      *lru.Cache[[]string]       // "owner/repo@from..head" → ChangedSince
+	required   *lru.Cache[*requiredEntry] // "owner/repo:branch:name" → RequiredCheck's last read
 	appMu      sync.Mutex
 	appLogin   string // AppLogin, once read
 }
@@ -143,6 +149,9 @@ func NewClient(cc githubapp.ClientCreator, opts Options) *Client {
 	if opts.OrgPolicyTTL <= 0 {
 		opts.OrgPolicyTTL = defaultOrgPolicyTTL
 	}
+	if opts.RequiredTTL <= 0 {
+		opts.RequiredTTL = defaultRequiredTTL
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -163,6 +172,7 @@ func NewClient(cc githubapp.ClientCreator, opts Options) *Client {
 		members:    newMemberships(opts.MembershipTTL, opts.Now, n),
 		commentIDs: lru.New[int64](n, 0, nil),
 		diffs:      lru.New(n, opts.CacheBytes, func(d []string) int64 { return int64(len(d))*64 + 64 }),
+		required:   lru.New[*requiredEntry](n, 0, nil),
 	}
 }
 

@@ -58,7 +58,7 @@ const (
 	graphqlAPIPath = "/graphql"
 )
 
-var routes = append([]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epAnnotations, epGraphQL}, humanRoutes...)
+var routes = append([]string{epPullFiles, epTree, epBlob, epListRuns, epCreateRun, epUpdateRun, epAnnotations, epGraphQL, epBranchRules, epClassicRequired}, humanRoutes...)
 
 // meter counts requests in an http.RoundTripper. It wraps the transport of
 // the installation clients the ClientCreator returns, outermost, which is

@@ -27,10 +27,11 @@ const (
 	epTeamMembership   = "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
 	epInstRepos        = "GET /installation/repositories"
 	epApp              = "GET /app"
+	epOrgInstallation  = "GET /orgs/{org}/installation"
 )
 
 var humanRoutes = []string{epPull, epListPulls, epReviews, epRequestReviewers, epListComments, epCreateComment,
-	epGetComment, epEditComment, epTeamMembership, epInstRepos, epApp}
+	epGetComment, epEditComment, epTeamMembership, epInstRepos, epApp, epOrgInstallation}
 
 // ErrClosed is returned, wrapped, by PullRequest for a pull request that is
 // not open, together with what it says: a closed pull request gates nothing.

@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,10 @@ type PullState struct {
 	// details link names, or the one remembered (see MarkedComment). nil
 	// when the query did not find it; MarkedComment looks for it then.
 	Comment *Comment
+	// Required says whether the base branch requires the check runName
+	// from this App, read in the same query; nil when the query could not
+	// tell it (advice only: nothing is judged on it).
+	Required *RequiredCheck
 }
 
 // pullStateQuery reads a pull request's reviews, its latest comments and
@@ -29,13 +34,14 @@ type PullState struct {
 // (https://docs.github.com/en/graphql/reference/objects#pullrequest,
 // #pullrequestreview, #issuecomment). IssueComment.fullDatabaseId is the
 // REST comment id (a BigInt, sent as a string).
-var pullStateQuery = `query($owner: String!, $name: String!, $number: Int!, $head: GitObjectID!, $suites: CheckSuiteFilter, $runs: CheckRunFilter) {
+var pullStateQuery = `query($owner: String!, $name: String!, $number: Int!, $head: GitObjectID!, $suites: CheckSuiteFilter, $runs: CheckRunFilter, $base: String!) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
       reviews(first: 100) { pageInfo { hasNextPage } nodes { state submittedAt author { login } commit { oid } } }
       comments(last: 100) { nodes { fullDatabaseId body url } }
     }
     ` + fmt.Sprintf(runSelection, "detailsUrl text") + `
+    ` + baseRefSelection + `
   }
 }`
 
@@ -63,7 +69,8 @@ type pullStateData struct {
 				} `json:"nodes"`
 			} `json:"comments"`
 		} `json:"pullRequest"`
-		Head *gqlHead `json:"head"`
+		Head *gqlHead    `json:"head"`
+		Base *gqlBaseRef `json:"base"`
 	} `json:"repository"`
 }
 
@@ -71,7 +78,9 @@ type pullStateData struct {
 // PR reads besides memberships: its reviews (as Reviews returns them), this
 // App's latest run named runName on its head commit, and this App's
 // comment whose first line is marker when the run's details link, or an
-// earlier MarkedComment, names it and it is among the latest 100 comments.
+// earlier MarkedComment, names it and it is among the latest 100 comments,
+// and whether the base branch requires the check (as RequiredCheck judges
+// it, without RequiredCheck's two REST requests).
 // A suite of this App also tells the App's login, which AppLogin then
 // returns without asking GitHub.
 //
@@ -87,7 +96,18 @@ func (c *Client) PullState(ctx context.Context, pr PullRequest, runName, marker 
 		return nil, err
 	}
 	var data pullStateData
-	gqlErrs, qerr := ic.graphql(ctx, pullStateQuery, c.runVars(pr, runName), &data)
+	vars := c.runVars(pr, runName)
+	vars["base"] = "refs/heads/" + pr.BaseRef
+	gqlErrs, qerr := ic.graphql(ctx, pullStateQuery, vars, &data)
+	// Errors about the base ref only cost the Required answer.
+	var refErrs []GraphQLError
+	gqlErrs = slices.DeleteFunc(gqlErrs, func(e GraphQLError) bool {
+		if e.atBaseRef() {
+			refErrs = append(refErrs, e)
+			return true
+		}
+		return false
+	})
 	if qerr != nil || len(gqlErrs) > 0 || data.Repository == nil || data.Repository.PullRequest == nil {
 		reviews, err := c.Reviews(ctx, pr)
 		if err != nil {
@@ -96,6 +116,10 @@ func (c *Client) PullState(ctx context.Context, pr PullRequest, runName, marker 
 		return &PullState{Reviews: reviews}, nil
 	}
 	st := &PullState{}
+	if p, ok := protectionOf(data.Repository.Base, refErrs); ok {
+		req := p.judge(runName, c.opts.AppID)
+		st.Required = &req
+	}
 	var slug string
 	st.Run, slug = c.runRead(data.Repository.Head, runName)
 	c.appMu.Lock()

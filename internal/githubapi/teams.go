@@ -104,18 +104,10 @@ func (c *Client) AppLogin(ctx context.Context) (string, error) {
 	if c.appLogin != "" {
 		return c.appLogin, nil
 	}
-	gh, err := c.cc.NewAppClient()
+	rest, err := c.appClient()
 	if err != nil {
-		return "", fmt.Errorf("githubapi: App client: %w", err)
+		return "", err
 	}
-	hc := gh.Client()
-	transport := hc.Transport
-	if transport == nil {
-		transport = http.DefaultTransport
-	}
-	hc.Transport = c.meter.wrap(transport, strings.TrimSuffix(gh.BaseURL.Path, "/"), "")
-	rest := github.NewClient(hc)
-	rest.BaseURL, rest.UploadURL, rest.UserAgent = gh.BaseURL, gh.UploadURL, gh.UserAgent
 	app, _, err := rest.Apps.Get(ctx, "")
 	if err != nil {
 		return "", fmt.Errorf("githubapi: reading the App (GET /app): %w", err)
@@ -125,4 +117,35 @@ func (c *Client) AppLogin(ctx context.Context) (string, error) {
 	}
 	c.appLogin = app.GetSlug() + "[bot]"
 	return c.appLogin, nil
+}
+
+// appClient returns a metered REST client authenticated as the App (JWT).
+func (c *Client) appClient() (*github.Client, error) {
+	gh, err := c.cc.NewAppClient()
+	if err != nil {
+		return nil, fmt.Errorf("githubapi: App client: %w", err)
+	}
+	hc := gh.Client()
+	transport := hc.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	hc.Transport = c.meter.wrap(transport, strings.TrimSuffix(gh.BaseURL.Path, "/"), "")
+	rest := github.NewClient(hc)
+	rest.BaseURL, rest.UploadURL, rest.UserAgent = gh.BaseURL, gh.UploadURL, gh.UserAgent
+	return rest, nil
+}
+
+// OrgInstallation returns the ID of the App's installation on org
+// (GET /orgs/{org}/installation, with the App's JWT).
+func (c *Client) OrgInstallation(ctx context.Context, org string) (int64, error) {
+	rest, err := c.appClient()
+	if err != nil {
+		return 0, err
+	}
+	inst, _, err := rest.Apps.FindOrganizationInstallation(ctx, org)
+	if err != nil {
+		return 0, fmt.Errorf("githubapi: finding the App's installation on %s: %w", org, err)
+	}
+	return inst.GetID(), nil
 }

@@ -244,16 +244,23 @@ func (s *Server) resolveScope(c *call, kind authKind) (reply, bool) {
 	return reply{}, true
 }
 
-var appPermissions = &github.InstallationPermissions{
-	Checks: ptr("write"), Contents: ptr("read"), Issues: ptr("write"), Metadata: ptr("read"),
-	Members: ptr("read"), PullRequests: ptr("write"),
+// permissions are the App's, as in deploy's app.yml.
+func (s *Server) permissions() *github.InstallationPermissions {
+	p := &github.InstallationPermissions{
+		Checks: ptr("write"), Contents: ptr("read"), Issues: ptr("write"), Metadata: ptr("read"),
+		Members: ptr("read"), PullRequests: ptr("write"), Administration: ptr("read"),
+	}
+	if s.opts.DenyAdministration {
+		p.Administration = nil
+	}
+	return p
 }
 
 func (s *Server) appJSON(a *app) *github.App {
 	return &github.App{
 		ID: ptr(a.id), Slug: ptr(a.slug), Name: ptr(a.slug), NodeID: ptr(nodeID("APP", a.id)),
 		HTMLURL: ptr(s.base + "/apps/" + a.slug), ExternalURL: ptr(s.base + "/apps/" + a.slug),
-		CreatedAt: ts(a.since), UpdatedAt: ts(a.since), Permissions: appPermissions,
+		CreatedAt: ts(a.since), UpdatedAt: ts(a.since), Permissions: s.permissions(),
 		Events: s.opts.Events,
 	}
 }
@@ -263,7 +270,7 @@ func (s *Server) installationJSON(inst *installation) *github.Installation {
 	return &github.Installation{
 		ID: ptr(inst.id), NodeID: ptr(nodeID("INST", inst.id)), AppID: ptr(inst.app.id), AppSlug: ptr(inst.app.slug),
 		TargetID: inst.account.user.ID, TargetType: ptr("Organization"), Account: inst.account.user,
-		RepositorySelection: ptr("all"), Permissions: appPermissions, Events: s.opts.Events,
+		RepositorySelection: ptr("all"), Permissions: s.permissions(), Events: s.opts.Events,
 		AccessTokensURL: ptr(fmt.Sprintf("%s/app/installations/%d/access_tokens", api, inst.id)),
 		RepositoriesURL: ptr(api + "/installation/repositories"),
 		HTMLURL:         ptr(fmt.Sprintf("%s/organizations/%s/settings/installations/%d", s.base, inst.account.login, inst.id)),
@@ -317,7 +324,7 @@ func (s *Server) createAccessToken(c *call) reply {
 	tok := "ghs_" + rand.Text() + rand.Text()[:10]
 	exp := s.now().Add(tokenLifetime).Truncate(time.Second)
 	s.tokens[tok] = &instToken{inst: inst, expires: exp}
-	return reply{http.StatusCreated, &github.InstallationToken{Token: ptr(tok), ExpiresAt: ts(exp), Permissions: appPermissions}}
+	return reply{http.StatusCreated, &github.InstallationToken{Token: ptr(tok), ExpiresAt: ts(exp), Permissions: s.permissions()}}
 }
 
 // GET /repos/{owner}/{repo}/installation

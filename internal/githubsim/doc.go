@@ -57,8 +57,11 @@
 //	           POST …/check-runs, GET|PATCH …/check-runs/{id}, GET …/check-runs/{id}/annotations,
 //	           GET …/commits/{ref}/check-runs,
 //	           GET|POST …/issues/{n}/comments, GET|PATCH …/issues/comments/{id},
-//	           GET /orgs/{org}/teams/{slug}, GET /orgs/{org}/teams/{slug}/memberships/{user}
-//	GraphQL:   POST /api/graphql, the file-reading subset described in graphql.go.
+//	           GET /orgs/{org}/teams/{slug}, GET /orgs/{org}/teams/{slug}/memberships/{user},
+//	           GET …/rules/branches/{branch} (AddBranchRule),
+//	           GET …/branches/{branch}/protection/required_status_checks (ProtectBranch)
+//	GraphQL:   POST /api/graphql, the subset described in graphql.go (files,
+//	           pull requests, check runs, and a branch's rules and protection).
 //
 // Anything else is 404 {"message": "Not Found"}.
 //
@@ -66,7 +69,8 @@
 //
 // All accounts are organizations and every installation covers all of its
 // account's repositories with fixed permissions (checks and pull requests
-// write, contents read, …); permissions are not enforced per endpoint.
+// write, contents read, …); permissions are not enforced per endpoint, but
+// for Administration (Options.DenyAdministration).
 // Repositories are private. Files are mode 100644 (no symlinks,
 // submodules, tags or renames); commits are dated from 2024-01-01 one
 // minute apart so their SHAs are deterministic. Pull requests cannot be

@@ -64,8 +64,10 @@ type repo struct {
 	nextNumber int
 	labels     map[string]*github.Label // by lower-case name
 	runsBySHA  map[string][]*checkRun
-	suites     map[string]*checkSuite // by app ID + head SHA
-	diffs      map[string]*prDiff     // by "base..head"
+	suites     map[string]*checkSuite        // by app ID + head SHA
+	diffs      map[string]*prDiff            // by "base..head"
+	rules      []*branchRule                 // rulesets' rules (protection.go)
+	protected  map[string]*classicProtection // classic branch protection, by branch
 }
 
 type treeEntry struct {

@@ -31,7 +31,8 @@ import (
 //	}
 //
 // Fields: Query.repository and __typename; Repository.object, pullRequest,
-// nameWithOwner and __typename; GitObject.oid, abbreviatedOid and
+// ref, nameWithOwner and __typename; Ref name, rules and
+// branchProtectionRule (see protection_graphql.go); GitObject.oid, abbreviatedOid and
 // __typename; inline fragments on Blob (text, byteSize, isBinary,
 // isTruncated, oid, abbreviatedOid, __typename), on Commit (those of Tree and
 // checkSuites) or on Tree/Tag (oid, abbreviatedOid, __typename);
@@ -343,12 +344,21 @@ func (p *gqlParser) field() (*gqlSel, *gqlError) {
 // gqlSchema: type → field → (type of the field's value or "" for a scalar).
 var gqlSchema = map[string]map[string]string{
 	"Query":      {"repository": "Repository", "__typename": ""},
-	"Repository": {"object": "GitObject", "pullRequest": "PullRequest", "nameWithOwner": "", "__typename": ""},
-	"GitObject":  {"oid": "", "abbreviatedOid": "", "__typename": ""},
-	"Blob":       {"text": "", "byteSize": "", "isBinary": "", "isTruncated": "", "oid": "", "abbreviatedOid": "", "__typename": ""},
-	"Tree":       {"oid": "", "abbreviatedOid": "", "__typename": ""},
-	"Commit":     {"oid": "", "abbreviatedOid": "", "checkSuites": "CheckSuiteConnection", "__typename": ""},
-	"Tag":        {"oid": "", "abbreviatedOid": "", "__typename": ""},
+	"Repository": {"object": "GitObject", "pullRequest": "PullRequest", "ref": "Ref", "nameWithOwner": "", "__typename": ""},
+
+	"Ref":                            {"name": "", "rules": "RepositoryRuleConnection", "branchProtectionRule": "BranchProtectionRule", "__typename": ""},
+	"RepositoryRuleConnection":       {"totalCount": "", "pageInfo": "PageInfo", "nodes": "RepositoryRule"},
+	"RepositoryRule":                 {"type": "", "parameters": "RuleParameters", "__typename": ""},
+	"RuleParameters":                 {"__typename": ""},
+	"RequiredStatusChecksParameters": {"requiredStatusChecks": "StatusCheckConfiguration", "strictRequiredStatusChecksPolicy": "", "__typename": ""},
+	"StatusCheckConfiguration":       {"context": "", "integrationId": ""},
+	"BranchProtectionRule":           {"pattern": "", "requiresStatusChecks": "", "requiredStatusChecks": "RequiredStatusCheckDescription", "requiredStatusCheckContexts": "", "__typename": ""},
+	"RequiredStatusCheckDescription": {"context": "", "app": "App"},
+	"GitObject":                      {"oid": "", "abbreviatedOid": "", "__typename": ""},
+	"Blob":                           {"text": "", "byteSize": "", "isBinary": "", "isTruncated": "", "oid": "", "abbreviatedOid": "", "__typename": ""},
+	"Tree":                           {"oid": "", "abbreviatedOid": "", "__typename": ""},
+	"Commit":                         {"oid": "", "abbreviatedOid": "", "checkSuites": "CheckSuiteConnection", "__typename": ""},
+	"Tag":                            {"oid": "", "abbreviatedOid": "", "__typename": ""},
 
 	"PullRequest":                      {"number": "", "files": "PullRequestChangedFileConnection", "reviews": "PullRequestReviewConnection", "comments": "IssueCommentConnection", "__typename": ""},
 	"PullRequestReviewConnection":      {"totalCount": "", "pageInfo": "PageInfo", "nodes": "PullRequestReview"},
@@ -370,12 +380,19 @@ var gqlSchema = map[string]map[string]string{
 // connections are the fields that page; a selection of their nodes needs
 // first (GitHub: "You must provide a `first` or `last` value to properly
 // paginate").
-var connections = map[string]bool{"files": true, "checkSuites": true, "checkRuns": true, "annotations": true, "reviews": true, "comments": true}
+var connections = map[string]bool{"files": true, "checkSuites": true, "checkRuns": true, "annotations": true, "reviews": true, "comments": true, "rules": true}
+
+// fragmentsOn are the types an inline fragment may name inside each
+// abstract type of the subset.
+var fragmentsOn = map[string][]string{
+	"GitObject":      {"Blob", "Tree", "Commit", "Tag"},
+	"RuleParameters": {"RequiredStatusChecksParameters"},
+}
 
 func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 	for _, s := range sels {
 		if s.on != "" {
-			if _, ok := gqlSchema[s.on]; !ok || typ != "GitObject" {
+			if !slices.Contains(fragmentsOn[typ], s.on) {
 				*errs = append(*errs, gqlError{Message: fmt.Sprintf("Fragment on %s can't be spread inside %s", s.on, typ),
 					Locations: []gqlLocation{s.loc}, Path: path, Extensions: map[string]any{"code": "cannotSpreadFragment"}})
 				continue
@@ -402,6 +419,11 @@ func gqlValidate(typ string, sels []*gqlSel, path []string, errs *[]gqlError) {
 			_, o := s.args["oid"]
 			if !e && !o {
 				*errs = append(*errs, gqlError{Message: "githubsim: object needs an expression or oid argument", Locations: []gqlLocation{s.loc}, Path: fpath})
+			}
+		case "ref":
+			if missing := missingArgs(s, "qualifiedName"); missing != "" {
+				*errs = append(*errs, gqlError{Message: fmt.Sprintf("Field 'ref' is missing required arguments: %s", missing),
+					Locations: []gqlLocation{s.loc}, Path: fpath, Extensions: map[string]any{"code": "missingRequiredArguments"}})
 			}
 		case "pullRequest":
 			if missing := missingArgs(s, "number"); missing != "" {
@@ -670,6 +692,8 @@ func (x *gqlExec) repository(sel *gqlSel) any {
 			out = append(out, jsonKV{f.key(), x.object(r, f)})
 		case "pullRequest":
 			out = append(out, jsonKV{f.key(), x.pullRequest(r, f)})
+		case "ref":
+			out = append(out, jsonKV{f.key(), x.ref(r, f, []string{sel.key(), f.key()})})
 		}
 	}
 	return out

@@ -45,6 +45,10 @@ type Options struct {
 	// Now is the clock used for token and JWT expiry and rate-limit windows.
 	// Default time.Now.
 	Now func() time.Time
+	// DenyAdministration answers 403 to reads that need the Administration
+	// permission (classic branch protection), as for an installation that
+	// was not granted it; the permissions the simulator lists then lack it.
+	DenyAdministration bool
 	// Logger, when set, receives one debug line per API request and webhook
 	// delivery.
 	Logger *zerolog.Logger
@@ -296,6 +300,9 @@ func (s *Server) routes() http.Handler {
 	rest("GET /repos/{owner}/{repo}/issues/{x}/{y}", authRepo, s.getIssueSubresource)
 	rest("POST /repos/{owner}/{repo}/issues/{number}/comments", authRepo, s.createComment)
 	rest("PATCH /repos/{owner}/{repo}/issues/comments/{id}", authRepo, s.updateComment)
+	// protection.go
+	rest("GET /repos/{owner}/{repo}/rules/branches/{branch}", authRepo, s.getBranchRules)
+	rest("GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", authRepo, s.getStatusChecksProtection)
 	// teams.go
 	rest("GET /orgs/{org}/teams/{slug}", authOrg, s.getTeam)
 	rest("GET /orgs/{org}/teams/{slug}/memberships/{username}", authOrg, s.getTeamMembership)

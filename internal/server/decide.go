@@ -143,6 +143,12 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	if err := report.AddCodeownersNotes(&out, report.CodeownersNotes{File: hs.owners, PartialFiles: hs.partialFiles}); err != nil {
 		return out, err
 	}
+	if r := s.required; r != nil && r.State != githubapi.Required {
+		note := report.RequiredNote{Branch: s.pr.BaseRef, Check: CheckName, Unknown: r.State == githubapi.RequiredUnknown, Why: r.Why}
+		if err := report.AddRequiredNote(&out, note); err != nil {
+			return out, err
+		}
+	}
 	// The automatic half is kept in the run for the evaluations after it.
 	out.Text = withAutomatic(e.automaticBlock(e.automaticOf(s.pr, s.policy, rep, hs.artifacts, now)), out.Text)
 	return out, nil

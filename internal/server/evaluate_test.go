@@ -46,6 +46,9 @@ type fakeGitHub struct {
 	// commentErr fails MarkedComment; writeErr CreateComment and
 	// EditComment; requestErr RequestTeamReviews.
 	commentErr, writeErr, requestErr error
+	// required is what PullState says of the base branch; nil when it
+	// could not read it.
+	required *githubapi.RequiredCheck
 
 	writes []string // "comment", "run", "reviews", in order
 	runs   []githubapi.CheckRun
@@ -79,7 +82,7 @@ func (f *fakeGitHub) PullState(context.Context, githubapi.PullRequest, string, s
 	if f.reviewsErr != nil {
 		return nil, f.reviewsErr
 	}
-	return &githubapi.PullState{Reviews: f.reviews, Run: f.run}, nil
+	return &githubapi.PullState{Reviews: f.reviews, Run: f.run, Required: f.required}, nil
 }
 
 func (f *fakeGitHub) ChangedSince(context.Context, githubapi.PullRequest, string) ([]string, bool, error) {
@@ -441,6 +444,39 @@ func TestCoalescedChecklistEdits(t *testing.T) {
 				if got.Ticked[item] || !strings.Contains(got.Notes[item].Text, want) {
 					t.Errorf("%s: ticked %v, note %q; want reset with a note saying %q", item, got.Ticked[item], got.Notes[item].Text, want)
 				}
+			}
+		})
+	}
+}
+
+// TestRequiredNote: whether the base branch requires the check is advice
+// in the run's summary; it never changes the conclusion, and a failed read
+// says nothing.
+func TestRequiredNote(t *testing.T) {
+	tests := []struct {
+		name     string
+		required *githubapi.RequiredCheck // nil: the query could not tell
+		want     string                   // in the summary; "" for no note
+	}{
+		{name: "required", required: &githubapi.RequiredCheck{State: githubapi.Required, Why: "a ruleset requires it"}, want: ""},
+		{name: "not required", required: &githubapi.RequiredCheck{State: githubapi.NotRequired, Why: "no rule requires it"},
+			want: "branch `main` does not require the `Production readiness` check (no rule requires it)"},
+		{name: "could not tell", required: &githubapi.RequiredCheck{State: githubapi.RequiredUnknown, Why: "403"},
+			want: "could not tell whether branch `main` requires"},
+		{name: "read failed", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, gh := newFakeEvaluator(t)
+			signOffAll(t, e, gh)
+			gh.required = tt.required
+			p := e.planFor(t, launchPR)
+			if p.failure != nil || p.run.Conclusion != report.ConclusionSuccess {
+				t.Fatalf("run %s (failure %v), want success: the note is advice", p.run.Conclusion, p.failure)
+			}
+			hasNote := strings.Contains(p.run.Summary, "For repository admins")
+			if hasNote != (tt.want != "") || !strings.Contains(p.run.Summary, tt.want) {
+				t.Errorf("summary, want note %q:\n%s", tt.want, p.run.Summary)
 			}
 		})
 	}

@@ -38,6 +38,10 @@ type snapshot struct {
 	auto  *automatic
 	tree  fs.FS
 	human *humanSnapshot
+	// required says whether the base branch requires the check, for a
+	// note to admins; nil when that read failed (it is advice, not an
+	// input of the judgement).
+	required *githubapi.RequiredCheck
 	// failed says what was being read when a read failed ("reading the
 	// head tree"), for the failure run; err is that read's error.
 	failed string
@@ -116,6 +120,9 @@ func (e *evaluator) gather(ctx context.Context, pr githubapi.PullRequest, edits 
 	}
 	if s.human, err = e.gatherHuman(ctx, s, st, now); err != nil {
 		return failed(doingHuman, err)
+	}
+	if s.required = st.Required; s.required == nil {
+		zerolog.Ctx(ctx).Warn().Str("branch", pr.BaseRef).Msg("cannot tell whether the base branch requires the check; the run says nothing about it")
 	}
 	return s
 }

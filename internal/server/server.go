@@ -82,6 +82,38 @@ type Server struct {
 	drainOnce         sync.Once
 }
 
+// clientCreator makes the App's GitHub clients from cfg.
+func clientCreator(cfg *Config, ver string) (githubapp.ClientCreator, error) {
+	app := cfg.GitHub.App
+	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey),
+		githubapp.WithClientUserAgent("launchgate/"+ver),
+		githubapp.WithClientTimeout(30*time.Second),
+	)
+	// Installation clients are cached so that every evaluation of an
+	// installation reuses its token (ghinstallation renews it) instead of
+	// asking GitHub for a new one.
+	cc, err := githubapp.NewCachingClientCreator(base, 1000)
+	if err != nil {
+		return nil, fmt.Errorf("server: client cache: %w", err)
+	}
+	return cc, nil
+}
+
+// NewGitHubClient returns a GitHub client for the App cfg configures, made
+// as serve makes its own (retries included), for commands that ask GitHub
+// once (doctor).
+func NewGitHubClient(cfg *Config, log zerolog.Logger) (*githubapi.Client, error) {
+	if _, err := ParsePrivateKey([]byte(cfg.GitHub.App.PrivateKey)); err != nil {
+		return nil, fmt.Errorf("server: github.app private key: %w", err)
+	}
+	cc, err := clientCreator(cfg, version.String())
+	if err != nil {
+		return nil, err
+	}
+	cc = githubapi.NewRetrier(githubapi.RetryOptions{MaxTime: cfg.GitHub.MaxRetryTime, Reserve: cfg.GitHub.RateLimitReserve}).ClientCreator(cc)
+	return githubapi.NewClient(cc, githubapi.Options{AppID: cfg.GitHub.App.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: log}), nil
+}
+
 // New builds the App from its configuration: GitHub clients authenticated
 // as the App's installations, the evaluator and the webhook handlers.
 func New(opts Options) (*Server, error) {
@@ -110,16 +142,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: github.app private key: %w", err)
 	}
-	base := githubapp.NewClientCreator(cfg.GitHub.V3APIURL, cfg.GitHub.V4APIURL, app.IntegrationID, []byte(app.PrivateKey),
-		githubapp.WithClientUserAgent("launchgate/"+ver),
-		githubapp.WithClientTimeout(30*time.Second),
-	)
-	// Installation clients are cached so that every evaluation of an
-	// installation reuses its token (ghinstallation renews it) instead of
-	// asking GitHub for a new one.
-	cc, err := githubapp.NewCachingClientCreator(base, 1000)
+	cc, err := clientCreator(cfg, ver)
 	if err != nil {
-		return nil, fmt.Errorf("server: client cache: %w", err)
+		return nil, err
 	}
 	q := newQueue(queueOptions{workers: cfg.Server.Workers, size: cfg.Server.QueueSize, maxBytes: cfg.Server.QueueMaxBytes, dedupeSize: dedupeSize})
 	m := newMetrics(q)
