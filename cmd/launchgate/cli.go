@@ -132,10 +132,11 @@ checks with their findings, in plain text; after the merge, the launch
 record's summary. The last line is
 "conclusion: <the final check run's conclusion>". No GitHub account needed.
 --keep DIR writes the launch record public key to
-DIR/records-public-key.pem and the records to DIR/records.jsonl, so that
+DIR/records-public-key.pem and the records to DIR/records.jsonl, and
+leaves the App's SQLite store at DIR/launchgate.db, so that
 "launchgate records verify --public-key DIR/records-public-key.pem
-DIR/records.jsonl" can be run by hand (launchgate's store file will join
-them when launchgate has a store).`,
+DIR/records.jsonl" and "launchgate records export --store
+sqlite:DIR/launchgate.db" can be run by hand.`,
 		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE or --keep DIR that cannot be written",
 		example: "launchgate demo --keep demo-out",
 	},

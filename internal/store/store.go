@@ -74,22 +74,9 @@ type Store struct {
 // "sqlite:PATH" or "postgres://..." (a pgx DSN; host=/dir for a unix
 // socket).
 func Open(ctx context.Context, url string) (*Store, error) {
-	var driver, dsn string
-	var dialect goose.Dialect
-	switch {
-	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(url, "sqlite:")
-		if path == "" {
-			return nil, fmt.Errorf("store: %q names no file", url)
-		}
-		// Writers wait for each other instead of failing with SQLITE_BUSY, and
-		// WAL lets a backup or an export read while serve writes.
-		driver, dialect = "sqlite", goose.DialectSQLite3
-		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		driver, dsn, dialect = "pgx", url, goose.DialectPostgres
-	default:
-		return nil, fmt.Errorf("store: unsupported store url %q (want sqlite:PATH or postgres://...)", redact(url))
+	driver, dsn, dialect, err := parseURL(url)
+	if err != nil {
+		return nil, err
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -105,6 +92,31 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("store: migrating %s: %w", redact(url), err)
 	}
 	return &Store{db: db}, nil
+}
+
+// CheckURL says whether url names a store Open can open, without opening
+// it (for configuration checks).
+func CheckURL(url string) error {
+	_, _, _, err := parseURL(url)
+	return err
+}
+
+// parseURL maps a store url to its database/sql driver, DSN and goose
+// dialect.
+func parseURL(url string) (driver, dsn string, dialect goose.Dialect, err error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return "", "", "", fmt.Errorf("store: %q names no file", url)
+		}
+		// Writers wait for each other instead of failing with SQLITE_BUSY, and
+		// WAL lets a backup or an export read while serve writes.
+		return "sqlite", "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)", goose.DialectSQLite3, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return "pgx", url, goose.DialectPostgres, nil
+	}
+	return "", "", "", fmt.Errorf("store: unsupported store url %q (want sqlite:PATH or postgres://...)", redact(url))
 }
 
 func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect) error {
