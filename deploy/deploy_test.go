@@ -380,6 +380,7 @@ var testSecret = sync.OnceValue(func() map[string]string {
 		"private-key":    string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"signoff-key":    random(),
 		"records-key":    recordsKey,
+		"store-url":      "postgres://launchgate:" + random() + "@postgres.launchgate.svc:5432/launchgate?sslmode=verify-full",
 	}
 })
 
@@ -541,7 +542,9 @@ func checkNetworkPolicy(t *testing.T, r rendered, podLabels map[string]string, c
 	app := strconv.Itoa(containerPort(c, "http"))
 	allowed(np.Spec.Ingress, func(port, proto string) bool { return (port == app || port == "http") && proto == "TCP" }, "ingress")
 	// DNS, and HTTPS to the GitHub API: launchgate has no other peer.
-	allowed(np.Spec.Egress, func(port, proto string) bool { return port == "53" || (port == "443" && proto == "TCP") }, "egress")
+	allowed(np.Spec.Egress, func(port, proto string) bool {
+		return port == "53" || (port == "443" || port == "5432") && proto == "TCP"
+	}, "egress")
 }
 
 func checkMonitoring(t *testing.T, r rendered, svc service) {

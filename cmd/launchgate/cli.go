@@ -83,6 +83,18 @@ one changed, added or reformatted byte fails it.`,
 		example: "launchgate records verify --public-key records-public-key.pem records.jsonl",
 	},
 	{
+		name:     "records export",
+		synopsis: "--store URL [--since DATE] [--repo OWNER/NAME]",
+		summary:  "Print the stored launch records as JSON lines.",
+		about: `Prints the launch records kept in the store (serve's store.url:
+sqlite:PATH or postgres://...), oldest merge first, one signed JSON line
+each, byte for byte as signed: pipe them to "launchgate records verify".
+--since keeps records merged on or after DATE (YYYY-MM-DD, UTC); --repo
+keeps one repository's.`,
+		exits:   "0 printed, 1 the store could not be read or the output written, 2 usage error or a store that cannot be opened",
+		example: "launchgate records export --store sqlite:launchgate.db --since 2027-01-01 | launchgate records verify --public-key records-public-key.pem",
+	},
+	{
 		name:     "serve",
 		synopsis: "[--config FILE]",
 		summary:  "Run the GitHub App (webhooks in, check runs out).",
@@ -120,10 +132,11 @@ checks with their findings, in plain text; after the merge, the launch
 record's summary. The last line is
 "conclusion: <the final check run's conclusion>". No GitHub account needed.
 --keep DIR writes the launch record public key to
-DIR/records-public-key.pem and the records to DIR/records.jsonl, so that
+DIR/records-public-key.pem and the records to DIR/records.jsonl, and
+leaves the App's SQLite store at DIR/launchgate.db, so that
 "launchgate records verify --public-key DIR/records-public-key.pem
-DIR/records.jsonl" can be run by hand (launchgate's store file will join
-them when launchgate has a store).`,
+DIR/records.jsonl" and "launchgate records export --store
+sqlite:DIR/launchgate.db" can be run by hand.`,
 		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE or --keep DIR that cannot be written",
 		example: "launchgate demo --keep demo-out",
 	},

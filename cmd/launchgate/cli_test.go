@@ -77,6 +77,7 @@ func TestHelpPages(t *testing.T) {
 		{name: "policy lint", args: []string{"policy", "lint"}},
 		{name: "owners", args: []string{"owners"}, wantFlags: []string{"-codeowners FILE", "-json"}},
 		{name: "records verify", args: []string{"records", "verify"}, wantFlags: []string{"-public-key string"}},
+		{name: "records export", args: []string{"records", "export"}, wantFlags: []string{"-store URL", "-since DATE", "-repo OWNER/NAME"}},
 		{name: "serve", args: []string{"serve"}, wantFlags: []string{"-config string"}},
 		{name: "doctor", args: []string{"doctor"}, wantFlags: []string{"-config string", "-org string"}},
 		{name: "demo", args: []string{"demo"}, wantFlags: []string{"-record FILE", "-keep DIR"}},

@@ -29,6 +29,7 @@ import (
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
 	"github.com/launchgate/launchgate/internal/signoff"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // demoAppID is the demo App's ID in the simulator.
@@ -44,7 +45,7 @@ const demoMerger = "lead"
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
-	keep := fset.String("keep", "", "keep the launch record public key and the records in `DIR`, for launchgate records verify")
+	keep := fset.String("keep", "", "keep the launch record public key, the records and the store in `DIR`, for launchgate records export and verify")
 	positional, code, ok := parseArgs("demo", fset, args, stdout, stderr)
 	if !ok {
 		return code
@@ -70,7 +71,18 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		recordFile = f
 		defer recordFile.Close() // after writeRecord's Close, a no-op
 	}
-	d, err := startDemo(stderr)
+	// With --keep the App keeps its records in a SQLite store in DIR, as
+	// serve does in store.url, for records export to read afterwards.
+	var st *store.Store
+	if *keep != "" {
+		var err error
+		if st, err = store.Open(context.Background(), "sqlite:"+filepath.Join(*keep, "launchgate.db")); err != nil {
+			fmt.Fprintf(stderr, "launchgate demo: --keep: %v\n", err)
+			return 2
+		}
+		defer st.Close()
+	}
+	d, err := startDemo(stderr, st)
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
 		return 1
@@ -103,7 +115,7 @@ type demoRun struct {
 	requests   int // API requests shown so far
 }
 
-func startDemo(logOut io.Writer) (*demoRun, error) {
+func startDemo(logOut io.Writer, st *store.Store) (*demoRun, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -137,7 +149,7 @@ func startDemo(logOut io.Writer) (*demoRun, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
-	app, err := server.New(server.Options{Config: cfg, Logger: zerolog.New(logOut).Level(zerolog.WarnLevel)})
+	app, err := server.New(server.Options{Config: cfg, Logger: zerolog.New(logOut).Level(zerolog.WarnLevel), Store: st})
 	if err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}

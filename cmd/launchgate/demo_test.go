@@ -105,6 +105,18 @@ func TestDemoKeep(t *testing.T) {
 	if code != 0 || !strings.Contains(verified.String(), "ok acme/orders#1") || !strings.Contains(verified.String(), "1 of 1 records verify") {
 		t.Errorf("records verify of the kept files: exit %d\n%s%s", code, verified.String(), verifyErr.String())
 	}
+	// The kept store holds the same record, byte for byte.
+	var exported, exportErr bytes.Buffer
+	if code := runRecordsExport([]string{"--store", "sqlite:" + filepath.Join(dir, "launchgate.db")}, &exported, &exportErr); code != 0 {
+		t.Fatalf("records export of the kept store: exit %d\n%s", code, exportErr.String())
+	}
+	kept, err := os.ReadFile(filepath.Join(dir, "records.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exported.String() != string(kept) {
+		t.Errorf("records export of the kept store:\n%s\nwant records.jsonl:\n%s", exported.String(), kept)
+	}
 }
 
 // TestDemoKeepUnwritable: a --keep DIR that cannot be made fails before

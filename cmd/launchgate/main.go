@@ -4,6 +4,7 @@
 //	launchgate init [DIR]
 //	launchgate policy lint [--org-policy FILE] FILE
 //	launchgate owners [--codeowners FILE] [--json] PATH...
+//	launchgate records export --store URL [--since DATE] [--repo OWNER/NAME]
 //	launchgate records verify --public-key FILE [RECORDS.jsonl]
 //	launchgate serve [--config FILE]
 //	launchgate demo [--record FILE] [--keep DIR]

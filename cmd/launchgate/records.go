@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/launchgate/launchgate/internal/launchrecord"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // maxRecordBytes bounds one JSON line of records verify: a record with
@@ -19,10 +23,75 @@ func runRecords(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(args) > 0 && args[0] == "verify":
 		return runRecordsVerify(args[1:], os.Stdin, stdout, stderr)
+	case len(args) > 0 && args[0] == "export":
+		return runRecordsExport(args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
 		return runRecordsVerify(args, os.Stdin, stdout, stderr)
 	}
-	return usageError(stderr, "records verify", "records has one subcommand, verify")
+	return usageError(stderr, "records verify", "records has two subcommands, export and verify")
+}
+
+// runRecordsExport is `launchgate records export`: the stored records, one
+// signed JSON line each, as records verify reads them.
+func runRecordsExport(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("records export", flag.ContinueOnError)
+	storeURL := fset.String("store", "", "the store: `URL` sqlite:PATH or postgres://... (serve's store.url)")
+	since := fset.String("since", "", "only records merged on or after `DATE` (YYYY-MM-DD, UTC)")
+	repo := fset.String("repo", "", "only the records of `OWNER/NAME`")
+	positional, code, ok := parseArgs("records export", fset, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(stderr, "records export", "takes no arguments, got %q", positional)
+	}
+	if *storeURL == "" {
+		return usageError(stderr, "records export", "--store is required")
+	}
+	var filter store.RecordFilter
+	if *since != "" {
+		t, err := time.Parse("2006-01-02", *since)
+		if err != nil {
+			return usageError(stderr, "records export", "--since %q is not a date YYYY-MM-DD", *since)
+		}
+		filter.Since = t
+	}
+	if *repo != "" {
+		if owner, name, ok := strings.Cut(*repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			return usageError(stderr, "records export", "--repo %q is not OWNER/NAME", *repo)
+		}
+		filter.Repo = *repo
+	}
+	// Opening a SQLite path that does not exist would create an empty
+	// store and export nothing: a mistyped path must be an error instead.
+	if path, ok := strings.CutPrefix(*storeURL, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "launchgate records export: %v\n", err)
+			return 2
+		}
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, *storeURL)
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate records export: %v\n", err)
+		return 2
+	}
+	defer st.Close()
+	records, err := st.Records(ctx, filter)
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate records export: %v\n", err)
+		return 1
+	}
+	w := bufio.NewWriter(stdout)
+	for _, r := range records {
+		w.Write(r.Line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "launchgate records export: writing the records: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 // runRecordsVerify is `launchgate records verify`: one line per record,

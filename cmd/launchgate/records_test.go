@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/launchgate/launchgate/internal/launchrecord"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // testRecordsKey is a launch record signing key for a server's Config.
@@ -97,5 +100,66 @@ func TestRecordsDispatch(t *testing.T) {
 	stdout.Reset()
 	if code := run([]string{"help", "records"}, &stdout, &stderr, time.Now()); code != 0 || !strings.Contains(stdout.String(), "--public-key") {
 		t.Errorf("launchgate help records: exit %d, page:\n%s", code, stdout.String())
+	}
+}
+
+// TestRecordsExport: export prints the stored lines the filters select,
+// byte for byte, so that records verify accepts them.
+func TestRecordsExport(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	url := "sqlite:" + filepath.Join(dir, "launchgate.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, r := range []launchrecord.Record{
+		{Repo: "acme/orders", PR: 1, MergedAt: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)},
+		{Repo: "acme/orders", PR: 2, MergedAt: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)},
+		{Repo: "acme/web", PR: 3, MergedAt: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)},
+	} {
+		_, line, err := launchrecord.Sign(key, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprintf("%s#%d", r.Repo, r.PR)
+		lines[id] = string(line) + "\n"
+		if err := st.PutRecord(ctx, store.Record{ID: id, Repo: r.Repo, PR: r.PR, MergedAt: r.MergedAt, Line: line}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{name: "every record, oldest first", args: []string{"--store", url}, wantCode: 0,
+			want: lines["acme/orders#1"] + lines["acme/orders#2"] + lines["acme/web#3"]},
+		{name: "since a date", args: []string{"--store", url, "--since", "2026-12-02"}, wantCode: 0,
+			want: lines["acme/orders#2"] + lines["acme/web#3"]},
+		{name: "one repository", args: []string{"--store", url, "--repo", "acme/orders"}, wantCode: 0,
+			want: lines["acme/orders#1"] + lines["acme/orders#2"]},
+		{name: "no store", args: nil, wantCode: 2},
+		{name: "a store file that does not exist", args: []string{"--store", "sqlite:" + filepath.Join(dir, "typo.db")}, wantCode: 2},
+		{name: "a date that is not one", args: []string{"--store", url, "--since", "12/02/2026"}, wantCode: 2},
+		{name: "a repository that is not owner/name", args: []string{"--store", url, "--repo", "orders"}, wantCode: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := runRecordsExport(tt.args, &out, &errOut); code != tt.wantCode || out.String() != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", code, tt.wantCode, out.String(), tt.want, errOut.String())
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
+		t.Error("exporting from a missing SQLite file created it")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/server"
+	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/version"
 )
 
@@ -60,7 +61,12 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 		return err // Validate checked it
 	}
 	log := zerolog.New(logOut).Level(level).With().Timestamp().Logger()
-	app, err := server.New(server.Options{Config: cfg, Logger: log})
+	st, err := store.Open(ctx, cfg.Store.URL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	app, err := server.New(server.Options{Config: cfg, Logger: log, Store: st})
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ func TestServeStartsAndStops(t *testing.T) {
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
 		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
 		Records: server.RecordsConfig{Key: testRecordsKey(t)},
+		Store:   server.StoreConfig{URL: "sqlite:" + filepath.Join(t.TempDir(), "launchgate.db")},
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ func TestServeDrainsBeforeClosing(t *testing.T) {
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
 		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
 		Records: server.RecordsConfig{Key: testRecordsKey(t)},
+		Store:   server.StoreConfig{URL: "sqlite:" + filepath.Join(t.TempDir(), "launchgate.db")},
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

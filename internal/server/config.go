@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 	"gopkg.in/yaml.v3"
 
+	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/yamlstrict"
 )
 
@@ -34,6 +35,20 @@ type Config struct {
 	Signoff SignoffConfig `yaml:"signoff"`
 	// Records configures launch records (records.go).
 	Records RecordsConfig `yaml:"records"`
+	// Store configures where launchgate keeps its state (internal/store).
+	Store StoreConfig `yaml:"store"`
+}
+
+// envStoreURL holds the store URL, which may carry a password; it wins over
+// the file.
+const envStoreURL = "LAUNCHGATE_STORE_URL"
+
+// StoreConfig names the store.
+type StoreConfig struct {
+	// URL is "sqlite:PATH" (the default, store.DefaultURL) or a PostgreSQL
+	// URL "postgres://..." that several replicas share. It may carry a
+	// password, so it is never logged.
+	URL string `yaml:"url"`
 }
 
 // ServerConfig is the HTTP side.
@@ -169,6 +184,10 @@ var envOverrides = []struct {
 		c.Records.Key, c.Records.KeyFile = v, ""
 		return nil
 	}},
+	{env: envStoreURL, key: "store.url", set: func(c *Config, v string) error {
+		c.Store.URL = v
+		return nil
+	}},
 }
 
 // LoadConfig reads the configuration file at path (none when path is
@@ -294,6 +313,9 @@ func (c *Config) githubapp() githubapp.Config {
 func (c *Config) GitHubApp() githubapp.Config { return c.githubapp() }
 
 func (c *Config) setDefaults() {
+	if c.Store.URL == "" {
+		c.Store.URL = store.DefaultURL
+	}
 	s := &c.Server
 	if s.Address == "" {
 		s.Address = ":8080"
@@ -414,6 +436,9 @@ func (c *Config) validate(from origins) []string {
 	}
 	if p := c.Records.resolveKey(from.name("records.key")); p != "" && !from.reported("records.key", "records.key_file") {
 		add("%s", p)
+	}
+	if err := store.CheckURL(c.Store.URL); err != nil {
+		add("store.url: %v", err)
 	}
 	if c.GitHub.MembershipTTL < 0 || c.GitHub.MembershipTTL > time.Hour {
 		add("github.membership_ttl is %s; it must be between 0 (no reuse) and 1h", c.GitHub.MembershipTTL)

@@ -39,7 +39,7 @@ func pkcs8PEM(t *testing.T, key any) string {
 }
 
 var configEnv = []string{"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID",
-	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey, envRecordsKey}
+	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey, envRecordsKey, envStoreURL}
 
 // clearEnv unsets the variables LoadConfig reads, for this test only.
 func clearEnv(t *testing.T) {
@@ -92,6 +92,7 @@ records:
 		Log:     LogConfig{Level: "debug"},
 		Signoff: SignoffConfig{Key: testSignoffKey},
 		Records: RecordsConfig{Key: testRecordsKey},
+		Store:   StoreConfig{URL: "sqlite:launchgate.db"},
 	}
 	if *cfg != want {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
@@ -224,6 +225,8 @@ func TestLoadConfigErrors(t *testing.T) {
 			want: []string{`GITHUB_V4_API_URL: "api.github.com/graphql" must be an absolute http(s) URL`}},
 		{name: "bad sign-off key from the environment names the variable", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{envSignoffKey: "short"},
 			want: []string{envSignoffKey + ": "}},
+		{name: "a store URL of no known database, its password withheld", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{envStoreURL: "mysql://lg:hunter2@db/lg"},
+			want: []string{`store.url: store: unsupported store url "mysql://lg:xxxxx@db/lg"`}, never: "hunter2"},
 		{name: "escaped newlines", yaml: valid(""), env: map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1PEM(), "\n", `\n`)},
 			want: []string{`literal \n`}},
 		{name: "corrupt PKCS#1", yaml: valid(""), keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte("garbage")})),

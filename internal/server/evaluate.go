@@ -16,6 +16,7 @@ import (
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/lru"
 	"github.com/launchgate/launchgate/internal/policy"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // CheckName is the name of the one check run launchgate keeps per head SHA.
@@ -56,10 +57,12 @@ type evaluator struct {
 	key     []byte // signs the checklist's records
 	// recordKey signs launch records.
 	recordKey ed25519.PrivateKey
-	now       func() time.Time
-	locks     keyedMutex
-	memo      *memo
-	metrics   *metrics
+	// store also keeps launch records; nil when there is none (Options).
+	store   *store.Store
+	now     func() time.Time
+	locks   keyedMutex
+	memo    *memo
+	metrics *metrics
 }
 
 // evaluate publishes the check run of pr's head commit. force is set for

@@ -30,8 +30,8 @@ func readyPR(t *testing.T, h *harness, branch string) (n int, head string) {
 	return h.openPR(branch, s.Kit(), githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
 }
 
-func newHumanHarness(t *testing.T, base map[string]string) *harness {
-	h := newHarness(t)
+func newHumanHarness(t *testing.T, base map[string]string, tune ...func(*Config, *Options)) *harness {
+	h := newHarness(t, tune...)
 	h.repo(base)
 	h.sim.AddTeam("acme", "security", "sam", "octocat")
 	h.sim.AddTeam("acme", "infra", "ian", "ivy")

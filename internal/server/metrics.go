@@ -33,6 +33,7 @@ const (
 	metricPasses            = "launchgate_reconciler_passes_total"
 	metricReviewRequests    = "launchgate_review_requests_failed_total"
 	metricLaunchRecords     = "launchgate_launch_records_total"
+	metricStoreFailures     = "launchgate_store_failures_total"
 )
 
 // metrics are the App's Prometheus metrics, in a registry of its own (not
@@ -52,6 +53,7 @@ type metrics struct {
 	passes       *prometheus.CounterVec // outcome: ok | error
 	reviewFails  prometheus.Counter
 	records      *prometheus.CounterVec // bypassed: true | false
+	storeFails   prometheus.Counter
 }
 
 func newMetrics(q *queue) *metrics {
@@ -104,6 +106,10 @@ func newMetrics(q *queue) *metrics {
 			Name: metricLaunchRecords,
 			Help: "Launch records written for merged launch PRs, by bypassed: true when the head's check run had not concluded success at the merge.",
 		}, []string{"bypassed"}),
+		storeFails: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricStoreFailures,
+			Help: "Launch records posted as PR comments that the store could not keep (rebuild them from the comments).",
+		}),
 		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricReviewRequests,
 			Help: "Review requests of missing teams that GitHub refused (a team without access to the repository, say); the evaluation went on.",
@@ -113,7 +119,7 @@ func newMetrics(q *queue) *metrics {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
 	m.reg.MustRegister(m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
-		m.repairs, m.redeliveries, m.passes, m.reviewFails, m.records,
+		m.repairs, m.redeliveries, m.passes, m.reviewFails, m.records, m.storeFails,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
 		gauge(metricQueueBytes, "Payload bytes of the waiting events (bounded by server.queue_max_bytes).", func(s queueStats) float64 { return float64(s.bytes) }),
@@ -182,6 +188,8 @@ func (m *metrics) reviewRequestFailed() { m.reviewFails.Inc() }
 func (m *metrics) launchRecord(bypassed bool) {
 	m.records.WithLabelValues(strconv.FormatBool(bypassed)).Inc()
 }
+
+func (m *metrics) storeFailed() { m.storeFails.Inc() }
 
 func (m *metrics) githubRequest(endpoint string, status int) {
 	m.requests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()

@@ -13,6 +13,7 @@ import (
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/readiness"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // envRecordsKey holds the launch record signing key; it wins over the file.
@@ -139,6 +140,7 @@ func (e *evaluator) record(ctx context.Context, pr githubapi.PullRequest, m merg
 		return fmt.Errorf("launch record of %s/%s#%d: posting it: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
 	e.metrics.launchRecord(rec.Bypassed)
+	e.storeRecord(ctx, signed, line)
 	ev := log.Info()
 	if rec.Bypassed {
 		ev = log.Warn()
@@ -146,6 +148,21 @@ func (e *evaluator) record(ctx context.Context, pr githubapi.PullRequest, m merg
 	ev.Int64("comment", c.ID).Str("head_sha", pr.HeadSHA).Str("conclusion", rec.Conclusion).Bool("bypassed", rec.Bypassed).
 		Msg("launch record written")
 	return nil
+}
+
+// storeRecord keeps a posted record in the store too. The comment is the
+// durable copy and is already posted, so a store failure is logged and
+// counted, never returned: returning it would make a redelivery find the
+// comment and stop, and the record is still there to rebuild from.
+func (e *evaluator) storeRecord(ctx context.Context, r launchrecord.Record, line []byte) {
+	if e.store == nil {
+		return
+	}
+	id := fmt.Sprintf("%s#%d", r.Repo, r.PR)
+	if err := e.store.PutRecord(ctx, store.Record{ID: id, Repo: r.Repo, PR: r.PR, MergedAt: r.MergedAt, Line: line}); err != nil {
+		e.metrics.storeFailed()
+		zerolog.Ctx(ctx).Error().Err(err).Msg("launch record posted but not stored; rebuild it from its PR comment")
+	}
 }
 
 // judged is a launch PR's evaluation as a launch record keeps it.

@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/report"
 	"github.com/launchgate/launchgate/internal/server/demo"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // records are the App's launch record comments on #n.
@@ -279,4 +282,68 @@ func TestRecordsPublicKeyRoute(t *testing.T) {
 	if strings.Contains(body, "PRIVATE") {
 		t.Error("the route serves the private key")
 	}
+}
+
+// TestLaunchRecordInTheStore: the posted record is kept in the store byte
+// for byte; a store that fails loses nothing of the comment, and the
+// failure is logged and counted.
+func TestLaunchRecordInTheStore(t *testing.T) {
+	tests := []struct {
+		name        string
+		breakStore  bool
+		wantStored  int
+		wantFailure string // the store failures counter after the merge
+	}{
+		{name: "the store keeps the record", breakStore: false, wantStored: 1, wantFailure: "0"},
+		{name: "a failing store loses nothing of the comment", breakStore: true, wantStored: 0, wantFailure: "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			url := "sqlite:" + filepath.Join(t.TempDir(), "launchgate.db")
+			st, err := store.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			h := newHumanHarness(t, nil, func(_ *Config, o *Options) { o.Store = st })
+			s := demo.New(testNow)
+			n, _ := h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
+			if tt.breakStore {
+				st.Close()
+			}
+			h.sim.MergePR("acme", "orders", n, "admin")
+			h.settle()
+			_, line := h.record(n)
+			if got := h.metric(metricStoreFailures); got != tt.wantFailure {
+				t.Errorf("%s = %s, want %s", metricStoreFailures, got, tt.wantFailure)
+			}
+			if tt.breakStore {
+				if !strings.Contains(h.logs.String(), "launch record posted but not stored") {
+					t.Errorf("the store failure is not logged:\n%s", h.logs.String())
+				}
+				return
+			}
+			stored, err := st.Records(ctx, store.RecordFilter{Repo: "acme/orders"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(stored) != tt.wantStored || !bytes.Equal(stored[0].Line, line) || stored[0].PR != n {
+				t.Errorf("stored records %+v, want #%d's line %s", stored, n, line)
+			}
+		})
+	}
+}
+
+// metric is the value of an unlabelled metric.
+func (h *harness) metric(name string) string {
+	h.t.Helper()
+	_, _, body := h.get("/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v
+		}
+	}
+	h.t.Fatalf("/metrics has no %s line", name)
+	return ""
 }

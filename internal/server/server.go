@@ -43,6 +43,7 @@ import (
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/signoff"
+	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/version"
 )
 
@@ -56,6 +57,10 @@ type Options struct {
 	// Logger receives JSON log lines; evaluation lines carry the delivery
 	// id, event, installation, repository and pull request number.
 	Logger zerolog.Logger
+	// Store also keeps the launch records (the PR comment stays their
+	// durable copy). Nil keeps them in the comments only, for tests and
+	// the load test, which have no state to keep.
+	Store *store.Store
 	// Now is the evaluation clock (the recovery drill's age). Default
 	// time.Now.
 	Now func() time.Time
@@ -158,7 +163,7 @@ func New(opts Options) (*Server, error) {
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), recordKey: recordKey, now: now, memo: newMemo(10_000), metrics: m}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), recordKey: recordKey, store: opts.Store, now: now, memo: newMemo(10_000), metrics: m}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,

@@ -206,6 +206,9 @@ func (c procConfig) writeConfig() (string, error) {
 	fmt.Fprintf(&b, "  app:\n    integration_id: %d\n    webhook_secret: %q\n    private_key_file: %q\n", g.App.IntegrationID, g.App.WebhookSecret, keyFile)
 	fmt.Fprintf(&b, "signoff:\n  key_file: %q\n", signoffFile)
 	fmt.Fprintf(&b, "records:\n  key_file: %q\n", recordsFile)
+	// The store beside the other files, so that a restarted server finds
+	// the records of the one it replaces, as a pod finds its database.
+	fmt.Fprintf(&b, "store:\n  url: %q\n", "sqlite:"+filepath.Join(c.dir, "launchgate.db"))
 	b.WriteString("log:\n  level: info\n")
 	path := filepath.Join(c.dir, "config.yml")
 	return path, os.WriteFile(path, []byte(b.String()), 0o600)

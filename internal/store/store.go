@@ -1,0 +1,294 @@
+// Package store keeps launchgate's state: signed launch records, waiver
+// events and the latest evaluation of every open launch pull request. It
+// is an embedded SQLite file by default, so that one replica runs with
+// nothing else to start, and PostgreSQL when several replicas share it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultURL is the store used when the configuration names none: a
+// SQLite file in the working directory.
+const DefaultURL = "sqlite:launchgate.db"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Record is one signed launch record as published: Line is its JSON line,
+// kept byte for byte so that an exported record still verifies.
+type Record struct {
+	ID       string // "owner/name#PR", one record per merged PR
+	Repo     string // "owner/name"
+	PR       int
+	MergedAt time.Time
+	Line     []byte
+}
+
+// RecordFilter narrows Records; a zero field does not filter.
+type RecordFilter struct {
+	Since time.Time // merged at or after
+	Repo  string    // "owner/name"
+}
+
+// WaiverEvent is one accepted /launchgate waive or unwaive command. Events
+// are kept rather than a current state so that an audit sees withdrawals.
+type WaiverEvent struct {
+	ID     string // the command's comment id, so a redelivered webhook is stored once
+	Repo   string
+	PR     int
+	At     time.Time
+	Actor  string
+	Action string // "waive" or "unwaive"
+	Check  string
+	Until  string // YYYY-MM-DD; empty for unwaive
+	Reason string
+}
+
+// OpenPR is the latest evaluation of one open launch pull request.
+type OpenPR struct {
+	Repo        string // "owner/name"; the organisation is its owner
+	PR          int
+	Head        string
+	Conclusion  string
+	EvaluatedAt time.Time
+}
+
+// Store is launchgate's state, whichever database holds it.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens the store url names and applies its schema migrations:
+// "sqlite:PATH" or "postgres://..." (a pgx DSN; host=/dir for a unix
+// socket).
+func Open(ctx context.Context, url string) (*Store, error) {
+	driver, dsn, dialect, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", redact(url), err)
+	}
+	if driver == "sqlite" {
+		// One connection: SQLite serialises writers anyway, and a single
+		// connection keeps every query on the same file handle.
+		db.SetMaxOpenConns(1)
+	}
+	if err := migrate(ctx, db, dialect); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrating %s: %w", redact(url), err)
+	}
+	return &Store{db: db}, nil
+}
+
+// CheckURL says whether url names a store Open can open, without opening
+// it (for configuration checks).
+func CheckURL(url string) error {
+	_, _, _, err := parseURL(url)
+	return err
+}
+
+// parseURL maps a store url to its database/sql driver, DSN and goose
+// dialect.
+func parseURL(url string) (driver, dsn string, dialect goose.Dialect, err error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return "", "", "", fmt.Errorf("store: %q names no file", url)
+		}
+		// Writers wait for each other instead of failing with SQLITE_BUSY, and
+		// WAL lets a backup or an export read while serve writes.
+		return "sqlite", "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)", goose.DialectSQLite3, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return "pgx", url, goose.DialectPostgres, nil
+	}
+	return "", "", "", fmt.Errorf("store: unsupported store url %q (want sqlite:PATH or postgres://...)", redact(url))
+}
+
+func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect) error {
+	dir, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db, dir)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// redact drops a URL's password so that errors and logs never carry it.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, _ := strings.Cut(userinfo, ":")
+	return scheme + "://" + user + ":xxxxx@" + host
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// PutRecord stores r unless a record with its ID is already stored: a
+// merge is recorded once, and a redelivered webhook changes nothing.
+func (s *Store) PutRecord(ctx context.Context, r Record) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO launch_records (id, repo, pr, merged_at, line) VALUES ($1, $2, $3, $4, $5)
+		 ON CONFLICT (id) DO NOTHING`,
+		r.ID, r.Repo, r.PR, r.MergedAt.UnixNano(), string(r.Line))
+	if err != nil {
+		return fmt.Errorf("store: putting the launch record %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Records lists the records f selects, oldest merge first.
+func (s *Store) Records(ctx context.Context, f RecordFilter) ([]Record, error) {
+	q := `SELECT id, repo, pr, merged_at, line FROM launch_records WHERE merged_at >= $1`
+	args := []any{int64(0)}
+	if !f.Since.IsZero() {
+		args[0] = f.Since.UnixNano()
+	}
+	if f.Repo != "" {
+		q += ` AND repo = $2`
+		args = append(args, f.Repo)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY merged_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing launch records: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var mergedAt int64
+		var line string
+		if err := rows.Scan(&r.ID, &r.Repo, &r.PR, &mergedAt, &line); err != nil {
+			return nil, fmt.Errorf("store: reading a launch record: %w", err)
+		}
+		r.MergedAt, r.Line = time.Unix(0, mergedAt).UTC(), []byte(line)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: listing launch records: %w", err)
+	}
+	return out, nil
+}
+
+// PutWaiverEvent stores e unless an event with its ID is already stored.
+func (s *Store) PutWaiverEvent(ctx context.Context, e WaiverEvent) error {
+	if e.Action != "waive" && e.Action != "unwaive" {
+		return fmt.Errorf("store: waiver event %s: unknown action %q", e.ID, e.Action)
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO waiver_events (id, repo, pr, at, actor, action, check_id, until_date, reason)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+		e.ID, e.Repo, e.PR, e.At.UnixNano(), e.Actor, e.Action, e.Check, e.Until, e.Reason)
+	if err != nil {
+		return fmt.Errorf("store: putting waiver event %s on %s#%d: %w", e.ID, e.Repo, e.PR, err)
+	}
+	return nil
+}
+
+// WaiverEvents lists one pull request's waiver events in the order they
+// happened.
+func (s *Store) WaiverEvents(ctx context.Context, repo string, pr int) ([]WaiverEvent, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, repo, pr, at, actor, action, check_id, until_date, reason
+		 FROM waiver_events WHERE repo = $1 AND pr = $2 ORDER BY at, id`, repo, pr)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing waiver events of %s#%d: %w", repo, pr, err)
+	}
+	defer rows.Close()
+	var out []WaiverEvent
+	for rows.Next() {
+		var e WaiverEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Repo, &e.PR, &at, &e.Actor, &e.Action, &e.Check, &e.Until, &e.Reason); err != nil {
+			return nil, fmt.Errorf("store: reading a waiver event of %s#%d: %w", repo, pr, err)
+		}
+		e.At = time.Unix(0, at).UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: listing waiver events of %s#%d: %w", repo, pr, err)
+	}
+	return out, nil
+}
+
+// UpsertOpenPR keeps p as its pull request's evaluation unless a later one
+// is already stored: replicas evaluating out of order never move a pull
+// request back to an older result.
+func (s *Store) UpsertOpenPR(ctx context.Context, p OpenPR) error {
+	org, _, ok := strings.Cut(p.Repo, "/")
+	if !ok || org == "" {
+		return fmt.Errorf("store: open pull request %q#%d: repository is not owner/name", p.Repo, p.PR)
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO open_prs (repo, pr, org, head, conclusion, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6)
+		 ON CONFLICT (repo, pr) DO UPDATE SET head = excluded.head, conclusion = excluded.conclusion,
+		   evaluated_at = excluded.evaluated_at
+		 WHERE open_prs.evaluated_at <= excluded.evaluated_at`,
+		p.Repo, p.PR, org, p.Head, p.Conclusion, p.EvaluatedAt.UnixNano())
+	if err != nil {
+		return fmt.Errorf("store: upserting open pull request %s#%d: %w", p.Repo, p.PR, err)
+	}
+	return nil
+}
+
+// RemoveOpenPR forgets a pull request that closed; removing one that is
+// not stored is not an error.
+func (s *Store) RemoveOpenPR(ctx context.Context, repo string, pr int) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM open_prs WHERE repo = $1 AND pr = $2`, repo, pr); err != nil {
+		return fmt.Errorf("store: removing open pull request %s#%d: %w", repo, pr, err)
+	}
+	return nil
+}
+
+// OpenPRs lists the open launch pull requests of one organisation, by
+// repository and number.
+func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
+	if org == "" {
+		return nil, errors.New("store: listing open pull requests: no organisation")
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT repo, pr, head, conclusion, evaluated_at FROM open_prs WHERE org = $1 ORDER BY repo, pr`, org)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
+	}
+	defer rows.Close()
+	var out []OpenPR
+	for rows.Next() {
+		var p OpenPR
+		var at int64
+		if err := rows.Scan(&p.Repo, &p.PR, &p.Head, &p.Conclusion, &at); err != nil {
+			return nil, fmt.Errorf("store: reading an open pull request of %s: %w", org, err)
+		}
+		p.EvaluatedAt = time.Unix(0, at).UTC()
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
+	}
+	return out, nil
+}
