@@ -52,6 +52,9 @@ type checklistPlan struct {
 	// replies answer refused waiver commands, posted once body is
 	// written: the comment remembers the commands as answered.
 	replies []signoff.Reply
+	// accepted are the waiver commands that took effect in body, kept in
+	// the store's waiver events once body is written.
+	accepted []signoff.Command
 	// failedRun is published instead of plan.run when the comment cannot
 	// be written: the sign-offs judged in body are then not on record.
 	failedRun githubapi.CheckRun
@@ -128,7 +131,7 @@ func (e *evaluator) decideLaunchPR(s *snapshot, now time.Time, opts report.Check
 	}
 	rep := readiness.Evaluate(s.policy, snap, now)
 	p.judged = judged{report: rep, human: human}
-	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed, replies: rec.Replies}
+	p.checklist = &checklistPlan{body: rec.Body, write: hs.comment == nil || rec.Changed, replies: rec.Replies, accepted: rec.Accepted}
 	if hs.comment != nil {
 		p.checklist.id = hs.comment.ID
 	}

@@ -107,6 +107,7 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 	if err != nil {
 		return err
 	}
+	e.storeEvaluation(ctx, pr, p, now)
 	if p.failure == nil {
 		// A failed evaluation is not remembered: a redelivery retries it.
 		e.memo.remember(pr, inputs)

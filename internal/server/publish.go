@@ -36,6 +36,9 @@ func (e *evaluator) publish(ctx context.Context, pr githubapi.PullRequest, p *pl
 			log.Error().Err(err).Str("head_sha", pr.HeadSHA).Msg("writing the checklist comment failed; publishing a failure")
 			p.decided, p.failure = doingChecklistWrite, fmt.Errorf("%s: %w", doingChecklistWrite, err)
 			p.run, p.reviewTeams = c.failedRun, nil
+			// The commands are not on record: the next evaluation judges
+			// them again.
+			c.accepted = nil
 		} else {
 			p.run.DetailsURL = cm.HTMLURL
 			e.reply(ctx, pr, c.replies)

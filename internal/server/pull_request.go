@@ -68,7 +68,7 @@ type pullRequestEvent struct {
 func (h pullRequestHandler) parser() parser {
 	return newParser(parsePullRequest, func(p *pullRequestPayload) event {
 		if p.Action == "closed" {
-			return mergedEvent{ev: h.ev, p: p}
+			return closedEvent{ev: h.ev, p: p}
 		}
 		return pullRequestEvent{h: h, p: p}
 	})

@@ -66,26 +66,33 @@ type merge struct {
 	at         time.Time
 }
 
-// mergedEvent is a pull_request "closed" delivery. A merge of a launch PR
-// gets a launch record; a pull request closed without merging is ignored.
-// It is queued on its own, never coalesced: it evaluates no check run.
-type mergedEvent struct {
+// closedEvent is a pull_request "closed" delivery. A merge of a launch PR
+// gets a launch record; any closed pull request leaves the store's open
+// launch PRs. Without a store, a pull request closed without merging is
+// ignored. It is queued on its own, never coalesced: it evaluates no check
+// run.
+type closedEvent struct {
 	uncoalesced
 	ev *evaluator
 	p  *pullRequestPayload
 }
 
-func (e mergedEvent) ignored() string {
-	if !e.p.PullRequest.Merged {
+func (e closedEvent) ignored() string {
+	if !e.p.PullRequest.Merged && e.ev.store == nil {
 		return "closed without merging"
 	}
 	return ""
 }
 
-func (e mergedEvent) handle(ctx context.Context, _ carried) error {
+func (e closedEvent) handle(ctx context.Context, _ carried) error {
 	p := e.p
 	ctx, _ = githubapp.PreparePRContext(ctx, p.Installation.ID, p.repo(), p.PullRequest.Number)
-	return e.ev.record(ctx, p.pull(), p.merge())
+	pr := p.pull()
+	e.ev.forgetOpenPR(ctx, pr)
+	if !p.PullRequest.Merged {
+		return nil
+	}
+	return e.ev.record(ctx, pr, p.merge())
 }
 
 // record writes the launch record of a merged pull request, when it is a
@@ -160,8 +167,7 @@ func (e *evaluator) storeRecord(ctx context.Context, r launchrecord.Record, line
 	}
 	id := fmt.Sprintf("%s#%d", r.Repo, r.PR)
 	if err := e.store.PutRecord(ctx, store.Record{ID: id, Repo: r.Repo, PR: r.PR, MergedAt: r.MergedAt, Line: line}); err != nil {
-		e.metrics.storeFailed()
-		zerolog.Ctx(ctx).Error().Err(err).Msg("launch record posted but not stored; rebuild it from its PR comment")
+		e.storeFailed(ctx, err, "launch record posted but not stored; rebuild it from its PR comment")
 	}
 }
 

@@ -17,12 +17,14 @@ import (
 // waiverHarness is newHumanHarness with an App clock the test can move,
 // and a launch PR whose security-review document is too thin: only its
 // automatic check security-review fails. Team security (sam, and octocat,
-// the author) may waive it by the default policy.
-func waiverHarness(t *testing.T) (h *harness, n int, head string, clock *atomic.Pointer[time.Time]) {
+// the author) may waive it by the default policy. tune tunes the App
+// further.
+func waiverHarness(t *testing.T, tune ...func(*Config, *Options)) (h *harness, n int, head string, clock *atomic.Pointer[time.Time]) {
 	clock = &atomic.Pointer[time.Time]{}
 	start := testNow
 	clock.Store(&start)
-	h = newHarness(t, func(_ *Config, o *Options) { o.Now = func() time.Time { return *clock.Load() } })
+	withClock := func(_ *Config, o *Options) { o.Now = func() time.Time { return *clock.Load() } }
+	h = newHarness(t, append([]func(*Config, *Options){withClock}, tune...)...)
 	h.repo(nil)
 	h.sim.AddTeam("acme", "security", "sam", "octocat")
 	h.sim.AddTeam("acme", "infra", "ian", "ivy")

@@ -92,6 +92,10 @@ type ReconcileResult struct {
 	NextExpiry time.Time
 	// Replies answer refused commands; post them after writing Body.
 	Replies []Reply
+	// Accepted are the commands that took effect in this judgement, oldest
+	// first: waivers recorded and waivers withdrawn. They are on record
+	// only once Body is written.
+	Accepted []Command
 }
 
 // State judges the comment as it stands, with no edit to attribute: for

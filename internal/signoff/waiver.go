@@ -318,6 +318,8 @@ func (j *judge) command(cmd Command, kept map[string]SignedWaiver) {
 	}
 	w.Sig = encodeMAC(waiverMAC(j.Key, w.WaiverRecord))
 	kept[cmd.Check] = w
+	cmd.At = at
+	j.res.Accepted = append(j.res.Accepted, cmd)
 	j.counts[cmd.Check] = true
 	delete(j.res.WaiverVoided, cmd.Check)
 	delete(j.out.WaiverNotes, cmd.Check)
@@ -362,6 +364,7 @@ func (j *judge) unwaive(cmd Command, rule policy.WaiverRule, kept map[string]Sig
 	delete(kept, cmd.Check)
 	delete(j.counts, cmd.Check)
 	delete(j.res.WaiverVoided, cmd.Check)
+	j.res.Accepted = append(j.res.Accepted, cmd)
 	j.voidWaiver(cmd.Check, fmt.Sprintf("@%s withdrew the waiver of %s by @%s until %s.", cmd.Sender, cmd.Check, w.User, w.Until))
 }
 

@@ -136,6 +136,13 @@ func TestWaiverCommandsInOrder(t *testing.T) {
 	if len(res.Replies) != 1 || res.Replies[0].CommentID != 2 {
 		t.Errorf("replies = %+v, want one, to ann's unwaive", res.Replies)
 	}
+	var accepted []int64
+	for _, c := range res.Accepted {
+		accepted = append(accepted, c.CommentID)
+	}
+	if !slices.Equal(accepted, []int64{1, 3, 4}) {
+		t.Errorf("accepted commands = %v, want 1, 3, 4 (ann's unwaive was refused)", accepted)
+	}
 	parsed, err := Parse(res.Body)
 	if err != nil || !slices.Equal(parsed.Answered, []int64{1, 2, 3, 4}) {
 		t.Errorf("answered = %v (%v), want all four commands", parsed.Answered, err)

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/launchgate/launchgate/internal/report"
+	"github.com/launchgate/launchgate/internal/store"
+)
+
+// openStore opens a SQLite store in the test's directory.
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "launchgate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// waiveAndClose is the scenario the store tests share: sam waives the
+// launch PR's failing check, then the pull request is merged or closed.
+// It returns the run's conclusion before and after the waiver.
+func waiveAndClose(t *testing.T, h *harness, n int, head string, merge bool, between func()) (before, after string) {
+	t.Helper()
+	before = h.latestRun(head).GetConclusion()
+	until := time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly)
+	h.comment(n, "sam", "/launchgate waive security-review until "+until+": pentest booked")
+	after = h.latestRun(head).GetConclusion()
+	between()
+	if merge {
+		h.sim.MergePR("acme", "orders", n, "admin")
+	} else {
+		h.sim.ClosePR("acme", "orders", n, "octocat")
+	}
+	h.settle()
+	return before, after
+}
+
+// TestOpenLaunchPRsAndWaiversInTheStore: each published evaluation of a
+// launch PR is its open row, an accepted waiver is a waiver event, and a
+// closed pull request, merged or not, leaves the open rows.
+func TestOpenLaunchPRsAndWaiversInTheStore(t *testing.T) {
+	tests := []struct {
+		name  string
+		merge bool
+	}{
+		{name: "merged", merge: true},
+		{name: "closed without merging", merge: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := openStore(t)
+			h, n, head, _ := waiverHarness(t, func(_ *Config, o *Options) { o.Store = st })
+			open := func() []store.OpenPR {
+				t.Helper()
+				rows, err := st.OpenPRs(ctx, "acme")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return rows
+			}
+			if rows := open(); len(rows) != 1 || rows[0].PR != n || rows[0].Head != head || rows[0].Conclusion != report.ConclusionFailure ||
+				!rows[0].EvaluatedAt.Equal(testNow) {
+				t.Fatalf("open launch PRs after the first evaluation = %+v, want #%d at %s, failure, evaluated at %v", rows, n, head, testNow)
+			}
+			before, after := waiveAndClose(t, h, n, head, tt.merge, func() {
+				rows := open()
+				if len(rows) != 1 || rows[0].Conclusion != h.latestRun(head).GetConclusion() {
+					t.Errorf("open launch PRs after the waiver = %+v, want #%d with the run's conclusion %s", rows, n, h.latestRun(head).GetConclusion())
+				}
+			})
+			if before == after {
+				t.Fatalf("setup: the waiver left the conclusion %s", after)
+			}
+			events, err := st.WaiverEvents(ctx, "acme/orders", n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(events) != 1 || events[0].Action != "waive" || events[0].Actor != "sam" || events[0].Check != "security-review" ||
+				events[0].Reason != "pentest booked" || events[0].ID == "" {
+				t.Errorf("waiver events = %+v, want sam's waive of security-review", events)
+			}
+			if rows := open(); len(rows) != 0 {
+				t.Errorf("open launch PRs after the close = %+v, want none", rows)
+			}
+		})
+	}
+}
+
+// TestFailingStoreLeavesTheRunAlone: with a store that fails every write,
+// the runs and the checklist are those of an App without a store, and each
+// failure is logged and counted.
+func TestFailingStoreLeavesTheRunAlone(t *testing.T) {
+	type outcome struct {
+		before, after, title, summary, checklist string
+	}
+	run := func(t *testing.T, st *store.Store) (*harness, outcome) {
+		h, n, head, _ := waiverHarness(t, func(_ *Config, o *Options) {
+			if st != nil {
+				o.Store = st
+			}
+		})
+		var o outcome
+		o.before, o.after = waiveAndClose(t, h, n, head, false, func() {
+			r := h.latestRun(head)
+			o.title, o.summary = r.GetOutput().GetTitle(), r.GetOutput().GetSummary()
+			o.checklist = plain(h.checklist(n).GetBody())
+		})
+		return h, o
+	}
+	_, without := run(t, nil)
+	broken := openStore(t)
+	broken.Close()
+	h, with := run(t, broken)
+	if with != without {
+		t.Errorf("with a failing store:\n%+v\nwithout a store:\n%+v", with, without)
+	}
+	if got := h.metric(metricStoreFailures); got == "0" {
+		t.Errorf("%s = %s, want the failures counted", metricStoreFailures, got)
+	}
+	for _, msg := range []string{"not stored as an open launch PR", "waiver command recorded in the checklist but not stored", "still listed as open in the store"} {
+		if !strings.Contains(h.logs.String(), msg) {
+			t.Errorf("no %q in the logs:\n%s", msg, h.logs.String())
+		}
+	}
+}
