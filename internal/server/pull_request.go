@@ -15,8 +15,9 @@ import (
 // pullRequestHandler evaluates a pull request when something an evaluation
 // depends on changes: its head (opened, reopened, synchronize), its title
 // or base (edited), its labels (labeled, unlabeled), or its draft state
-// (ready_for_review). A merge ("closed", merged) writes a launch record
-// instead (records.go).
+// (ready_for_review). A "closed" delivery evaluates nothing instead: a
+// merge writes a launch record, and any close leaves the store's open
+// launch PRs (records.go).
 type pullRequestHandler struct{ ev *evaluator }
 
 var pullRequestActions = []string{"opened", "reopened", "synchronize", "edited", "labeled", "unlabeled", "ready_for_review"}
