@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -12,14 +11,14 @@ import (
 	"github.com/launchgate/launchgate/internal/store"
 )
 
-// The store is an index of what launchgate published, never the
-// authority: the check run and the checklist comment are. So a store
-// failure below is logged and counted, and changes neither the evaluation
-// nor its delivery's outcome; a later evaluation writes the row again.
-
 // storeEvaluation keeps a launch PR's published evaluation in the store:
 // its open row, and an event for each waiver command that took effect.
 // Other pull requests (p.checklist nil) have nothing to keep.
+//
+// The store is an index of what launchgate published, never the
+// authority: the check run and the checklist comment are. So a store
+// failure is logged and counted, and changes neither the evaluation nor
+// its delivery's outcome; a later evaluation writes the row again.
 func (e *evaluator) storeEvaluation(ctx context.Context, pr githubapi.PullRequest, p plan, now time.Time) {
 	if e.store == nil || p.checklist == nil {
 		return
@@ -47,10 +46,12 @@ func (e *evaluator) forgetOpenPR(ctx context.Context, pr githubapi.PullRequest) 
 		return
 	}
 	if err := e.store.RemoveOpenPR(ctx, pr.Owner+"/"+pr.Repo, pr.Number); err != nil {
-		e.storeFailed(ctx, err, fmt.Sprintf("closed pull request #%d still listed as open in the store", pr.Number))
+		e.storeFailed(ctx, err, "closed pull request still listed as open in the store")
 	}
 }
 
+// storeFailed logs and counts a store write that failed; what says what
+// the store now lacks.
 func (e *evaluator) storeFailed(ctx context.Context, err error, what string) {
 	e.metrics.storeFailed()
 	zerolog.Ctx(ctx).Error().Err(err).Msg(what)
