@@ -70,6 +70,7 @@ var requiredAlerts = map[string]string{
 	"LaunchgateRateLimitLow":        "rate limit nearly exhausted",
 	"LaunchgateReconcilerRepairing": "reconciler repairing more than a threshold",
 	"LaunchgateLaunchBypassed":      "a launch PR merged past the gate (issue 11)",
+	"LaunchgateStoreFailing":        "the store refusing writes (issue 11)",
 }
 
 // environments are the policy's required environments; each has an

@@ -12,15 +12,23 @@ import (
 )
 
 // storeEvaluation keeps a launch PR's published evaluation in the store:
-// its open row, and an event for each waiver command that took effect.
-// Other pull requests (p.checklist nil) have nothing to keep.
+// its open row, and an event for each waiver command that took effect. A
+// pull request found not to be a launch PR (its label removed, say) loses
+// any row it had; a failed evaluation leaves the row as it was.
 //
 // The store is an index of what launchgate published, never the
 // authority: the check run and the checklist comment are. So a store
 // failure is logged and counted, and changes neither the evaluation nor
 // its delivery's outcome; a later evaluation writes the row again.
 func (e *evaluator) storeEvaluation(ctx context.Context, pr githubapi.PullRequest, p plan, now time.Time) {
-	if e.store == nil || p.checklist == nil {
+	if e.store == nil {
+		return
+	}
+	if p.run.ID.Outcome == githubapi.OutcomeNotLaunch {
+		e.forgetOpenPR(ctx, pr)
+		return
+	}
+	if p.checklist == nil {
 		return
 	}
 	repo := pr.Owner + "/" + pr.Repo
@@ -40,13 +48,14 @@ func (e *evaluator) storeEvaluation(ctx context.Context, pr githubapi.PullReques
 	}
 }
 
-// forgetOpenPR removes a closed pull request's open row, merged or not.
+// forgetOpenPR removes the open row of a pull request that closed, merged
+// or not, or that is no longer a launch PR.
 func (e *evaluator) forgetOpenPR(ctx context.Context, pr githubapi.PullRequest) {
 	if e.store == nil {
 		return
 	}
 	if err := e.store.RemoveOpenPR(ctx, pr.Owner+"/"+pr.Repo, pr.Number); err != nil {
-		e.storeFailed(ctx, err, "closed pull request still listed as open in the store")
+		e.storeFailed(ctx, err, "pull request closed or no longer a launch PR, but still listed as open in the store")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/report"
 	"github.com/launchgate/launchgate/internal/store"
 )
@@ -141,5 +142,38 @@ func TestFailingStoreLeavesTheRunAlone(t *testing.T) {
 		if !strings.Contains(h.logs.String(), msg) {
 			t.Errorf("no %q in the logs:\n%s", msg, h.logs.String())
 		}
+	}
+}
+
+// TestNoLongerALaunchPRLeavesTheOpenRows: an evaluation that finds a pull
+// request is not a launch PR (its label removed, say) removes the row an
+// earlier evaluation kept; a failed evaluation leaves it.
+func TestNoLongerALaunchPRLeavesTheOpenRows(t *testing.T) {
+	tests := []struct {
+		name    string
+		outcome githubapi.RunOutcome
+		kept    bool
+	}{
+		{name: "not a launch PR any more", outcome: githubapi.OutcomeNotLaunch, kept: false},
+		{name: "an evaluation error", outcome: githubapi.OutcomeEvaluationError, kept: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := openStore(t)
+			if err := st.UpsertOpenPR(ctx, store.OpenPR{Repo: "acme/orders", PR: 7, Head: strings.Repeat("a", 40), Conclusion: "failure", EvaluatedAt: testNow}); err != nil {
+				t.Fatal(err)
+			}
+			e := &evaluator{store: st}
+			pr := githubapi.PullRequest{Owner: "acme", Repo: "orders", Number: 7, HeadSHA: strings.Repeat("b", 40)}
+			e.storeEvaluation(ctx, pr, plan{run: githubapi.CheckRun{ID: githubapi.RunID{PR: 7, Outcome: tt.outcome}}}, testNow.Add(time.Minute))
+			rows, err := st.OpenPRs(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(rows) == 1; got != tt.kept {
+				t.Errorf("open rows after the evaluation = %+v, want kept %v", rows, tt.kept)
+			}
+		})
 	}
 }
