@@ -108,7 +108,7 @@ func newMetrics(q *queue) *metrics {
 		}, []string{"bypassed"}),
 		storeFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricStoreFailures,
-			Help: "Launch records posted as PR comments that the store could not keep (rebuild them from the comments).",
+			Help: "Store writes that failed: launch records (rebuild them from their PR comments), waiver events and open launch PR rows (written again by the next evaluation).",
 		}),
 		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricReviewRequests,
