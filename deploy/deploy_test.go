@@ -390,13 +390,14 @@ var testSecret = sync.OnceValue(func() map[string]string {
 	if err != nil {
 		panic(err)
 	}
-	random := func() string {
+	randomBytes := func() []byte {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			panic(err)
 		}
-		return hex.EncodeToString(b)
+		return b
 	}
+	random := func() string { return hex.EncodeToString(randomBytes()) }
 	recordsKey, err := launchrecord.NewKeyPEM()
 	if err != nil {
 		panic(err)
@@ -409,9 +410,10 @@ var testSecret = sync.OnceValue(func() map[string]string {
 		"records-key":    recordsKey,
 		"store-url":      "postgres://launchgate:" + random() + "@postgres.launchgate.svc:5432/launchgate?sslmode=verify-full",
 		// The OAuth client secret GitHub issues is 40 hex digits; the
-		// session key is base64 of 32 random bytes.
+		// session key is base64 of 32 random bytes, as deployment.md
+		// makes it with openssl.
 		"oauth-client-secret": random()[:40],
-		"session-key":         base64.StdEncoding.EncodeToString([]byte(random()[:32])),
+		"session-key":         base64.StdEncoding.EncodeToString(randomBytes()),
 	}
 })
 
