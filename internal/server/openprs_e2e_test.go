@@ -138,7 +138,8 @@ func TestFailingStoreLeavesTheRunAlone(t *testing.T) {
 	if got := h.metric(metricStoreFailures); got == "0" {
 		t.Errorf("%s = %s, want the failures counted", metricStoreFailures, got)
 	}
-	for _, msg := range []string{"not stored as an open launch PR", "waiver command recorded in the checklist but not stored", "still listed as open in the store"} {
+	for _, msg := range []string{"not stored as an open launch PR", "waiver command recorded in the checklist but not stored", "still listed as open in the store",
+		"its details page not stored", "not stored in the pull request's history"} {
 		if !strings.Contains(h.logs.String(), msg) {
 			t.Errorf("no %q in the logs:\n%s", msg, h.logs.String())
 		}
@@ -166,7 +167,7 @@ func TestNoLongerALaunchPRLeavesTheOpenRows(t *testing.T) {
 			}
 			e := &evaluator{store: st}
 			pr := githubapi.PullRequest{Owner: "acme", Repo: "orders", Number: 7, HeadSHA: strings.Repeat("b", 40)}
-			e.storeEvaluation(ctx, pr, plan{run: githubapi.CheckRun{ID: githubapi.RunID{PR: 7, Outcome: tt.outcome}}}, testNow.Add(time.Minute))
+			e.storeEvaluation(ctx, pr, plan{run: githubapi.CheckRun{ID: githubapi.RunID{PR: 7, Outcome: tt.outcome}}}, true, testNow.Add(time.Minute))
 			rows, err := st.OpenPRs(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)
