@@ -285,8 +285,7 @@ func sortOpen(open []openLaunch, by string) {
 
 // compareOpened puts the oldest first and unknown opening times last.
 func compareOpened(a, b openLaunch) int {
-	switch {
-	case a.OpenedAt.IsZero() || b.OpenedAt.IsZero():
+	if a.OpenedAt.IsZero() || b.OpenedAt.IsZero() {
 		return cmp.Compare(btoi(a.OpenedAt.IsZero()), btoi(b.OpenedAt.IsZero()))
 	}
 	return a.OpenedAt.Compare(b.OpenedAt)
@@ -363,6 +362,24 @@ func (p *pages) recentMerges(ctx context.Context, org string, readable map[strin
 		}
 	}
 	return out, nil
+}
+
+// age is how long ago t was, in the largest whole unit, or "" for a zero
+// time (a row stored before launchgate kept opening times).
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return "just now"
 }
 
 // nonNil makes an empty list encode as [] rather than null.

@@ -28,6 +28,8 @@ func TestBoard(t *testing.T) {
 				`acme/payments#3 Launch payments`, `<td>infra</td>`, `5 hours`,
 				`<td>scaling, recovery</td>`,
 				`2 open launch pull requests, 2 failing a requirement, 1 waiting for your teams.`,
+				`<form class="logout" method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="csrf-token">`,
 			},
 			wantNot: []string{"acme/vault", "<script>"},
 		},

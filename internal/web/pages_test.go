@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/launchgate/launchgate/internal/launchview"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/store"
+	"github.com/launchgate/launchgate/templates"
 )
 
 const testWebURL = "https://github.example.com"
@@ -328,4 +331,26 @@ func TestNewPagesRefusesAWebURLThatIsNotHTTP(t *testing.T) {
 var unrequired = fixedRequired{
 	{Repo: "acme/payments", Branch: "main", State: githubapi.NotRequired, Why: "no ruleset or branch protection rule requires it"},
 	{Repo: "acme/vault", Branch: "trunk", State: githubapi.NotRequired, Why: "no ruleset or branch protection rule requires it"},
+}
+
+// inlineCode matches what the Content-Security-Policy would block: inline
+// scripts and styles, event handler attributes, and external assets.
+var inlineCode = regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=|javascript:|https?://|@import`)
+
+// TestTemplatesNeedNoInlineCode: the Content-Security-Policy allows no
+// inline script or style, so a template that had one would break.
+func TestTemplatesNeedNoInlineCode(t *testing.T) {
+	names, err := fs.Glob(templates.Web, "web/*")
+	if err != nil || len(names) < 6 {
+		t.Fatalf("templates.Web holds %v (%v)", names, err)
+	}
+	for _, name := range names {
+		b, err := fs.ReadFile(templates.Web, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := inlineCode.FindString(string(b)); m != "" {
+			t.Errorf("%s holds %q", name, m)
+		}
+	}
 }

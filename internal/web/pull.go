@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/launchgate/launchgate/internal/launchview"
 	"github.com/launchgate/launchgate/internal/readiness"
@@ -171,22 +170,4 @@ func (p *pages) human(requirement string, c readiness.Check, voided string) huma
 func splitRepo(repo string, more ...string) []string {
 	owner, name, _ := strings.Cut(repo, "/")
 	return append([]string{owner, name}, more...)
-}
-
-// age is how long ago t was, in the largest whole unit, or "" for a zero
-// time (a row stored before launchgate kept opening times).
-func age(now, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	d := now.Sub(t)
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
-	case d >= 2*time.Minute:
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
-	}
-	return "just now"
 }
