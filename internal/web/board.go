@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/launchgate/launchgate/internal/launchrecord"
-	"github.com/launchgate/launchgate/internal/launchview"
+	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/store"
 )
 
@@ -311,14 +311,11 @@ func (p *pages) expiringWaivers(ctx context.Context, prs []store.OpenPR, now tim
 		if err != nil {
 			return nil, err
 		}
-		pr, err := launchview.Unmarshal(raw)
-		if err != nil {
-			return nil, fmt.Errorf("reading the stored page of %s#%d: %w", o.Repo, o.PR, err)
+		var page pageWaivers
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return nil, fmt.Errorf("reading the waivers of the stored page of %s#%d: %w", o.Repo, o.PR, err)
 		}
-		if pr.Report == nil {
-			continue
-		}
-		for _, req := range pr.Report.Requirements {
+		for _, req := range page.Report.Requirements {
 			for _, c := range req.Checks {
 				w := c.Waiver
 				if w == nil || w.Expired || w.Ends().IsZero() || w.Ends().Sub(now) > expiringWithin {
@@ -380,6 +377,22 @@ func age(now, t time.Time) string {
 		return fmt.Sprintf("%d minutes", int(d/time.Minute))
 	}
 	return "just now"
+}
+
+// pageWaivers is the part of a published page (launchview.PR's JSON) the
+// board reads: its checks' waivers. Decoding only these is a fraction of
+// the cost of the whole page, which holds every finding, and the board
+// reads one page per PR with a waiver ending soon. readiness.Report's JSON
+// is a stable interface, so these names do not drift.
+type pageWaivers struct {
+	Report struct {
+		Requirements []struct {
+			Checks []struct {
+				ID     string            `json:"id"`
+				Waiver *readiness.Waiver `json:"waiver"`
+			} `json:"checks"`
+		} `json:"requirements"`
+	} `json:"report"`
 }
 
 // nonNil makes an empty list encode as [] rather than null.
