@@ -24,8 +24,12 @@ const (
 	recentMergesShown = 50
 )
 
-// Orders of the open launch PRs; the first is the default.
-var boardSorts = []struct{ Value, Label string }{
+// boardSort is an order of the open launch PRs: Value is the sort query
+// parameter's.
+type boardSort struct{ Value, Label string }
+
+// boardSorts are the orders the board offers; the first is the default.
+var boardSorts = []boardSort{
 	{"age", "oldest first"},
 	{"repo", "repository"},
 	{"failing", "most failing requirements first"},
@@ -191,7 +195,7 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 		MyTeams: nonNil(teams), Open: []openLaunch{}, ExpiringWaivers: []expiringWaiver{},
 		RecentMerges: []mergedLaunch{}, UnrequiredRepos: []unrequiredRepo{},
 	}
-	if s := r.URL.Query().Get("sort"); slices.ContainsFunc(boardSorts, func(o struct{ Value, Label string }) bool { return o.Value == s }) {
+	if s := r.URL.Query().Get("sort"); slices.ContainsFunc(boardSorts, func(o boardSort) bool { return o.Value == s }) {
 		l.Sort = s
 	}
 
