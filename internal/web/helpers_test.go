@@ -128,9 +128,14 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) options() Options {
+// appClients makes the App's clients (JWT and installation tokens).
+func (e *env) appClients() githubapp.ClientCreator {
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())})
-	cc := githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
+	return githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
+}
+
+func (e *env) options() Options {
+	cc := e.appClients()
 	return Options{
 		PublicURL: e.url, GitHubWebURL: e.sim.WebURL(), GitHubAPIURL: e.sim.URL(),
 		ClientID: testClientID, ClientSecret: testClientSecret,
@@ -145,6 +150,20 @@ func (e *env) options() Options {
 		},
 		Now: e.clock.Now,
 	}
+}
+
+// installationToken mints a token of the App's installation on acme.
+func (e *env) installationToken(t *testing.T) string {
+	t.Helper()
+	gh, err := e.appClients().NewAppClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := gh.Apps.CreateInstallationToken(context.Background(), e.inst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.GetToken()
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so

@@ -204,9 +204,14 @@ func (o *oauthClient) client(token string) *github.Client {
 // revoked), so whoever holds it is not signed in any more.
 var errTokenRejected = errors.New("web: GitHub rejected the user token")
 
-// login asks GitHub whose token this is (GET /user).
+// login asks GitHub whose token this is (GET /user). A token GitHub
+// refuses there (401, or 403 for an installation's token, which has no
+// user) is errTokenRejected.
 func (o *oauthClient) login(ctx context.Context, token string) (string, error) {
 	u, _, err := o.client(token).Users.Get(ctx, "")
+	if notVisible(err) {
+		return "", fmt.Errorf("GET /user: %w", errTokenRejected)
+	}
 	if err != nil {
 		return "", githubError("GET /user", err)
 	}
