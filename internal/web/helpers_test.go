@@ -241,10 +241,11 @@ func (b *browser) authorize(e *env, login, next string) *url.URL {
 	if start.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(to.String(), e.sim.WebURL()+"/login/oauth/authorize?") {
 		b.t.Fatalf("/login answered %d to %q", start.StatusCode, start.Header.Get("Location"))
 	}
-	q := to.Query()
-	granted := b.post(e.sim.WebURL()+"/login/oauth/authorize", url.Values{
-		"client_id": {q.Get("client_id")}, "redirect_uri": {q.Get("redirect_uri")}, "state": {q.Get("state")}, "login": {login},
-	})
+	// The simulator's sign-in form carries the authorize request's
+	// parameters as hidden fields; the user types the login.
+	form := to.Query()
+	form.Set("login", login)
+	granted := b.post(e.sim.WebURL()+"/login/oauth/authorize", form)
 	back, err := url.Parse(granted.Header.Get("Location"))
 	if granted.StatusCode != http.StatusFound || err != nil {
 		b.t.Fatalf("simulated GitHub answered %d to %q", granted.StatusCode, granted.Header.Get("Location"))

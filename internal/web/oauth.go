@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,21 +25,32 @@ import (
 // /login sends the browser to GitHub with a random state, which it also
 // keeps in a short-lived sealed cookie; /login/callback accepts the code
 // only with that state, in that browser, so that nobody can sign someone
-// else in to their own account. The code is exchanged with the App's
-// client secret for a user access token, which stays in the sealed
+// else in to their own account. PKCE (S256,
+// https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication)
+// binds the code to the same browser the other way round: a code taken
+// from the callback URL is worthless without the verifier in that
+// browser's cookie. The code is exchanged with the App's client secret
+// and the verifier for a user access token, which stays in the sealed
 // session cookie: never in a page, a URL or a log.
 
 // oauthState is what the sign-in cookie holds between /login and the
 // callback.
 type oauthState struct {
-	State   string    `json:"state"`
-	Next    string    `json:"next"` // a local path, checked by localPath
-	Expires time.Time `json:"expires"`
+	State string `json:"state"`
+	// Verifier is the PKCE code_verifier: 43 characters of base64url.
+	Verifier string    `json:"verifier"`
+	Next     string    `json:"next"` // a local path, checked by localPath
+	Expires  time.Time `json:"expires"`
 }
 
 // GET /login?next=/path
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
-	st := oauthState{State: rand.Text(), Next: localPath(r.URL.Query().Get("next")), Expires: h.now().Add(stateLifetime)}
+	verifier := make([]byte, 32)
+	_, _ = rand.Read(verifier)
+	st := oauthState{
+		State: rand.Text(), Verifier: base64.RawURLEncoding.EncodeToString(verifier),
+		Next: localPath(r.URL.Query().Get("next")), Expires: h.now().Add(stateLifetime),
+	}
 	sealed, err := h.states.seal(st)
 	if err != nil {
 		h.log.Error().Err(err).Msg("web: sealing the sign-in state")
@@ -45,7 +58,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setCookie(w, stateCookie, callbackPath, sealed, stateLifetime)
-	q := url.Values{"client_id": {h.github.clientID}, "redirect_uri": {h.github.callback}, "state": {st.State}}
+	q := url.Values{
+		"client_id": {h.github.clientID}, "redirect_uri": {h.github.callback}, "state": {st.State},
+		"code_challenge": {pkceChallenge(st.Verifier)}, "code_challenge_method": {"S256"},
+	}
 	http.Redirect(w, r, h.github.webURL+"/login/oauth/authorize?"+q.Encode(), http.StatusFound)
 }
 
@@ -73,7 +89,7 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusForbidden, "Sign-in cancelled", "GitHub did not authorise the sign-in.", loginPath)
 		return
 	}
-	tok, err := h.github.exchange(r.Context(), q.Get("code"))
+	tok, err := h.github.exchange(r.Context(), q.Get("code"), st.Verifier)
 	if err != nil {
 		h.log.Warn().Err(err).Msg("web: exchanging a sign-in code")
 		status := http.StatusBadGateway
@@ -120,6 +136,12 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	writeMessage(w, http.StatusOK, "Signed out", "You are signed out of launchgate.", loginPath)
 }
 
+// pkceChallenge is the S256 code_challenge of a verifier (RFC 7636).
+func pkceChallenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // localPath returns next when it is a path on this site, else "/": a
 // sign-in must never send the browser to another site. "//host" and
 // "/\host" are other sites to browsers, and so is anything with a scheme
@@ -163,9 +185,13 @@ type tokenAnswer struct {
 // used, expired or forged; wrong client credentials).
 var errCodeRefused = errors.New("GitHub refused the code")
 
-// exchange trades a sign-in code for a user access token.
-func (o *oauthClient) exchange(ctx context.Context, code string) (*tokenAnswer, error) {
-	form := url.Values{"client_id": {o.clientID}, "client_secret": {o.clientSecret}, "code": {code}, "redirect_uri": {o.callback}}
+// exchange trades a sign-in code and its PKCE verifier for a user access
+// token.
+func (o *oauthClient) exchange(ctx context.Context, code, verifier string) (*tokenAnswer, error) {
+	form := url.Values{
+		"client_id": {o.clientID}, "client_secret": {o.clientSecret}, "code": {code},
+		"redirect_uri": {o.callback}, "code_verifier": {verifier},
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.webURL+"/login/oauth/access_token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("token request: %w", err)
