@@ -98,15 +98,14 @@ func New(opts Options) (http.Handler, error) {
 
 // handler holds what every request needs.
 type handler struct {
-	log       zerolog.Logger
-	now       func() time.Time
-	publicURL string
-	origin    string // scheme://host of PublicURL, for the Origin check
-	secure    bool   // cookies are Secure unless PublicURL is http on loopback
-	github    *oauthClient
-	sessions  *sealer
-	states    *sealer
-	gate      *access
+	log      zerolog.Logger
+	now      func() time.Time
+	origin   string // scheme://host of PublicURL, for the Origin check
+	secure   bool   // cookies are Secure unless PublicURL is http on loopback
+	github   *oauthClient
+	sessions *sealer
+	states   *sealer
+	gate     *access
 }
 
 func newHandler(opts Options) (*handler, error) {
@@ -151,7 +150,7 @@ func newHandler(opts Options) (*handler, error) {
 		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: publicURL + callbackPath,
 	}
 	return &handler{
-		log: opts.Logger, now: opts.Now, publicURL: publicURL,
+		log: opts.Logger, now: opts.Now,
 		origin: pub.Scheme + "://" + pub.Host, secure: pub.Scheme == "https",
 		github: gh, sessions: sessions, states: states,
 		gate: newAccess(gh, opts.Installation, opts.AccessTTL, opts.Now),
@@ -170,7 +169,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	mux.HandleFunc("GET "+loginPath, h.login)
 	mux.HandleFunc("GET "+callbackPath, h.callback)
 	mux.HandleFunc("POST "+logoutPath, h.logout)
-	mux.Handle("GET /orgs/{org}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /orgs/{org}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		if h.allowed(w, r, p, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
 			p.board(w, r, v, org)
@@ -185,7 +184,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	// /{owner}/{repo}/pull/{number}, written with {kind} because a literal
 	// "pull" would make it and /api/orgs/{org}/launches overlap with
 	// neither more specific, which ServeMux refuses.
-	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		owner, repo := r.PathValue("owner"), r.PathValue("repo")
 		number, err := strconv.Atoi(r.PathValue("number"))
 		valid := r.PathValue("kind") == "pull" && err == nil && number > 0 && validOwner(owner) && validRepo(repo)
@@ -193,7 +192,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 			p.pull(w, r, v, owner, repo, number)
 		}
 	}))
-	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		name, pr, ok := parseRecordID(r.PathValue("id"))
 		if h.allowed(w, r, p, v, ok && validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.CanRead(ctx, v, org, name) }) {
@@ -252,7 +251,7 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, v *viewer)
 
 // browser serves a page to a signed-in browser and sends anyone else to
 // sign in, coming back to the same page.
-func (h *handler) browser(p pageHandlers, serve pageFunc) http.Handler {
+func (h *handler) browser(serve pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ctx := h.signedIn(w, r)
 		if v == nil {
