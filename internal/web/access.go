@@ -58,15 +58,35 @@ func cached[T any](a *access, key string, ask func() (T, error)) (T, error) {
 	return v, nil
 }
 
-// userKey identifies a question by the token that asks it.
-func userKey(ctx context.Context, v *viewer, question string, args ...string) (key, token string, err error) {
+// userKey identifies a question by the token that asks it. A token signed
+// out on this replica asks nothing more: the cached answers it earned are
+// not reused by a copy of its cookie.
+func (a *access) userKey(ctx context.Context, v *viewer, question string, args ...string) (key, token string, err error) {
 	token = tokenFrom(ctx)
 	if token == "" || v == nil {
 		return "", "", errTokenRejected
 	}
-	sum := sha256.Sum256([]byte(token))
-	parts := append([]string{question, strings.ToLower(v.Login), hex.EncodeToString(sum[:16])}, args...)
+	hash := tokenHash(token)
+	if c, ok := a.cache.Get(revokedKey(hash)); ok && a.now().Before(c.expires) {
+		return "", "", errTokenRejected
+	}
+	parts := append([]string{question, strings.ToLower(v.Login), hash}, args...)
 	return strings.Join(parts, "\x00"), token, nil
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:16])
+}
+
+func revokedKey(hash string) string { return "revoked\x00" + hash }
+
+// forget marks a signed-out token: until any session holding it has
+// expired, this replica refuses it without asking GitHub (which refuses
+// it too once it is revoked, after the other replicas' cached answers
+// expire).
+func (a *access) forget(token string) {
+	a.cache.Add(revokedKey(tokenHash(token)), cachedAnswer{expires: a.now().Add(sessionLifetime)})
 }
 
 // notVisible says whether GitHub's answer means "you may not see it":
@@ -79,7 +99,7 @@ func notVisible(err error) bool {
 
 // MemberOf: GET /user/memberships/orgs/{org} answers an active membership.
 func (a *access) MemberOf(ctx context.Context, v *viewer, org string) (bool, error) {
-	key, token, err := userKey(ctx, v, "member", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, "member", strings.ToLower(org))
 	if err != nil {
 		return false, err
 	}
@@ -97,7 +117,7 @@ func (a *access) MemberOf(ctx context.Context, v *viewer, org string) (bool, err
 
 // CanRead: GET /repos/{owner}/{repo} with the user's token answers 200.
 func (a *access) CanRead(ctx context.Context, v *viewer, owner, repo string) (bool, error) {
-	key, token, err := userKey(ctx, v, "read", strings.ToLower(owner+"/"+repo))
+	key, token, err := a.userKey(ctx, v, "read", strings.ToLower(owner+"/"+repo))
 	if err != nil {
 		return false, err
 	}
@@ -117,7 +137,7 @@ func (a *access) CanRead(ctx context.Context, v *viewer, owner, repo string) (bo
 // the user's token reaches (GET /user/installations/{id}/repositories).
 // No installation, or none the user reads, is an empty set.
 func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[string]bool, error) {
-	key, token, err := userKey(ctx, v, "readable", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, "readable", strings.ToLower(org))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +186,7 @@ func (a *access) installationOf(ctx context.Context, org string) (int64, error) 
 
 // Teams lists the slugs of the user's teams in org (GET /user/teams).
 func (a *access) Teams(ctx context.Context, v *viewer, org string) ([]string, error) {
-	key, token, err := userKey(ctx, v, "teams", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, "teams", strings.ToLower(org))
 	if err != nil {
 		return nil, err
 	}
