@@ -19,6 +19,7 @@ import (
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/version"
+	"github.com/launchgate/launchgate/internal/web"
 )
 
 // runServe is `launchgate serve --config FILE`: the GitHub App. It logs
@@ -66,7 +67,14 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 		return err
 	}
 	defer st.Close()
-	app, err := server.New(server.Options{Config: cfg, Logger: log, Store: st})
+	opts := server.Options{Config: cfg, Logger: log, Store: st}
+	if cfg.Web.Enabled() {
+		if opts.Pages, err = webPages(cfg, st, log); err != nil {
+			return err
+		}
+		opts.PagesURL = strings.TrimSuffix(cfg.Server.PublicURL, "/")
+	}
+	app, err := server.New(opts)
 	if err != nil {
 		return err
 	}
@@ -90,7 +98,7 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 	// Never the secret or the key: only what identifies the deployment.
 	log.Info().Str("version", version.String()).Str("address", ln.Addr().String()).
 		Int64("app_id", cfg.GitHub.App.IntegrationID).Str("github_api", cfg.GitHub.V3APIURL).
-		Str("webhook_url", hookURL).Int("workers", cfg.Server.Workers).
+		Str("webhook_url", hookURL).Str("pages_url", opts.PagesURL).Int("workers", cfg.Server.Workers).
 		Msg("launchgate serving")
 	if listening != nil {
 		listening(ln.Addr().String())
@@ -128,4 +136,23 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// webPages builds the pages (the web: section), signing people in with the
+// App's OAuth credentials and finding the App's installations with its
+// own client.
+func webPages(cfg *server.Config, st *store.Store, log zerolog.Logger) (http.Handler, error) {
+	key, err := cfg.Web.SessionKeyBytes()
+	if err != nil {
+		return nil, fmt.Errorf("web.session_key %w", err) // LoadConfig checked it
+	}
+	gh, err := server.NewGitHubClient(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Options{
+		PublicURL: cfg.Server.PublicURL, GitHubWebURL: cfg.GitHub.WebURL, GitHubAPIURL: cfg.GitHub.V3APIURL,
+		ClientID: cfg.Web.ClientID, ClientSecret: cfg.Web.ClientSecret, SessionKey: key, AccessTTL: cfg.Web.AccessTTL,
+		Installation: gh.OrgInstallation, Store: st, Logger: log,
+	})
 }

@@ -42,6 +42,9 @@ type app struct {
 	bot    *github.User // "<slug>[bot]", type Bot
 	bucket *bucket      // requests made with the App's JWT
 	since  time.Time
+	// clientID and clientSecret are the App's OAuth credentials
+	// (SetOAuthApp); empty: the App takes no part in the web flow.
+	clientID, clientSecret string
 }
 
 type installation struct {
@@ -61,6 +64,7 @@ type instToken struct {
 type caller struct {
 	app         *app          // JWT, or the App owning the installation token
 	inst        *installation // installation token
+	user        *userToken    // user access token
 	credentials bool          // an Authorization header was sent
 	jwtErr      string        // why a JWT was rejected
 }
@@ -134,6 +138,9 @@ func (s *Server) identify(r *http.Request) caller {
 	if t := s.tokens[cred]; t != nil && s.now().Before(t.expires) {
 		return caller{app: t.inst.app, inst: t.inst, credentials: true}
 	}
+	if t := s.userTokens[cred]; t != nil && s.now().Before(t.expires) {
+		return caller{app: t.app, user: t, credentials: true}
+	}
 	return caller{credentials: true}
 }
 
@@ -205,18 +212,39 @@ func (s *Server) authorize(c *call, who caller, kind authKind) (reply, bool) {
 			msg = msgJWTUndecodable
 		}
 		return errReply(http.StatusUnauthorized, msg, docsJWT), false
+	case authClient:
+		return s.authorizeClient(c)
+	case authUser:
+		if who.user != nil {
+			c.app, c.user = who.app, who.user
+			return reply{}, true
+		}
+		if who.inst != nil {
+			// The /user endpoints need a user: GitHub refuses an
+			// installation token this way.
+			return errReply(http.StatusForbidden, "Resource not accessible by integration", docsREST), false
+		}
+	case authRepoRead:
+		if who.user != nil {
+			c.app, c.user = who.app, who.user
+			return reply{}, true
+		}
 	}
 	if who.inst != nil {
 		c.app, c.inst = who.app, who.inst
 		return reply{}, true
 	}
 	switch {
+	case who.user != nil:
+		// A valid user access token on a route the simulator serves only
+		// to installations.
+		return errReply(http.StatusForbidden, "Resource not accessible by integration", docsREST), false
 	case who.credentials:
 		return errReply(http.StatusUnauthorized, "Bad credentials", docsREST), false
 	case c.res == "graphql":
 		return errReply(http.StatusUnauthorized, "This endpoint requires you to be authenticated.",
 			"https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql"), false
-	case kind == authRepo:
+	case kind == authRepo || kind == authRepoRead:
 		// Anonymous callers cannot see private repositories: GitHub answers 404.
 		return notFound(), false
 	}
@@ -228,9 +256,20 @@ func (s *Server) authorize(c *call, who caller, kind authKind) (reply, bool) {
 // see.
 func (s *Server) resolveScope(c *call, kind authKind) (reply, bool) {
 	switch kind {
-	case authRepo:
+	case authRepo, authRepoRead:
 		r := s.repos[repoKey(c.r.PathValue("owner"), c.r.PathValue("repo"))]
-		if r == nil || r.owner != c.inst.account {
+		if r == nil {
+			return notFound(), false
+		}
+		if c.user != nil {
+			// A user access token reaches what both the user and the App
+			// can: a repository of one of the App's installations that the
+			// user may read
+			// (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app).
+			if s.installationFor(c.app, r.owner) == nil || !s.canRead(c.user.login, r) {
+				return notFound(), false
+			}
+		} else if r.owner != c.inst.account {
 			return notFound(), false
 		}
 		c.repo = r

@@ -25,6 +25,8 @@
 //	SubmitReview, DismissReview                      pull_request_review submitted/dismissed
 //	AddComment, EditComment                          issue_comment created/edited (sender = the person)
 //	AddTeam, RemoveTeamMember, RestrictTeam          teams and their repository access
+//	AddOrgMember, AddCollaborator, SetRepoPrivate    who may read what (users.go)
+//	SetOAuthApp, UserToken                           the App's OAuth credentials; a user token without the browser
 //	RerequestCheckRun, RequestCheckRunAction, RequestCheckSuite   UI buttons
 //	SetWebhookURL, SetRateLimit, InjectFaults
 //
@@ -60,10 +62,19 @@
 //	           GET /orgs/{org}/teams/{slug}, GET /orgs/{org}/teams/{slug}/memberships/{user},
 //	           GET …/rules/branches/{branch} (AddBranchRule),
 //	           GET …/branches/{branch}/protection/required_status_checks (ProtectBranch)
+//	User access token (oauth.go, users.go):
+//	           GET /user, GET /user/memberships/orgs/{org}, GET /user/teams,
+//	           GET /user/installations/{id}/repositories, GET /repos/{o}/{r}
+//	Client id and secret (Basic): DELETE /applications/{client_id}/token
 //	GraphQL:   POST /api/graphql, the subset described in graphql.go (files,
 //	           pull requests, check runs, and a branch's rules and protection).
 //
 // Anything else is 404 {"message": "Not Found"}.
+//
+// # The OAuth web flow (relative to WebURL())
+//
+//	GET|POST /login/oauth/authorize   a sign-in form standing for GitHub's sign-in and consent
+//	POST /login/oauth/access_token    the code for a user access token (8 hours)
 //
 // # Simplifications
 //
@@ -71,7 +82,9 @@
 // account's repositories with fixed permissions (checks and pull requests
 // write, contents read, …); permissions are not enforced per endpoint, but
 // for Administration (Options.DenyAdministration).
-// Repositories are private. Files are mode 100644 (no symlinks,
+// Repositories are private unless SetRepoPrivate makes them public;
+// organization members read all of their organization's repositories.
+// Files are mode 100644 (no symlinks,
 // submodules, tags or renames); commits are dated from 2024-01-01 one
 // minute apart so their SHAs are deterministic. Pull requests cannot be
 // merged. Only the simulator's own App (Options.AppID) has a webhook.

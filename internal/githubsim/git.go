@@ -54,6 +54,8 @@ type repo struct {
 	name          string
 	defaultBranch string
 	since         time.Time
+	private       bool              // true unless SetRepoPrivate says otherwise
+	collaborators map[string]string // lower-case login → permission (AddCollaborator)
 	blobs         map[string][]byte
 	trees         map[string][]treeEntry
 	commits       map[string]*commit
@@ -250,6 +252,7 @@ func (s *Server) AddRepo(owner, name, defaultBranch string, files map[string]str
 	}
 	r := &repo{
 		id: s.id(), owner: s.orgLocked(owner), name: name, defaultBranch: defaultBranch, since: s.now(),
+		private: true, collaborators: map[string]string{},
 		blobs: map[string][]byte{}, trees: map[string][]treeEntry{}, commits: map[string]*commit{},
 		branches: map[string]string{}, pulls: map[int]*pull{}, nextNumber: 1,
 		labels: map[string]*github.Label{}, runsBySHA: map[string][]*checkRun{},
@@ -343,7 +346,7 @@ func (s *Server) repoJSON(r *repo) *github.Repository {
 	api := fmt.Sprintf("%s%s/repos/%s", s.base, restPrefix, r.fullName())
 	return &github.Repository{
 		ID: ptr(r.id), NodeID: ptr(nodeID("R", r.id)), Name: ptr(r.name), FullName: ptr(r.fullName()),
-		Owner: r.owner.user, Private: ptr(true), Visibility: ptr("private"), Fork: ptr(false),
+		Owner: r.owner.user, Private: ptr(r.private), Visibility: ptr(r.visibility()), Fork: ptr(false),
 		DefaultBranch: ptr(r.defaultBranch), URL: ptr(api), HTMLURL: ptr(s.base + "/" + r.fullName()),
 		CloneURL: ptr(s.base + "/" + r.fullName() + ".git"), Archived: ptr(false), Disabled: ptr(false),
 		CreatedAt: ts(r.since), UpdatedAt: ts(r.since), PushedAt: ts(r.since),

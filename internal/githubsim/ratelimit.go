@@ -68,10 +68,24 @@ func (s *Server) bucketFor(who caller, resource string) *bucket {
 		return who.inst.graphql
 	case who.inst != nil:
 		return who.inst.core
+	case who.user != nil:
+		return s.userBucket(who.user.login)
 	case who.app != nil:
 		return who.app.bucket
 	}
 	return &s.anon
+}
+
+// userBucket is a user's budget: user access tokens share their user's
+// limit, whichever App they belong to.
+func (s *Server) userBucket(login string) *bucket {
+	key := strings.ToLower(login)
+	b := s.userBuckets[key]
+	if b == nil {
+		b = newBucket(s.opts.RateLimit)
+		s.userBuckets[key] = b
+	}
+	return b
 }
 
 // rateLimited is GitHub's answer to a request over the primary limit: 403
@@ -82,6 +96,8 @@ func (s *Server) rateLimited(c *call, who caller) reply {
 	switch {
 	case who.inst != nil:
 		msg = fmt.Sprintf("API rate limit exceeded for installation ID %d.", who.inst.id)
+	case who.user != nil:
+		msg = fmt.Sprintf("API rate limit exceeded for user ID %d.", s.users[strings.ToLower(who.user.login)].GetID())
 	case who.app != nil:
 		msg = fmt.Sprintf("API rate limit exceeded for app ID %d.", who.app.id)
 	default:

@@ -81,13 +81,20 @@ type Server struct {
 	hooks     hookState
 	requests  []RecordedRequest
 	faults    faultState
+	// The OAuth web flow (oauth.go): codes not yet exchanged, user access
+	// tokens, and each user's rate-limit budget.
+	codes       map[string]*oauthCode
+	userTokens  map[string]*userToken
+	userBuckets map[string]*bucket // by lower-case login
 }
 
 // RecordedRequest is one API request the simulator answered.
 type RecordedRequest struct {
 	Method string `json:"method"`
 	// Path is relative to the REST root ("/repos/o/r/check-runs"); GraphQL
-	// requests are recorded as "/graphql".
+	// requests are recorded as "/graphql", and the OAuth web flow's from
+	// the web root ("/login/oauth/access_token") with neither query nor
+	// body, which carry the client secret and the codes.
 	Path  string `json:"path"`
 	Query string `json:"query,omitempty"`
 	// Body is the request body when it is JSON, else the body as a JSON string.
@@ -139,6 +146,10 @@ func Start(opts Options) (*Server, error) {
 		checkRuns: map[int64]*checkRun{},
 		comments:  map[int64]*comment{},
 		anon:      bucket{limit: anonymousRateLimit},
+
+		codes:       map[string]*oauthCode{},
+		userTokens:  map[string]*userToken{},
+		userBuckets: map[string]*bucket{},
 	}
 	s.hooks = newHookState(opts.WebhookURL)
 	s.mu.Lock()
@@ -186,6 +197,9 @@ const (
 	authInstallation                 // installation token
 	authRepo                         // installation token whose installation owns {owner}/{repo}
 	authOrg                          // installation token whose installation is on {org}
+	authUser                         // user access token (oauth.go)
+	authRepoRead                     // authRepo, or a user access token that may read {owner}/{repo}
+	authClient                       // Basic auth with an OAuth client id and secret
 )
 
 // call is one API request as seen by a handler, which runs with s.mu held.
@@ -194,6 +208,7 @@ type call struct {
 	body   []byte
 	app    *app          // the App (JWT) or the App the installation belongs to
 	inst   *installation // installation-token calls
+	user   *userToken    // user-access-token calls
 	repo   *repo         // authRepo routes
 	org    *org          // authOrg routes
 	header http.Header   // extra response headers (Link, Location)
@@ -279,7 +294,7 @@ func (s *Server) routes() http.Handler {
 	rest("GET /app/hook/deliveries/{id}", authApp, s.getDelivery)
 	rest("POST /app/hook/deliveries/{id}/attempts", authApp, s.redeliver)
 	// git.go
-	rest("GET /repos/{owner}/{repo}", authRepo, s.getRepo)
+	rest("GET /repos/{owner}/{repo}", authRepoRead, s.getRepo)
 	rest("GET /repos/{owner}/{repo}/git/trees/{sha}", authRepo, s.getTree)
 	rest("GET /repos/{owner}/{repo}/git/blobs/{sha}", authRepo, s.getBlob)
 	rest("GET /repos/{owner}/{repo}/contents/{path...}", authRepo, s.getContents)
@@ -306,6 +321,16 @@ func (s *Server) routes() http.Handler {
 	// teams.go
 	rest("GET /orgs/{org}/teams/{slug}", authOrg, s.getTeam)
 	rest("GET /orgs/{org}/teams/{slug}/memberships/{username}", authOrg, s.getTeamMembership)
+	// oauth.go and users.go: the web flow on the web root, then the reads
+	// with a user access token.
+	mux.HandleFunc("GET "+authorizePath, s.authorizePage)
+	mux.HandleFunc("POST "+authorizePath, s.authorizeGrant)
+	mux.HandleFunc("POST "+accessTokenPath, s.exchangeCode)
+	rest("DELETE /applications/{client_id}/token", authClient, s.deleteUserToken)
+	rest("GET /user", authUser, s.getUser)
+	rest("GET /user/memberships/orgs/{org}", authUser, s.getOrgMembership)
+	rest("GET /user/teams", authUser, s.listUserTeams)
+	rest("GET /user/installations/{id}/repositories", authUser, s.listUserInstallationRepos)
 	// graphql.go
 	mux.HandleFunc("POST "+graphqlPath, func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, authInstallation, "graphql", s.graphql)

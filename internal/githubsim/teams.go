@@ -14,6 +14,9 @@ type org struct {
 	login string
 	user  *github.User // the account as GitHub shows it, type Organization
 	teams map[string]*team
+	// members are the logins added with AddOrgMember (lower-case); the
+	// members of its teams are members too, as on GitHub.
+	members map[string]bool
 }
 
 type team struct {
@@ -32,7 +35,7 @@ func (s *Server) orgLocked(login string) *org {
 		return o
 	}
 	id := s.id()
-	o := &org{login: login, teams: map[string]*team{}, user: &github.User{
+	o := &org{login: login, teams: map[string]*team{}, members: map[string]bool{}, user: &github.User{
 		Login: ptr(login), ID: ptr(id), NodeID: ptr(nodeID("O", id)), Type: ptr("Organization"),
 		URL: ptr(s.base + restPrefix + "/orgs/" + login), HTMLURL: ptr(s.base + "/" + login), SiteAdmin: ptr(false),
 	}}

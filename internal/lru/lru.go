@@ -1,6 +1,7 @@
 // Package lru is the bounded cache launchgate keeps everything in: the
 // GitHub adapter's trees, blobs and listings, the server's delivery GUIDs,
-// evaluation memo and reconciler state, and inspect's kustomize builds.
+// evaluation memo and reconciler state, inspect's kustomize builds, and
+// the pages' answers about who may see what.
 package lru
 
 import (

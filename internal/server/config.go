@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/launchgate/launchgate/internal/store"
+	"github.com/launchgate/launchgate/internal/web"
 	"github.com/launchgate/launchgate/internal/yamlstrict"
 )
 
@@ -37,6 +39,46 @@ type Config struct {
 	Records RecordsConfig `yaml:"records"`
 	// Store configures where launchgate keeps its state (internal/store).
 	Store StoreConfig `yaml:"store"`
+	// Web configures the pages and their GitHub sign-in (internal/web).
+	Web WebConfig `yaml:"web"`
+}
+
+// The pages' secrets may come from the environment; they win over the file.
+const (
+	envOAuthClientSecret = "LAUNCHGATE_OAUTH_CLIENT_SECRET"
+	envSessionKey        = "LAUNCHGATE_SESSION_KEY"
+)
+
+// WebConfig turns on the pages (a launch PR's details, the organisation
+// board, launch records) behind sign-in with GitHub, with the App's own
+// OAuth credentials.
+type WebConfig struct {
+	// ClientID is the App's OAuth client id ("Iv1.…" on its settings
+	// page); the pages are on when it is set.
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is one of the App's client secrets.
+	ClientSecret string `yaml:"client_secret"`
+	// SessionKey is base64 of at least 32 random bytes; it seals the
+	// session cookies, so changing it signs everybody out.
+	SessionKey string `yaml:"session_key"`
+	// AccessTTL is how long GitHub's answer to "may this user see X" is
+	// reused. Default one minute.
+	AccessTTL time.Duration `yaml:"access_ttl"`
+}
+
+// Enabled says whether the pages are served.
+func (w WebConfig) Enabled() bool { return w.ClientID != "" }
+
+// SessionKeyBytes decodes the session key.
+func (w WebConfig) SessionKeyBytes() ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(w.SessionKey))
+	if err != nil {
+		return nil, errors.New("is not base64 (make one with: openssl rand -base64 32)")
+	}
+	if len(key) < web.MinSessionKeyBytes {
+		return nil, fmt.Errorf("decodes to %d bytes; it needs at least %d random bytes (openssl rand -base64 32)", len(key), web.MinSessionKeyBytes)
+	}
+	return key, nil
 }
 
 // envStoreURL holds the store URL, which may carry a password; it wins over
@@ -186,6 +228,14 @@ var envOverrides = []struct {
 	}},
 	{env: envStoreURL, key: "store.url", set: func(c *Config, v string) error {
 		c.Store.URL = v
+		return nil
+	}},
+	{env: envOAuthClientSecret, key: "web.client_secret", set: func(c *Config, v string) error {
+		c.Web.ClientSecret = v
+		return nil
+	}},
+	{env: envSessionKey, key: "web.session_key", set: func(c *Config, v string) error {
+		c.Web.SessionKey = v
 		return nil
 	}},
 }
@@ -371,6 +421,9 @@ func (c *Config) setDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	if c.Web.AccessTTL == 0 {
+		c.Web.AccessTTL = time.Minute
+	}
 }
 
 // validate returns every problem with the configuration. It reads the
@@ -445,6 +498,44 @@ func (c *Config) validate(from origins) []string {
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
 		add("log.level %q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	return append(problems, c.validateWeb(from)...)
+}
+
+// validateWeb checks the pages' settings when they are on, and that none
+// is set when they are off, which would otherwise pass unnoticed.
+func (c *Config) validateWeb(from origins) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	w := c.Web
+	if !w.Enabled() {
+		if (w.ClientSecret != "" || w.SessionKey != "") && !from.reported("web.client_id") {
+			add("web.client_id is missing, yet the pages' other settings are set: set it to the App's client id to serve the pages, or remove them")
+		}
+		return problems
+	}
+	if w.ClientSecret == "" && !from.reported("web.client_secret") {
+		add("web.client_secret is missing: set it, or %s, to a client secret generated on the App's settings page", envOAuthClientSecret)
+	}
+	switch {
+	case from.reported("web.session_key"):
+	case w.SessionKey == "":
+		add("web.session_key is missing: set it, or %s, to base64 of 32 random bytes (openssl rand -base64 32)", envSessionKey)
+	default:
+		if _, err := w.SessionKeyBytes(); err != nil {
+			add("%s %v", from.name("web.session_key"), err)
+		}
+	}
+	if c.Server.PublicURL == "" {
+		add("server.public_url is missing: the pages need it for GitHub's sign-in callback ({public_url}/login/callback)")
+	} else if _, err := web.CheckPublicURL(c.Server.PublicURL); err != nil {
+		add("server.public_url: %v", strings.TrimPrefix(err.Error(), "web: "))
+	}
+	if c.Store.URL == "" {
+		add("store.url is missing: the pages show what the store holds")
+	}
+	if w.AccessTTL < time.Second || w.AccessTTL > time.Hour {
+		add("web.access_ttl is %s; it must be between 1s and 1h", w.AccessTTL)
 	}
 	return problems
 }

@@ -39,7 +39,11 @@ func pkcs8PEM(t *testing.T, key any) string {
 }
 
 var configEnv = []string{"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID",
-	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey, envRecordsKey, envStoreURL}
+	"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", envSignoffKey, envRecordsKey, envStoreURL,
+	envOAuthClientSecret, envSessionKey}
+
+// testSessionKey is base64 of 32 bytes.
+const testSessionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 // clearEnv unsets the variables LoadConfig reads, for this test only.
 func clearEnv(t *testing.T) {
@@ -93,6 +97,7 @@ records:
 		Signoff: SignoffConfig{Key: testSignoffKey},
 		Records: RecordsConfig{Key: testRecordsKey},
 		Store:   StoreConfig{URL: "sqlite:launchgate.db"},
+		Web:     WebConfig{AccessTTL: time.Minute},
 	}
 	if *cfg != want {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
@@ -163,6 +168,16 @@ func TestLoadConfigAccepts(t *testing.T) {
 			check: func(c *Config) bool { return c.Server.ShutdownDelay == 0 && c.Server.ShutdownTimeout == 10*time.Second }},
 		{name: "membership_ttl: 0.0 is zero too", yaml: base + "  membership_ttl: 0.0\n",
 			check: func(c *Config) bool { return c.GitHub.MembershipTTL == 0 }},
+		{name: "pages on, secrets from the environment, access_ttl defaulted",
+			yaml: base + "server:\n  public_url: https://gate.example.com\nweb:\n  client_id: Iv1.abc\n  client_secret: from-file\n",
+			env:  map[string]string{envOAuthClientSecret: "from-env", envSessionKey: testSessionKey},
+			check: func(c *Config) bool {
+				key, err := c.Web.SessionKeyBytes()
+				return c.Web.Enabled() && c.Web.ClientSecret == "from-env" && err == nil && len(key) == 32 && c.Web.AccessTTL == time.Minute
+			}},
+		{name: "pages on http://localhost", yaml: base + "server:\n  public_url: http://localhost:8080\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n  session_key: " + testSessionKey + "\n  access_ttl: 30s\n",
+			check: func(c *Config) bool { return c.Web.Enabled() && c.Web.AccessTTL == 30*time.Second }},
+		{name: "pages off by default", yaml: base, check: func(c *Config) bool { return !c.Web.Enabled() }},
 		{name: "an empty variable does not override the file", yaml: base,
 			env: map[string]string{"GITHUB_APP_WEBHOOK_SECRET": "", "GITHUB_APP_INTEGRATION_ID": "", "GITHUB_V3_API_URL": ""},
 			check: func(c *Config) bool {
@@ -241,6 +256,18 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "id not a number", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_APP_INTEGRATION_ID": "12a"}, want: []string{`GITHUB_APP_INTEGRATION_ID: "12a" is not a number`}},
 		{name: "tiny body cap", yaml: valid("server:\n  max_body_bytes: 100\n"), keyPEM: pkcs1PEM(), want: []string{"max_body_bytes"}},
 		{name: "bad log level", yaml: valid("log:\n  level: loud\n"), keyPEM: pkcs1PEM(), want: []string{`log.level "loud"`}},
+		{name: "pages without their secrets or a public URL", yaml: valid("web:\n  client_id: Iv1.abc\n"), keyPEM: pkcs1PEM(),
+			want: []string{"web.client_secret is missing", "web.session_key is missing", "server.public_url is missing"}},
+		{name: "pages on plain http", yaml: valid("server:\n  public_url: http://gate.example.com\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n  session_key: " + testSessionKey + "\n"),
+			keyPEM: pkcs1PEM(), want: []string{`server.public_url: public URL "http://gate.example.com" must be https (http only on a loopback host)`}},
+		{name: "short session key from the environment", yaml: valid("server:\n  public_url: https://gate.example.com\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n"),
+			keyPEM: pkcs1PEM(), env: map[string]string{envSessionKey: "c2hvcnQga2V5"}, want: []string{envSessionKey + " decodes to 9 bytes; it needs at least 32"}, never: "c2hvcnQga2V5"},
+		{name: "session key not base64", yaml: valid("server:\n  public_url: https://gate.example.com\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n  session_key: not*base64\n"),
+			keyPEM: pkcs1PEM(), want: []string{"web.session_key is not base64"}, never: "not*base64"},
+		{name: "access_ttl out of range", yaml: valid("server:\n  public_url: https://gate.example.com\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n  session_key: " + testSessionKey + "\n  access_ttl: 2h\n"),
+			keyPEM: pkcs1PEM(), want: []string{"web.access_ttl is 2h0m0s; it must be between 1s and 1h"}},
+		{name: "a client secret without a client id", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{envOAuthClientSecret: "s"},
+			want: []string{"web.client_id is missing, yet the pages' other settings are set"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

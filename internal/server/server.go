@@ -68,6 +68,11 @@ type Options struct {
 	// version.String(); tests and the rolling-deploy drill run two
 	// versions side by side.
 	Version string
+	// Pages, when set, serves every path the App's own routes do not
+	// (internal/web).
+	Pages http.Handler
+	// PagesURL is the pages' base URL, no trailing slash.
+	PagesURL string
 }
 
 // Server is the App. Create it with New, serve Handler, and call Shutdown
@@ -192,6 +197,9 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET "+RecordsPublicKeyPath, servePublicKey(publicKey))
+	if opts.Pages != nil {
+		mux.Handle("/", opts.Pages)
+	}
 	s.handler = withLogger(opts.Logger, mux)
 	return s, nil
 }

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/lru"
+)
+
+// access is the gate: it asks GitHub with the viewer's own token, so that
+// launchgate shows a person exactly what GitHub would, and reuses each
+// answer for ttl. Answers are cached under the login and a hash of the
+// token, never the token itself, and a new token (a new sign-in) asks
+// again.
+type access struct {
+	github       *oauthClient
+	installation func(ctx context.Context, org string) (int64, error)
+	ttl          time.Duration
+	now          func() time.Time
+	cache        *lru.Cache[cachedAnswer]
+}
+
+type cachedAnswer struct {
+	val     any
+	expires time.Time
+}
+
+// maxAccessEntries bounds the cache: a few answers per person and page.
+const maxAccessEntries = 10_000
+
+// maxRepoPages bounds the listing of an installation's repositories (100
+// a page).
+const maxRepoPages = 100
+
+func newAccess(gh *oauthClient, installation func(context.Context, string) (int64, error), ttl time.Duration, now func() time.Time) *access {
+	return &access{github: gh, installation: installation, ttl: ttl, now: now, cache: lru.New[cachedAnswer](maxAccessEntries, 0, nil)}
+}
+
+// cached returns the answer under key if it is fresh, else asks and keeps
+// the answer; errors are not kept.
+func cached[T any](a *access, key string, ask func() (T, error)) (T, error) {
+	if c, ok := a.cache.Get(key); ok && a.now().Before(c.expires) {
+		return c.val.(T), nil
+	}
+	v, err := ask()
+	if err != nil {
+		return v, err
+	}
+	a.cache.Add(key, cachedAnswer{val: v, expires: a.now().Add(a.ttl)})
+	return v, nil
+}
+
+// userKey identifies a question by the token that asks it.
+func userKey(ctx context.Context, v *viewer, question string, args ...string) (key, token string, err error) {
+	token = tokenFrom(ctx)
+	if token == "" || v == nil {
+		return "", "", errTokenRejected
+	}
+	sum := sha256.Sum256([]byte(token))
+	parts := append([]string{question, strings.ToLower(v.Login), hex.EncodeToString(sum[:16])}, args...)
+	return strings.Join(parts, "\x00"), token, nil
+}
+
+// notVisible says whether GitHub's answer means "you may not see it":
+// 404 (not there, or hidden) and 403.
+func notVisible(err error) bool {
+	var e *github.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil &&
+		(e.Response.StatusCode == http.StatusNotFound || e.Response.StatusCode == http.StatusForbidden)
+}
+
+// MemberOf: GET /user/memberships/orgs/{org} answers an active membership.
+func (a *access) MemberOf(ctx context.Context, v *viewer, org string) (bool, error) {
+	key, token, err := userKey(ctx, v, "member", strings.ToLower(org))
+	if err != nil {
+		return false, err
+	}
+	return cached(a, key, func() (bool, error) {
+		m, _, err := a.github.client(token).Organizations.GetOrgMembership(ctx, "", org)
+		switch {
+		case notVisible(err):
+			return false, nil
+		case err != nil:
+			return false, githubError("GET /user/memberships/orgs/"+org, err)
+		}
+		return m.GetState() == "active", nil
+	})
+}
+
+// CanRead: GET /repos/{owner}/{repo} with the user's token answers 200.
+func (a *access) CanRead(ctx context.Context, v *viewer, owner, repo string) (bool, error) {
+	key, token, err := userKey(ctx, v, "read", strings.ToLower(owner+"/"+repo))
+	if err != nil {
+		return false, err
+	}
+	return cached(a, key, func() (bool, error) {
+		_, _, err := a.github.client(token).Repositories.Get(ctx, owner, repo)
+		switch {
+		case notVisible(err):
+			return false, nil
+		case err != nil:
+			return false, githubError("GET /repos/"+owner+"/"+repo, err)
+		}
+		return true, nil
+	})
+}
+
+// Readable lists the repositories of the App's installation on org that
+// the user's token reaches (GET /user/installations/{id}/repositories).
+// No installation, or none the user reads, is an empty set.
+func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[string]bool, error) {
+	key, token, err := userKey(ctx, v, "readable", strings.ToLower(org))
+	if err != nil {
+		return nil, err
+	}
+	return cached(a, key, func() (map[string]bool, error) {
+		id, err := a.installationOf(ctx, org)
+		if err != nil || id == 0 {
+			return map[string]bool{}, err
+		}
+		gh := a.github.client(token)
+		out := map[string]bool{}
+		opts := &github.ListOptions{PerPage: 100}
+		for range maxRepoPages {
+			list, resp, err := gh.Apps.ListUserRepos(ctx, id, opts)
+			switch {
+			case notVisible(err):
+				return map[string]bool{}, nil
+			case err != nil:
+				return nil, githubError(fmt.Sprintf("GET /user/installations/%d/repositories", id), err)
+			}
+			for _, r := range list.Repositories {
+				out[r.GetFullName()] = true
+			}
+			if resp.NextPage == 0 {
+				return out, nil
+			}
+			opts.Page = resp.NextPage
+		}
+		return nil, fmt.Errorf("GET /user/installations/%d/repositories: more than %d pages", id, maxRepoPages)
+	})
+}
+
+// installationOf is the App's installation on org, 0 when there is none;
+// it is the App's answer, the same for everyone.
+func (a *access) installationOf(ctx context.Context, org string) (int64, error) {
+	return cached(a, "installation\x00"+strings.ToLower(org), func() (int64, error) {
+		id, err := a.installation(ctx, org)
+		if notVisible(err) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("finding the App's installation on %s: %w", org, err)
+		}
+		return id, nil
+	})
+}
+
+// Teams lists the slugs of the user's teams in org (GET /user/teams).
+func (a *access) Teams(ctx context.Context, v *viewer, org string) ([]string, error) {
+	key, token, err := userKey(ctx, v, "teams", strings.ToLower(org))
+	if err != nil {
+		return nil, err
+	}
+	return cached(a, key, func() ([]string, error) {
+		gh := a.github.client(token)
+		var slugs []string
+		opts := &github.ListOptions{PerPage: 100}
+		for range maxRepoPages {
+			teams, resp, err := gh.Teams.ListUserTeams(ctx, opts)
+			if err != nil {
+				return nil, githubError("GET /user/teams", err)
+			}
+			for _, t := range teams {
+				if strings.EqualFold(t.GetOrganization().GetLogin(), org) {
+					slugs = append(slugs, t.GetSlug())
+				}
+			}
+			if resp.NextPage == 0 {
+				return slugs, nil
+			}
+			opts.Page = resp.NextPage
+		}
+		return nil, fmt.Errorf("GET /user/teams: more than %d pages", maxRepoPages)
+	})
+}
+
+// bearer resolves "Authorization: Bearer <GitHub token>" (or "token …")
+// to its holder, asking GitHub once per ttl. No header: nil viewer, no
+// error.
+func (h *handler) bearer(r *http.Request) (*viewer, context.Context, error) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || (!strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token")) {
+		return nil, r.Context(), nil
+	}
+	sum := sha256.Sum256([]byte(token))
+	login, err := cached(h.gate, "login\x00"+hex.EncodeToString(sum[:16]), func() (string, error) {
+		return h.github.login(r.Context(), token)
+	})
+	if err != nil {
+		return nil, r.Context(), err
+	}
+	return &viewer{Login: login}, withToken(r.Context(), token), nil
+}

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/launchgate/launchgate/internal/githubsim"
+)
+
+const (
+	testAppID        = 7
+	testClientID     = "Iv1.webtest"
+	testClientSecret = "web-client-s3cret"
+)
+
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// testClock is the clock both the simulator and the pages run on.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// recordingPages stands for the pages: each answers with what it was
+// asked to show and to whom, so that the tests see what reached them.
+type recordingPages struct{}
+
+func (recordingPages) board(w http.ResponseWriter, _ *http.Request, v *viewer, org string) {
+	fmt.Fprintf(w, "board %s for %s", org, v.Login)
+}
+
+func (recordingPages) boardJSON(w http.ResponseWriter, _ *http.Request, v *viewer, org string) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"org":%q,"viewer":%q}`, org, v.Login)
+}
+
+func (recordingPages) pull(w http.ResponseWriter, _ *http.Request, v *viewer, owner, repo string, number int) {
+	fmt.Fprintf(w, "pull %s/%s#%d for %s", owner, repo, number, v.Login)
+}
+
+func (recordingPages) record(w http.ResponseWriter, _ *http.Request, v *viewer, org, name string, pr int) {
+	fmt.Fprintf(w, "record %s/%s#%d for %s", org, name, pr, v.Login)
+}
+
+func (recordingPages) notFound(w http.ResponseWriter, _ *http.Request, v *viewer) {
+	w.WriteHeader(http.StatusNotFound)
+	who := "nobody"
+	if v != nil {
+		who = v.Login
+	}
+	fmt.Fprintf(w, "not found for %s", who)
+}
+
+// env is the simulator and the pages' handler, served on 127.0.0.1.
+//
+// acme (the App is installed): alice is a member, sam is in the security
+// team, carol is an outside collaborator on acme/api; mallory is nobody.
+// Repositories acme/web and acme/api are private.
+type env struct {
+	sim   *githubsim.Server
+	clock *testClock
+	h     *handler
+	url   string // the pages' public URL
+	inst  int64
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	// The clock starts at the real time: the App's JWTs are dated by it.
+	e := &env{clock: &testClock{t: time.Now()}}
+	sim, err := githubsim.Start(githubsim.Options{AppID: testAppID, PrivateKey: testKey(), Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	e.sim = sim
+	sim.SetOAuthApp(testClientID, testClientSecret)
+	e.inst = sim.AddInstallation("acme")
+	sim.AddRepo("acme", "web", "main", map[string]string{"README.md": "x"})
+	sim.AddRepo("acme", "api", "main", map[string]string{"README.md": "x"})
+	sim.AddOrgMember("acme", "alice")
+	sim.AddTeam("acme", "security", "sam")
+	sim.AddCollaborator("acme", "api", "carol", "pull")
+	sim.AddRepo("other", "secret", "main", map[string]string{"README.md": "x"})
+
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	e.h, err = newHandler(e.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = e.h.routes(recordingPages{})
+	return e
+}
+
+func (e *env) options() Options {
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())})
+	cc := githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
+	return Options{
+		PublicURL: e.url, GitHubWebURL: e.sim.WebURL(), GitHubAPIURL: e.sim.URL(),
+		ClientID: testClientID, ClientSecret: testClientSecret,
+		SessionKey: []byte("0123456789abcdef0123456789abcdef"), AccessTTL: time.Minute,
+		Installation: func(ctx context.Context, org string) (int64, error) {
+			gh, err := cc.NewAppClient()
+			if err != nil {
+				return 0, err
+			}
+			inst, _, err := gh.Apps.FindOrganizationInstallation(ctx, org)
+			return inst.GetID(), err
+		},
+		Now: e.clock.Now,
+	}
+}
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// that each step of a sign-in can be looked at.
+type browser struct {
+	t  *testing.T
+	c  *http.Client
+	jr *cookiejar.Jar
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, jr: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// page is an answer with its body read.
+type page struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{resp, string(body)}
+}
+
+func (b *browser) get(u string, header ...string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(u string, form url.Values, header ...string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return b.do(req)
+}
+
+// cookie returns the browser's cookie for the pages, or nil.
+func (b *browser) cookie(e *env, name string) *http.Cookie {
+	u, _ := url.Parse(e.url + callbackPath)
+	for _, c := range b.jr.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (b *browser) setCookie(e *env, c *http.Cookie) {
+	u, _ := url.Parse(e.url)
+	c.Path = "/"
+	b.jr.SetCookies(u, []*http.Cookie{c})
+}
+
+// authorize runs /login?next=… and the simulator's sign-in form as login,
+// and returns GitHub's redirect back to the callback, not yet followed.
+func (b *browser) authorize(e *env, login, next string) *url.URL {
+	b.t.Helper()
+	start := b.get(e.url + loginPath + "?next=" + url.QueryEscape(next))
+	to, err := url.Parse(start.Header.Get("Location"))
+	if start.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(to.String(), e.sim.WebURL()+"/login/oauth/authorize?") {
+		b.t.Fatalf("/login answered %d to %q", start.StatusCode, start.Header.Get("Location"))
+	}
+	q := to.Query()
+	granted := b.post(e.sim.WebURL()+"/login/oauth/authorize", url.Values{
+		"client_id": {q.Get("client_id")}, "redirect_uri": {q.Get("redirect_uri")}, "state": {q.Get("state")}, "login": {login},
+	})
+	back, err := url.Parse(granted.Header.Get("Location"))
+	if granted.StatusCode != http.StatusFound || err != nil {
+		b.t.Fatalf("simulated GitHub answered %d to %q", granted.StatusCode, granted.Header.Get("Location"))
+	}
+	return back
+}
+
+// signIn signs login in and checks that the callback sends the browser on.
+func (b *browser) signIn(e *env, login string) {
+	b.t.Helper()
+	if got := b.get(b.authorize(e, login, "/").String()); got.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("callback answered %d: %s", got.StatusCode, got.body)
+	}
+}
+
+// count is the number of recorded simulator requests to path.
+func (e *env) count(method, path string) int {
+	n := 0
+	for _, r := range e.sim.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// httptestRecorder serves one request to h in memory.
+func httptestRecorder(h http.Handler, method, path string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

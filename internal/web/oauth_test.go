@@ -1,0 +1,194 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSignIn(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	back := b.authorize(e, "alice", "/orgs/acme?sort=age")
+	if back.Path != callbackPath || !strings.HasPrefix(back.String(), e.url) {
+		t.Fatalf("GitHub sent the browser to %s, want %s%s", back, e.url, callbackPath)
+	}
+	done := b.get(back.String())
+	if done.StatusCode != http.StatusSeeOther || done.Header.Get("Location") != "/orgs/acme?sort=age" {
+		t.Fatalf("callback: %d to %q: %s", done.StatusCode, done.Header.Get("Location"), done.body)
+	}
+	var session *http.Cookie
+	for _, c := range done.Cookies() {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.MaxAge != 8*3600 {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, Path=/, Max-Age 8 h", session)
+	}
+	if strings.Contains(session.Value, "ghu_") {
+		t.Fatal("the session cookie shows the user token")
+	}
+	if got := b.get(e.url + "/orgs/acme"); got.StatusCode != 200 || got.body != "board acme for alice" {
+		t.Fatalf("board after sign-in: %d %q", got.StatusCode, got.body)
+	}
+	t.Run("Secure on https", func(t *testing.T) {
+		opts := e.options()
+		opts.PublicURL = "https://launchgate.example"
+		h, err := newHandler(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptestRecorder(h.routes(recordingPages{}), "GET", "/login")
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == stateCookie && (!c.Secure || !c.HttpOnly || c.Path != callbackPath) {
+				t.Fatalf("sign-in cookie %+v: want Secure, HttpOnly, Path=%s", c, callbackPath)
+			}
+		}
+		if loc := rec.Header().Get("Location"); !strings.Contains(loc, url.QueryEscape("https://launchgate.example/login/callback")) {
+			t.Fatalf("redirect_uri not the https callback: %s", loc)
+		}
+	})
+}
+
+func TestCallbackRefusals(t *testing.T) {
+	cases := []struct {
+		name string
+		// callback returns the callback URL a browser then opens.
+		callback func(t *testing.T, e *env, b *browser) string
+		status   int
+	}{
+		{name: "state not this browser's", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
+			back := b.authorize(e, "alice", "/")
+			q := back.Query()
+			q.Set("state", "forged")
+			back.RawQuery = q.Encode()
+			return back.String()
+		}},
+		{name: "started in another browser", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
+			return newBrowser(t).authorize(e, "mallory", "/").String()
+		}},
+		{name: "code used twice", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
+			first := b.authorize(e, "alice", "/")
+			if got := b.get(first.String()); got.StatusCode != http.StatusSeeOther {
+				t.Fatalf("first callback: %d", got.StatusCode)
+			}
+			b.get(e.url + loginPath) // a new sign-in: a valid state, the old code
+			state := b.cookie(e, stateCookie)
+			var st oauthState
+			if state == nil || e.h.states.open(state.Value, &st) != nil {
+				t.Fatal("no sign-in cookie")
+			}
+			q := first.Query()
+			q.Set("state", st.State)
+			first.RawQuery = q.Encode()
+			return first.String()
+		}},
+		{name: "sign-in older than ten minutes", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
+			back := b.authorize(e, "alice", "/")
+			e.clock.Add(stateLifetime)
+			return back.String()
+		}},
+		{name: "user declined", status: http.StatusForbidden, callback: func(t *testing.T, e *env, b *browser) string {
+			back := b.authorize(e, "alice", "/")
+			q := back.Query()
+			q.Del("code")
+			q.Set("error", "access_denied")
+			back.RawQuery = q.Encode()
+			return back.String()
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			b := newBrowser(t)
+			got := b.get(tc.callback(t, e, b))
+			if got.StatusCode != tc.status {
+				t.Fatalf("callback answered %d, want %d: %s", got.StatusCode, tc.status, got.body)
+			}
+			if b.cookie(e, sessionCookie) != nil && tc.name != "code used twice" {
+				t.Error("a refused callback left a session cookie")
+			}
+			if page := b.get(e.url + "/orgs/acme"); tc.name != "code used twice" && page.StatusCode != http.StatusSeeOther {
+				t.Errorf("board after a refused sign-in: %d, want a redirect to sign in", page.StatusCode)
+			}
+		})
+	}
+}
+
+func TestOpenRedirectRefused(t *testing.T) {
+	cases := []struct {
+		next, want string
+	}{
+		{next: "/orgs/acme", want: "/orgs/acme"},
+		{next: "/acme/web/pull/3?x=1", want: "/acme/web/pull/3?x=1"},
+		{next: "", want: "/"},
+		{next: "//evil.example/x", want: "/"},
+		{next: `/\evil.example`, want: "/"},
+		{next: "https://evil.example/", want: "/"},
+		{next: "javascript:alert(1)", want: "/"},
+		{next: "orgs/acme", want: "/"},
+		{next: "/\t/evil.example", want: "/"},
+		{next: "/a\\b", want: "/"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.next, func(t *testing.T) {
+			if got := localPath(tc.next); got != tc.want {
+				t.Errorf("localPath(%q) = %q, want %q", tc.next, got, tc.want)
+			}
+		})
+	}
+	t.Run("through a whole sign-in", func(t *testing.T) {
+		e := newEnv(t)
+		b := newBrowser(t)
+		got := b.get(b.authorize(e, "alice", "//evil.example/steal").String())
+		if got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/" {
+			t.Fatalf("callback: %d to %q, want / on this site", got.StatusCode, got.Header.Get("Location"))
+		}
+	})
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	b.signIn(e, "alice")
+	var s session
+	if err := e.h.sessions.open(b.cookie(e, sessionCookie).Value, &s); err != nil {
+		t.Fatal(err)
+	}
+	stolen := *b.cookie(e, sessionCookie)
+	cases := []struct {
+		name   string
+		form   url.Values
+		header []string
+		status int
+	}{
+		{name: "no CSRF token", form: url.Values{}, status: http.StatusForbidden},
+		{name: "wrong CSRF token", form: url.Values{csrfField: {"guess"}}, status: http.StatusForbidden},
+		{name: "posted from another site", form: url.Values{csrfField: {s.CSRF}}, header: []string{"Origin", "https://evil.example"}, status: http.StatusForbidden},
+		{name: "with the token", form: url.Values{csrfField: {s.CSRF}}, header: []string{"Origin", e.url}, status: http.StatusOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := b.post(e.url+logoutPath, tc.form, tc.header...)
+			if got.StatusCode != tc.status {
+				t.Fatalf("logout answered %d, want %d: %s", got.StatusCode, tc.status, got.body)
+			}
+			board := b.get(e.url + "/orgs/acme")
+			if signedOut := board.StatusCode == http.StatusSeeOther; signedOut != (tc.status == http.StatusOK) {
+				t.Fatalf("after the logout answered %d, the board answers %d", got.StatusCode, board.StatusCode)
+			}
+		})
+	}
+	t.Run("a copy of the cookie is worthless afterwards", func(t *testing.T) {
+		thief := newBrowser(t)
+		thief.setCookie(e, &stolen)
+		e.clock.Add(2 * time.Minute) // past the cached answer
+		got := thief.get(e.url + "/orgs/acme")
+		if got.StatusCode != http.StatusSeeOther || !strings.HasPrefix(got.Header.Get("Location"), loginPath) {
+			t.Fatalf("stolen cookie after logout: %d %q %s", got.StatusCode, got.Header.Get("Location"), got.body)
+		}
+	})
+}

@@ -1,0 +1,319 @@
+// Package web serves launchgate's pages (a launch PR's details, the
+// organisation board and its JSON, launch records) behind GitHub login.
+// This side of it signs people in with the App's OAuth credentials, keeps
+// their session in a sealed cookie, and asks GitHub, with the user's own
+// token, what they may see: anything else is a 404, as GitHub answers
+// about a private repository.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/launchgate/launchgate/internal/store"
+)
+
+// Options configures the pages.
+type Options struct {
+	// PublicURL is where browsers reach launchgate (server.public_url), no
+	// trailing slash: https, or http on a loopback host only.
+	PublicURL string
+	// GitHubWebURL is GitHub's web root (https://github.com or a GitHub
+	// Enterprise Server's), where the OAuth web flow lives.
+	GitHubWebURL string
+	// GitHubAPIURL is GitHub's REST root, ending in "/"
+	// (https://api.github.com/, or …/api/v3/ on GitHub Enterprise Server).
+	GitHubAPIURL string
+	// ClientID and ClientSecret are the App's OAuth credentials.
+	ClientID, ClientSecret string
+	// SessionKey seals the session and sign-in cookies; at least 32 bytes.
+	SessionKey []byte
+	// AccessTTL is how long GitHub's answer to "may this user see X" is
+	// reused. Default one minute.
+	AccessTTL time.Duration
+	// Installation returns the App's installation on an organisation
+	// (GET /orgs/{org}/installation with the App's JWT), whose repositories
+	// bound the board.
+	Installation func(ctx context.Context, org string) (int64, error)
+	// Store holds what the pages show.
+	Store *store.Store
+	// HTTPClient talks to GitHub. Default: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	Logger     zerolog.Logger
+	// Now is the clock of sessions and cached answers. Default time.Now.
+	Now func() time.Time
+}
+
+// viewer is the signed-in person as the pages see them: never their
+// token, which only the gate uses (it travels in the request's context).
+type viewer struct {
+	Login string
+	// CSRF goes into every POST form as the csrfField field.
+	CSRF string
+}
+
+// gate answers, with the viewer's GitHub token, what they may see.
+type gate interface {
+	MemberOf(ctx context.Context, v *viewer, org string) (bool, error)
+	CanRead(ctx context.Context, v *viewer, owner, repo string) (bool, error)
+	// Readable is the set of "owner/name" the viewer can read in the App's
+	// installation on org.
+	Readable(ctx context.Context, v *viewer, org string) (map[string]bool, error)
+	// Teams are the slugs of the viewer's teams in org.
+	Teams(ctx context.Context, v *viewer, org string) ([]string, error)
+}
+
+// pageHandlers render the pages once the viewer is known and allowed to
+// see them.
+type pageHandlers interface {
+	board(w http.ResponseWriter, r *http.Request, v *viewer, org string)
+	boardJSON(w http.ResponseWriter, r *http.Request, v *viewer, org string)
+	pull(w http.ResponseWriter, r *http.Request, v *viewer, owner, repo string, number int)
+	record(w http.ResponseWriter, r *http.Request, v *viewer, org, name string, pr int)
+	// notFound is the answer to a missing page and to one the viewer may
+	// not see alike; v is nil when nobody is signed in.
+	notFound(w http.ResponseWriter, r *http.Request, v *viewer)
+}
+
+// New returns the pages' handler: sign-in, sign-out and the pages.
+func New(opts Options) (http.Handler, error) {
+	h, err := newHandler(opts)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPages(opts, h.gate)
+	if err != nil {
+		return nil, err
+	}
+	return h.routes(p), nil
+}
+
+// handler holds what every request needs.
+type handler struct {
+	log       zerolog.Logger
+	now       func() time.Time
+	publicURL string
+	origin    string // scheme://host of PublicURL, for the Origin check
+	secure    bool   // cookies are Secure unless PublicURL is http on loopback
+	github    *oauthClient
+	sessions  *sealer
+	states    *sealer
+	gate      *access
+}
+
+func newHandler(opts Options) (*handler, error) {
+	if opts.ClientID == "" || opts.ClientSecret == "" {
+		return nil, errors.New("web: the App's OAuth client id and client secret are required")
+	}
+	if opts.Installation == nil {
+		return nil, errors.New("web: Options.Installation is required")
+	}
+	pub, err := CheckPublicURL(opts.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	api, err := url.Parse(opts.GitHubAPIURL)
+	if err != nil || !api.IsAbs() || !strings.HasSuffix(api.Path, "/") {
+		return nil, fmt.Errorf("web: GitHub API URL %q must be absolute and end in /", opts.GitHubAPIURL)
+	}
+	if web, err := url.Parse(opts.GitHubWebURL); err != nil || !web.IsAbs() {
+		return nil, fmt.Errorf("web: GitHub web URL %q must be absolute", opts.GitHubWebURL)
+	}
+	sessions, err := newSealer(opts.SessionKey, sessionCookie)
+	if err != nil {
+		return nil, err
+	}
+	states, err := newSealer(opts.SessionKey, stateCookie)
+	if err != nil {
+		return nil, err
+	}
+	if opts.AccessTTL <= 0 {
+		opts.AccessTTL = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	publicURL := strings.TrimSuffix(opts.PublicURL, "/")
+	gh := &oauthClient{
+		http: hc, api: api, webURL: strings.TrimSuffix(opts.GitHubWebURL, "/"),
+		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: publicURL + callbackPath,
+	}
+	return &handler{
+		log: opts.Logger, now: opts.Now, publicURL: publicURL,
+		origin: pub.Scheme + "://" + pub.Host, secure: pub.Scheme == "https",
+		github: gh, sessions: sessions, states: states,
+		gate: newAccess(gh, opts.Installation, opts.AccessTTL, opts.Now),
+	}, nil
+}
+
+const (
+	loginPath    = "/login"
+	callbackPath = "/login/callback"
+	logoutPath   = "/logout"
+)
+
+// routes is the route table; p renders the pages.
+func (h *handler) routes(p pageHandlers) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+loginPath, h.login)
+	mux.HandleFunc("GET "+callbackPath, h.callback)
+	mux.HandleFunc("POST "+logoutPath, h.logout)
+	mux.Handle("GET /orgs/{org}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		org := r.PathValue("org")
+		if h.allowed(w, r, p, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
+			p.board(w, r, v, org)
+		}
+	}))
+	mux.Handle("GET /api/orgs/{org}/launches", h.api(func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		org := r.PathValue("org")
+		if h.allowed(w, r, nil, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
+			p.boardJSON(w, r, v, org)
+		}
+	}))
+	// /{owner}/{repo}/pull/{number}, written with {kind} because a literal
+	// "pull" would make it and /api/orgs/{org}/launches overlap with
+	// neither more specific, which ServeMux refuses.
+	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		owner, repo := r.PathValue("owner"), r.PathValue("repo")
+		number, err := strconv.Atoi(r.PathValue("number"))
+		valid := r.PathValue("kind") == "pull" && err == nil && number > 0 && validOwner(owner) && validRepo(repo)
+		if h.allowed(w, r, p, v, valid, func(ctx context.Context) (bool, error) { return h.gate.CanRead(ctx, v, owner, repo) }) {
+			p.pull(w, r, v, owner, repo, number)
+		}
+	}))
+	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		org := r.PathValue("org")
+		name, pr, ok := parseRecordID(r.PathValue("id"))
+		if h.allowed(w, r, p, v, ok && validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.CanRead(ctx, v, org, name) }) {
+			p.record(w, r, v, org, name, pr)
+		}
+	}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		v, _ := h.signedIn(w, r)
+		p.notFound(w, r, v)
+	})
+	return securityHeaders(mux)
+}
+
+// parseRecordID splits a record page's "{name}-{pr}"; the repository name
+// may itself contain hyphens, the number may not.
+func parseRecordID(id string) (name string, pr int, ok bool) {
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return "", 0, false
+	}
+	pr, err := strconv.Atoi(id[i+1:])
+	if err != nil || pr <= 0 || !validRepo(id[:i]) {
+		return "", 0, false
+	}
+	return id[:i], pr, true
+}
+
+// validOwner accepts GitHub's account names: alphanumerics and hyphens, at
+// most 39 characters. Path values are unescaped, so without this check a
+// "%2F" could steer the request the gate sends to GitHub elsewhere.
+func validOwner(s string) bool {
+	return len(s) <= 39 && s != "" && s[0] != '-' && onlyNameBytes(s, false)
+}
+
+// validRepo accepts GitHub's repository names: alphanumerics, '.', '-' and
+// '_', at most 100 characters, neither "." nor "..".
+func validRepo(s string) bool {
+	return len(s) <= 100 && s != "" && s != "." && s != ".." && onlyNameBytes(s, true)
+}
+
+func onlyNameBytes(s string, repo bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+		case repo && (c == '.' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// pageFunc serves a page for a signed-in viewer.
+type pageFunc func(w http.ResponseWriter, r *http.Request, v *viewer)
+
+// browser serves a page to a signed-in browser and sends anyone else to
+// sign in, coming back to the same page.
+func (h *handler) browser(p pageHandlers, serve pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ctx := h.signedIn(w, r)
+		if v == nil {
+			http.Redirect(w, r, loginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		serve(w, r.WithContext(ctx), v)
+	})
+}
+
+// api serves JSON to a script with "Authorization: Bearer <GitHub token>"
+// or to a signed-in browser; anyone else gets a 401.
+func (h *handler) api(serve pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ctx, err := h.bearer(r)
+		if err == nil && v == nil {
+			v, ctx = h.signedIn(w, r)
+		}
+		if err != nil && !errors.Is(err, errTokenRejected) {
+			h.log.Warn().Err(err).Msg("web: asking GitHub who holds a bearer token")
+			writeJSONError(w, http.StatusBadGateway, "GitHub could not be asked who you are; try again")
+			return
+		}
+		if v == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="launchgate"`)
+			writeJSONError(w, http.StatusUnauthorized, "Requires authentication: sign in, or send Authorization: Bearer <GitHub token>")
+			return
+		}
+		serve(w, r.WithContext(ctx), v)
+	})
+}
+
+// allowed asks the gate whether v may see the page and answers for it
+// when not: a 404 (the pages' own, or JSON when p is nil), a new sign-in
+// when GitHub no longer accepts the token, a 502 when GitHub cannot be
+// asked. valid says the path names something that can exist at all.
+func (h *handler) allowed(w http.ResponseWriter, r *http.Request, p pageHandlers, v *viewer, valid bool, ask func(context.Context) (bool, error)) bool {
+	ok, err := false, error(nil)
+	if valid {
+		ok, err = ask(r.Context())
+	}
+	switch {
+	case errors.Is(err, errTokenRejected):
+		// Revoked or expired at GitHub: the session is worth nothing.
+		h.clearCookie(w, sessionCookie, "/")
+		if p == nil {
+			writeJSONError(w, http.StatusUnauthorized, "GitHub no longer accepts this token")
+		} else {
+			http.Redirect(w, r, loginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		}
+	case err != nil:
+		h.log.Warn().Err(err).Str("login", v.Login).Str("path", r.URL.Path).Msg("web: asking GitHub what a user may see")
+		if p == nil {
+			writeJSONError(w, http.StatusBadGateway, "GitHub could not be asked what you may see; try again")
+		} else {
+			writeMessage(w, http.StatusBadGateway, "GitHub did not answer", "launchgate could not ask GitHub what you may see. Try again in a moment.", "")
+		}
+	case !ok && p == nil:
+		writeJSONError(w, http.StatusNotFound, "Not Found")
+	case !ok:
+		p.notFound(w, r, v)
+	}
+	return ok && err == nil
+}
