@@ -11,3 +11,9 @@ import "embed"
 //
 //go:embed launch/*.md
 var Launch embed.FS
+
+// Web holds the html/template files of the web pages (web/layout.tmpl
+// and one file per page) and their stylesheet, web/style.css.
+//
+//go:embed web/*.tmpl web/style.css
+var Web embed.FS

@@ -1,5 +1,7 @@
 // Package store keeps launchgate's state: signed launch records, waiver
-// events and the latest evaluation of every open launch pull request. It
+// events, the latest evaluation of every open launch pull request, the
+// latest published evaluation of every launch pull request as its details
+// page shows it, and the history of evaluations whose check run changed. It
 // is an embedded SQLite file by default, so that one replica runs with
 // nothing else to start, and PostgreSQL when several replicas share it.
 package store
@@ -13,6 +15,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
@@ -40,7 +44,16 @@ type Record struct {
 type RecordFilter struct {
 	Since time.Time // merged at or after
 	Repo  string    // "owner/name"
+	Org   string    // the repository's owner
+	// Limit is the most records listed, 0 for all; with Newest, the
+	// latest ones.
+	Limit int
+	// Newest lists the latest merge first instead of the oldest.
+	Newest bool
 }
+
+// ErrNotFound is returned, wrapped, for a row that is not stored.
+var ErrNotFound = errors.New("not found")
 
 // WaiverEvent is one accepted /launchgate waive or unwaive command. Events
 // are kept rather than a current state so that an audit sees withdrawals.
@@ -56,13 +69,39 @@ type WaiverEvent struct {
 	Reason string
 }
 
-// OpenPR is the latest evaluation of one open launch pull request.
+// OpenPR is the latest evaluation of one open launch pull request, as the
+// organisation board lists it.
 type OpenPR struct {
 	Repo        string // "owner/name"; the organisation is its owner
 	PR          int
 	Head        string
 	Conclusion  string
 	EvaluatedAt time.Time
+	Title       string
+	Author      string
+	// OpenedAt is when the pull request was opened; the zero time when
+	// unknown (a row written before launchgate kept it).
+	OpenedAt time.Time
+	// Failing are the requirement ids not passing, and PendingTeams the
+	// team slugs whose sign-off or approval is pending; nil when none.
+	// Neither may hold an empty string or one with white space: the store
+	// keeps them space-separated.
+	Failing, PendingTeams []string
+	// WaiverEnds is the day (YYYY-MM-DD) the earliest waiver that counts
+	// ends, or "".
+	WaiverEnds string
+}
+
+// Evaluation is one evaluation of a launch pull request whose check run
+// was written (its content changed): the history is bounded by changes,
+// not by events.
+type Evaluation struct {
+	Repo       string // "owner/name"
+	PR         int
+	Head       string
+	Conclusion string
+	Outcome    string // githubapi.RunOutcome: "evaluated", "evaluation-error", …
+	At         time.Time
 }
 
 // Store is launchgate's state, whichever database holds it.
@@ -162,37 +201,80 @@ func (s *Store) PutRecord(ctx context.Context, r Record) error {
 	return nil
 }
 
-// Records lists the records f selects, oldest merge first.
+// recordColumns are the columns scanRecord reads, in its order.
+const recordColumns = `id, repo, pr, merged_at, line`
+
+// scanRecord reads a row of recordColumns.
+func scanRecord(row interface{ Scan(...any) error }) (Record, error) {
+	var r Record
+	var mergedAt int64
+	var line string
+	if err := row.Scan(&r.ID, &r.Repo, &r.PR, &mergedAt, &line); err != nil {
+		return Record{}, err
+	}
+	r.MergedAt, r.Line = time.Unix(0, mergedAt).UTC(), []byte(line)
+	return r, nil
+}
+
+// Records lists the records f selects, oldest merge first unless f.Newest.
 func (s *Store) Records(ctx context.Context, f RecordFilter) ([]Record, error) {
-	q := `SELECT id, repo, pr, merged_at, line FROM launch_records WHERE merged_at >= $1`
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("store: listing launch records: negative limit %d", f.Limit)
+	}
+	q := `SELECT ` + recordColumns + ` FROM launch_records WHERE merged_at >= $1`
 	args := []any{int64(0)}
 	if !f.Since.IsZero() {
 		args[0] = f.Since.UnixNano()
 	}
 	if f.Repo != "" {
-		q += ` AND repo = $2`
 		args = append(args, f.Repo)
+		q += fmt.Sprintf(` AND repo = $%d`, len(args))
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY merged_at, id`, args...)
+	if f.Org != "" {
+		// A prefix compared as text, not LIKE: SQLite's LIKE ignores case
+		// and PostgreSQL's does not, and both treat _ and % as wildcards.
+		prefix := f.Org + "/"
+		args = append(args, utf8.RuneCountInString(prefix), prefix)
+		q += fmt.Sprintf(` AND substr(repo, 1, $%d) = $%d`, len(args)-1, len(args))
+	}
+	if f.Newest {
+		q += ` ORDER BY merged_at DESC, id DESC`
+	} else {
+		q += ` ORDER BY merged_at, id`
+	}
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing launch records: %w", err)
 	}
 	defer rows.Close()
 	var out []Record
 	for rows.Next() {
-		var r Record
-		var mergedAt int64
-		var line string
-		if err := rows.Scan(&r.ID, &r.Repo, &r.PR, &mergedAt, &line); err != nil {
+		r, err := scanRecord(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: reading a launch record: %w", err)
 		}
-		r.MergedAt, r.Line = time.Unix(0, mergedAt).UTC(), []byte(line)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: listing launch records: %w", err)
 	}
 	return out, nil
+}
+
+// Record returns the record id ("owner/name#PR"), or ErrNotFound.
+func (s *Store) Record(ctx context.Context, id string) (Record, error) {
+	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM launch_records WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("store: reading the launch record %s: %w", id, err)
+	}
+	return r, nil
 }
 
 // PutWaiverEvent stores e unless an event with its ID is already stored.
@@ -244,16 +326,55 @@ func (s *Store) UpsertOpenPR(ctx context.Context, p OpenPR) error {
 	if !ok || org == "" {
 		return fmt.Errorf("store: open pull request %q#%d: repository is not owner/name", p.Repo, p.PR)
 	}
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO open_prs (repo, pr, org, head, conclusion, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6)
+	failing, err := joinWords(p.Failing)
+	if err != nil {
+		return fmt.Errorf("store: open pull request %s#%d: failing requirements: %w", p.Repo, p.PR, err)
+	}
+	pending, err := joinWords(p.PendingTeams)
+	if err != nil {
+		return fmt.Errorf("store: open pull request %s#%d: pending teams: %w", p.Repo, p.PR, err)
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO open_prs (repo, pr, org, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		 ON CONFLICT (repo, pr) DO UPDATE SET head = excluded.head, conclusion = excluded.conclusion,
-		   evaluated_at = excluded.evaluated_at
+		   evaluated_at = excluded.evaluated_at, title = excluded.title, author = excluded.author,
+		   opened_at = excluded.opened_at, failing = excluded.failing, pending_teams = excluded.pending_teams,
+		   waiver_ends = excluded.waiver_ends
 		 WHERE open_prs.evaluated_at <= excluded.evaluated_at`,
-		p.Repo, p.PR, org, p.Head, p.Conclusion, p.EvaluatedAt.UnixNano())
+		p.Repo, p.PR, org, p.Head, p.Conclusion, p.EvaluatedAt.UnixNano(), p.Title, p.Author, nanos(p.OpenedAt),
+		failing, pending, p.WaiverEnds)
 	if err != nil {
 		return fmt.Errorf("store: upserting open pull request %s#%d: %w", p.Repo, p.PR, err)
 	}
 	return nil
+}
+
+// joinWords joins words with spaces, refusing any that would not split
+// back into itself.
+func joinWords(words []string) (string, error) {
+	for _, w := range words {
+		if w == "" || strings.ContainsFunc(w, unicode.IsSpace) {
+			return "", fmt.Errorf("%q is empty or holds white space", w)
+		}
+	}
+	return strings.Join(words, " "), nil
+}
+
+// nanos is t as stored: Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos reads what nanos stored.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 // RemoveOpenPR forgets a pull request that closed; removing one that is
@@ -272,7 +393,8 @@ func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
 		return nil, errors.New("store: listing open pull requests: no organisation")
 	}
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT repo, pr, head, conclusion, evaluated_at FROM open_prs WHERE org = $1 ORDER BY repo, pr`, org)
+		`SELECT repo, pr, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends
+		 FROM open_prs WHERE org = $1 ORDER BY repo, pr`, org)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
 	}
@@ -280,15 +402,101 @@ func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
 	var out []OpenPR
 	for rows.Next() {
 		var p OpenPR
-		var at int64
-		if err := rows.Scan(&p.Repo, &p.PR, &p.Head, &p.Conclusion, &at); err != nil {
+		var at, opened int64
+		var failing, pending string
+		if err := rows.Scan(&p.Repo, &p.PR, &p.Head, &p.Conclusion, &at, &p.Title, &p.Author, &opened, &failing, &pending, &p.WaiverEnds); err != nil {
 			return nil, fmt.Errorf("store: reading an open pull request of %s: %w", org, err)
 		}
-		p.EvaluatedAt = time.Unix(0, at).UTC()
+		p.EvaluatedAt, p.OpenedAt = time.Unix(0, at).UTC(), fromNanos(opened)
+		p.Failing, p.PendingTeams = splitWords(failing), splitWords(pending)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
+	}
+	return out, nil
+}
+
+// splitWords reads what joinWords stored; nil for none.
+func splitWords(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, " ")
+}
+
+// PutPRPage keeps page, a launch pull request's published evaluation
+// (launchview.PR's JSON) of head at at, unless a later one is already
+// stored. Pages stay when their pull request closes, so that its check
+// run's Details link keeps working.
+func (s *Store) PutPRPage(ctx context.Context, repo string, pr int, head string, at time.Time, page []byte) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO pr_pages (repo, pr, head, evaluated_at, page) VALUES ($1, $2, $3, $4, $5)
+		 ON CONFLICT (repo, pr) DO UPDATE SET head = excluded.head, evaluated_at = excluded.evaluated_at, page = excluded.page
+		 WHERE pr_pages.evaluated_at <= excluded.evaluated_at`,
+		repo, pr, head, at.UnixNano(), string(page))
+	if err != nil {
+		return fmt.Errorf("store: putting the page of %s#%d: %w", repo, pr, err)
+	}
+	return nil
+}
+
+// PRPage returns the page PutPRPage kept for a pull request, or
+// ErrNotFound.
+func (s *Store) PRPage(ctx context.Context, repo string, pr int) ([]byte, error) {
+	var page string
+	err := s.db.QueryRowContext(ctx, `SELECT page FROM pr_pages WHERE repo = $1 AND pr = $2`, repo, pr).Scan(&page)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: reading the page of %s#%d: %w", repo, pr, err)
+	}
+	return []byte(page), nil
+}
+
+// PutEvaluation adds e to its pull request's history.
+func (s *Store) PutEvaluation(ctx context.Context, e Evaluation) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO evaluations (repo, pr, head, conclusion, outcome, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.Repo, e.PR, e.Head, e.Conclusion, e.Outcome, e.At.UnixNano())
+	if err != nil {
+		return fmt.Errorf("store: putting an evaluation of %s#%d: %w", e.Repo, e.PR, err)
+	}
+	return nil
+}
+
+// Evaluations lists a pull request's history, newest first: at most limit
+// evaluations, all of them when limit is 0.
+func (s *Store) Evaluations(ctx context.Context, repo string, pr int, limit int) ([]Evaluation, error) {
+	if limit < 0 {
+		return nil, fmt.Errorf("store: listing the evaluations of %s#%d: negative limit %d", repo, pr, limit)
+	}
+	// Evaluations at the same instant (two replicas) list in a fixed order.
+	q := `SELECT repo, pr, head, conclusion, outcome, evaluated_at FROM evaluations WHERE repo = $1 AND pr = $2
+	      ORDER BY evaluated_at DESC, head DESC, outcome DESC`
+	args := []any{repo, pr}
+	if limit > 0 {
+		q += ` LIMIT $3`
+		args = append(args, limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing the evaluations of %s#%d: %w", repo, pr, err)
+	}
+	defer rows.Close()
+	var out []Evaluation
+	for rows.Next() {
+		var e Evaluation
+		var at int64
+		if err := rows.Scan(&e.Repo, &e.PR, &e.Head, &e.Conclusion, &e.Outcome, &at); err != nil {
+			return nil, fmt.Errorf("store: reading an evaluation of %s#%d: %w", repo, pr, err)
+		}
+		e.At = time.Unix(0, at).UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: listing the evaluations of %s#%d: %w", repo, pr, err)
 	}
 	return out, nil
 }

@@ -2,13 +2,18 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 )
 
 // backends opens one fresh store per backend. PostgreSQL needs a server:
@@ -31,7 +36,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *Store {
 			s := openTest(t, dsn)
 			// Every case starts from empty tables; the cases of one package
 			// run one after another, so they do not see each other's rows.
-			for _, table := range []string{"launch_records", "waiver_events", "open_prs"} {
+			for _, table := range []string{"launch_records", "waiver_events", "open_prs", "pr_pages", "evaluations"} {
 				if _, err := s.db.Exec("DELETE FROM " + table); err != nil {
 					t.Fatalf("emptying %s: %v", table, err)
 				}
@@ -159,9 +164,151 @@ func TestStore(t *testing.T) {
 				t.Errorf("OpenPRs(acme) after removing #1 = %+v, want %+v", got, want)
 			}
 		}},
+		{name: "an open pull request keeps the board's columns; a stale evaluation changes none of them", run: func(t *testing.T, s *Store) {
+			latest := OpenPR{Repo: "acme/pay", PR: 1, Head: "bbb", Conclusion: "failure", EvaluatedAt: day.Add(time.Minute),
+				Title: "Launch pay", Author: "ann", OpenedAt: day.Add(-72 * time.Hour),
+				Failing: []string{"security", "approvals"}, PendingTeams: []string{"infra", "security"}, WaiverEnds: "2027-01-15"}
+			stale := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", EvaluatedAt: day,
+				Title: "old title", Author: "ann", Failing: []string{"deployment"}}
+			unknownOpening := OpenPR{Repo: "acme/web", PR: 2, Head: "ccc", Conclusion: "success", EvaluatedAt: day}
+			for _, p := range []OpenPR{latest, stale, unknownOpening} {
+				if err := s.UpsertOpenPR(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.OpenPRs(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []OpenPR{latest, unknownOpening}; !reflect.DeepEqual(got, want) {
+				t.Errorf("OpenPRs(acme) = %+v, want %+v", got, want)
+			}
+		}},
 		{name: "an open pull request whose repository is not owner/name is refused", run: func(t *testing.T, s *Store) {
 			if err := s.UpsertOpenPR(ctx, OpenPR{Repo: "pay", PR: 1}); err == nil {
 				t.Error("UpsertOpenPR accepted repository pay")
+			}
+		}},
+		{name: "an open pull request whose lists would not split back is refused", run: func(t *testing.T, s *Store) {
+			for _, p := range []OpenPR{
+				{Repo: "acme/pay", PR: 1, Failing: []string{"security review"}},
+				{Repo: "acme/pay", PR: 1, PendingTeams: []string{""}},
+				{Repo: "acme/pay", PR: 1, PendingTeams: []string{"infra\n"}},
+			} {
+				if err := s.UpsertOpenPR(ctx, p); err == nil {
+					t.Errorf("UpsertOpenPR accepted failing %q, pending teams %q", p.Failing, p.PendingTeams)
+				}
+			}
+			if got, err := s.OpenPRs(ctx, "acme"); err != nil || len(got) != 0 {
+				t.Errorf("OpenPRs after refused upserts = %+v, %v; want none", got, err)
+			}
+		}},
+		{name: "records filter by organisation, newest first, limited", run: func(t *testing.T, s *Store) {
+			first := record("acme/pay", 1, day, `1`)
+			second := record("acme/web", 2, day.Add(time.Hour), `2`)
+			third := record("acme/pay", 3, day.Add(2*time.Hour), `3`)
+			longerOrg := record("acmecorp/pay", 4, day.Add(3*time.Hour), `4`)
+			otherCase := record("ACME/pay", 5, day.Add(4*time.Hour), `5`)
+			for _, r := range []Record{third, longerOrg, first, otherCase, second} {
+				if err := s.PutRecord(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			filters := []struct {
+				f    RecordFilter
+				want []Record
+			}{
+				{f: RecordFilter{Org: "acme"}, want: []Record{first, second, third}},
+				{f: RecordFilter{Org: "acme", Newest: true}, want: []Record{third, second, first}},
+				{f: RecordFilter{Org: "acme", Newest: true, Limit: 2}, want: []Record{third, second}},
+				{f: RecordFilter{Org: "acme", Limit: 1}, want: []Record{first}},
+				{f: RecordFilter{Org: "acme", Repo: "acme/web"}, want: []Record{second}},
+				{f: RecordFilter{Org: "acme", Since: day.Add(time.Minute)}, want: []Record{second, third}},
+				{f: RecordFilter{Org: "acm"}, want: nil},
+				{f: RecordFilter{Newest: true, Limit: 1}, want: []Record{otherCase}},
+			}
+			for _, c := range filters {
+				got, err := s.Records(ctx, c.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("Records(%+v) = %+v, want %+v", c.f, got, c.want)
+				}
+			}
+			if _, err := s.Records(ctx, RecordFilter{Limit: -1}); err == nil {
+				t.Error("Records accepted a negative limit")
+			}
+		}},
+		{name: "a record is read by its id; a missing one is ErrNotFound", run: func(t *testing.T, s *Store) {
+			r := record("acme/pay", 1, day, `{"pr":1}`)
+			if err := s.PutRecord(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Record(ctx, "acme/pay#1")
+			if err != nil || !reflect.DeepEqual(got, r) {
+				t.Errorf("Record(acme/pay#1) = %+v, %v; want %+v", got, err, r)
+			}
+			if _, err := s.Record(ctx, "acme/pay#2"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("Record(acme/pay#2) error = %v, want ErrNotFound", err)
+			}
+		}},
+		{name: "a page keeps its latest evaluation and outlives the open row", run: func(t *testing.T, s *Store) {
+			puts := []struct {
+				head string
+				at   time.Time
+				page string
+			}{
+				{head: "bbb", at: day.Add(time.Minute), page: `{"head":"bbb"}`},
+				{head: "aaa", at: day, page: `{"head":"aaa"}`},
+			}
+			for _, p := range puts {
+				if err := s.PutPRPage(ctx, "acme/pay", 1, p.head, p.at, []byte(p.page)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.UpsertOpenPR(ctx, OpenPR{Repo: "acme/pay", PR: 1, Head: "bbb", EvaluatedAt: day}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RemoveOpenPR(ctx, "acme/pay", 1); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.PRPage(ctx, "acme/pay", 1)
+			if err != nil || string(got) != `{"head":"bbb"}` {
+				t.Errorf("PRPage(acme/pay#1) = %s, %v; want the later page", got, err)
+			}
+			if _, err := s.PRPage(ctx, "acme/pay", 2); !errors.Is(err, ErrNotFound) {
+				t.Errorf("PRPage(acme/pay#2) error = %v, want ErrNotFound", err)
+			}
+		}},
+		{name: "evaluations list by pull request, newest first, limited", run: func(t *testing.T, s *Store) {
+			first := Evaluation{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", Outcome: "evaluated", At: day}
+			second := Evaluation{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", Outcome: "evaluation-error", At: day.Add(time.Minute)}
+			third := Evaluation{Repo: "acme/pay", PR: 1, Head: "bbb", Conclusion: "success", Outcome: "evaluated", At: day.Add(time.Hour)}
+			otherPR := Evaluation{Repo: "acme/pay", PR: 2, Head: "ccc", Conclusion: "success", Outcome: "evaluated", At: day}
+			for _, e := range []Evaluation{second, otherPR, third, first} {
+				if err := s.PutEvaluation(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			limits := []struct {
+				limit int
+				want  []Evaluation
+			}{
+				{limit: 0, want: []Evaluation{third, second, first}},
+				{limit: 2, want: []Evaluation{third, second}},
+			}
+			for _, c := range limits {
+				got, err := s.Evaluations(ctx, "acme/pay", 1, c.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("Evaluations(acme/pay#1, %d) = %+v, want %+v", c.limit, got, c.want)
+				}
+			}
+			if got, err := s.Evaluations(ctx, "acme/pay", 3, 0); err != nil || got != nil {
+				t.Errorf("Evaluations(acme/pay#3) = %+v, %v; want none", got, err)
 			}
 		}},
 	}
@@ -209,5 +356,89 @@ func TestOpenRefusesUnknownURLs(t *testing.T) {
 		if got := err.Error(); strings.Contains(got, "secret") {
 			t.Errorf("Open(%q) error %q carries the password", c.url, got)
 		}
+	}
+}
+
+// TestUpgradeKeepsRows: a store at migration 1 (before the pages) with
+// rows migrates to the latest schema, keeps them, and reads the new
+// columns as empty.
+func TestUpgradeKeepsRows(t *testing.T) {
+	ctx := context.Background()
+	urls := map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "launchgate.db") },
+		"postgres": func(t *testing.T) string {
+			s := backends(t)["postgres"](t) // skips or fails as the other PostgreSQL cases do
+			// A schema of its own: the other cases share the database's
+			// public schema, at the latest migration.
+			const schema = "upgrade_test"
+			for _, q := range []string{"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema} {
+				if _, err := s.db.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			sep := "?"
+			if strings.Contains(os.Getenv("LAUNCHGATE_TEST_POSTGRES"), "?") {
+				sep = "&"
+			}
+			return os.Getenv("LAUNCHGATE_TEST_POSTGRES") + sep + "search_path=" + schema
+		},
+	}
+	for backend, makeURL := range urls {
+		t.Run(backend, func(t *testing.T) {
+			url := makeURL(t)
+			driver, dsn, dialect, err := parseURL(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := sql.Open(driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, err := fs.Sub(migrations, "migrations")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := goose.NewProvider(dialect, db, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx,
+				`INSERT INTO open_prs (repo, pr, org, head, conclusion, evaluated_at) VALUES ('acme/pay', 1, 'acme', 'aaa', 'failure', $1)`,
+				day.UnixNano()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx,
+				`INSERT INTO launch_records (id, repo, pr, merged_at, line) VALUES ('acme/pay#2', 'acme/pay', 2, $1, '{}')`,
+				day.UnixNano()); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+
+			s := openTest(t, url)
+			open, err := s.OpenPRs(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []OpenPR{{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", EvaluatedAt: day}}; !reflect.DeepEqual(open, want) {
+				t.Errorf("open pull requests after the upgrade = %+v, want %+v", open, want)
+			}
+			if r, err := s.Record(ctx, "acme/pay#2"); err != nil || string(r.Line) != "{}" {
+				t.Errorf("record after the upgrade = %+v, %v", r, err)
+			}
+			if err := s.PutPRPage(ctx, "acme/pay", 1, "aaa", day, []byte(`{}`)); err != nil {
+				t.Errorf("a page cannot be put after the upgrade: %v", err)
+			}
+			files, err := fs.Glob(migrations, "migrations/*.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var version int
+			if err := s.db.QueryRowContext(ctx, `SELECT MAX(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != len(files) {
+				t.Errorf("schema version after the upgrade = %d, %v; want %d, the latest migration", version, err, len(files))
+			}
+		})
 	}
 }

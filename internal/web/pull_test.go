@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestPull(t *testing.T) {
+	f := newFixture(t, accessTables, unrequired)
+	f.fillOrg()
+	tests := []struct {
+		name, login, path string
+		wantStatus        int
+		want, wantNot     []string
+	}{
+		{
+			name: "every finding linked to its file and line at the head commit", login: "alice", path: "/acme/orders/pull/12", wantStatus: http.StatusOK,
+			want: []string{
+				`<a href="https://github.example.com/acme/orders/blob/000000000000000000000000000000000000000c/launch/security%20review.md#L7"><code>launch/security review.md:7</code></a>: the threat model section is empty`,
+				`Fix: describe the threats`,
+				`<a href="https://github.example.com/acme/orders/blob/000000000000000000000000000000000000000c/deploy/alerts.yaml#L3">`,
+			},
+		},
+		{
+			name: "the title is escaped", login: "alice", path: "/acme/orders/pull/12", wantStatus: http.StatusOK,
+			want:    []string{`Launch &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; orders`},
+			wantNot: []string{`<script>`},
+		},
+		{
+			name: "sign-offs with who may tick them, approvals with voided ones and why", login: "alice", path: "/acme/orders/pull/12", wantStatus: http.StatusOK,
+			want: []string{
+				`<th scope="row"><code>pentest</code><div class="subtle">Penetration test done</div></th>`,
+				`members of team <code>security</code>`,
+				`<td>approved by @ann before launch/security review.md changed</td>`,
+				`carol, <time datetime="2026-12-07T10:00:00Z">2026-12-07 10:00</time>`,
+			},
+		},
+		{
+			name: "waivers with their expiry, policy, links back, history", login: "alice", path: "/acme/orders/pull/12", wantStatus: http.StatusOK,
+			want: []string{
+				`<td><time datetime="2026-12-12">2026-12-12</time></td>`, `alerts ship next week`,
+				`<code>sha256:abc</code>`, `<a href="https://github.example.com/acme/orders/blob/main/.github/launchgate.yml">The policy file on GitHub</a>`,
+				`<a href="https://github.example.com/acme/orders/pull/12">Pull request acme/orders#12 on GitHub</a>`,
+				`<a href="https://github.example.com/acme/orders/pull/12#issuecomment-99">Reviewer checklist comment on GitHub</a>`,
+				`<a href="https://github.example.com/acme/orders/commit/0000000000000000000000000000000000002ee0"><code>000000000000</code>`,
+				`<a href="https://github.example.com/acme/orders/commit/0000000000000000000000000000000000002ee1">`,
+			},
+		},
+		{
+			name: "a policy link that leads off the configured GitHub is not shown", login: "alice", path: "/acme/payments/pull/3", wantStatus: http.StatusOK,
+			want:    []string{`waiting for an approving review by a member of team infra`},
+			wantNot: []string{`evil.example`, `The policy file on GitHub`},
+		},
+		{name: "a repository the viewer may not read is a 404", login: "alice", path: "/acme/vault/pull/1", wantStatus: http.StatusNotFound},
+		{name: "a member who may read it sees it", login: "bob", path: "/acme/vault/pull/1", wantStatus: http.StatusOK, want: []string{"Launch vault"}},
+		{name: "a missing PR is a 404", login: "alice", path: "/acme/orders/pull/999", wantStatus: http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := f.get(tt.login, tt.path)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d:\n%s", status, tt.wantStatus, body)
+			}
+			if _, missing := f.get(tt.login, "/acme/orders/pull/999"); status == http.StatusNotFound && body != missing {
+				t.Errorf("a 404 differs from a missing PR's, so it reveals the PR exists:\n%s", body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %s:\n%s", w, body)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(body, w) {
+					t.Errorf("page has %s:\n%s", w, body)
+				}
+			}
+		})
+	}
+}
