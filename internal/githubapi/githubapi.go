@@ -47,6 +47,9 @@ type PullRequest struct {
 	HeadSHA     string
 	BaseSHA     string
 	BaseRef     string
+	// CreatedAt is when the pull request was opened, the zero time when
+	// unknown; the details page shows it, nothing is judged on it.
+	CreatedAt time.Time
 	// ChangedFiles is the payload's pull_request.changed_files, 0 when
 	// unknown. ChangedFiles uses it to tell whether GitHub's file list was
 	// cut at 3,000 files.

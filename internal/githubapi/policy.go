@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,6 +19,32 @@ const PolicyPath = ".github/launchgate.yml"
 // orgPolicyRepo is the repository that holds an organization's (or user's)
 // defaults, as for GitHub's community health files.
 const orgPolicyRepo = ".github"
+
+// repoPolicySource and orgPolicySource name the policy files Policy reads,
+// in its policies' Source.
+func repoPolicySource(pr PullRequest) string {
+	return fmt.Sprintf("%s@%s:%s", pr.fullName(), pr.BaseSHA, PolicyPath)
+}
+
+func orgPolicySource(pr PullRequest) string {
+	return fmt.Sprintf("%s/%s:%s (default branch)", pr.Owner, orgPolicyRepo, PolicyPath)
+}
+
+// PolicyURL is the page on GitHub (webURL, "https://github.com") of the
+// file the policy Policy returned for pr was read from: the repository's
+// at the base commit, or the owner's on the default branch of its
+// ".github" repository (HEAD, as Policy reads it). It is "" for the
+// embedded default, which no repository holds, and for a source Policy
+// did not write.
+func PolicyURL(webURL string, pr PullRequest, source string) string {
+	switch source {
+	case repoPolicySource(pr):
+		return fmt.Sprintf("%s/%s/%s/blob/%s/%s", webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.BaseSHA, PolicyPath)
+	case orgPolicySource(pr):
+		return fmt.Sprintf("%s/%s/%s/blob/HEAD/%s", webURL, url.PathEscape(pr.Owner), orgPolicyRepo, PolicyPath)
+	}
+	return ""
+}
 
 // codeownersMaxSize: GitHub ignores CODEOWNERS files of 3 MB or more
 // (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners).
@@ -142,8 +169,7 @@ func (c *Client) gatherBase(ctx context.Context, pr PullRequest, wantOrg bool) (
 	}
 	if q.org {
 		org = &orgPolicy{fetched: c.opts.Now()}
-		org.policyResult, err = c.parsePolicy(ctx, ic, pr.Owner, orgPolicyRepo, fetched.orgPolicy,
-			fmt.Sprintf("%s/%s:%s (default branch)", pr.Owner, orgPolicyRepo, PolicyPath))
+		org.policyResult, err = c.parsePolicy(ctx, ic, pr.Owner, orgPolicyRepo, fetched.orgPolicy, orgPolicySource(pr))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -221,8 +247,7 @@ func (q baseQuery) run(ctx context.Context, ic *instClient) (*baseAnswer, error)
 func (c *Client) parseBase(ctx context.Context, ic *instClient, pr PullRequest, ans *baseAnswer) (*baseFiles, error) {
 	base := &baseFiles{}
 	var err error
-	base.policy, err = c.parsePolicy(ctx, ic, pr.Owner, pr.Repo, ans.policy,
-		fmt.Sprintf("%s@%s:%s", pr.fullName(), pr.BaseSHA, PolicyPath))
+	base.policy, err = c.parsePolicy(ctx, ic, pr.Owner, pr.Repo, ans.policy, repoPolicySource(pr))
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 		wantLabel   string            // the policy's launch label; "" with wantErr
 		wantSource  string            // prefix of the policy's Source
 		wantErrLine int               // > 0: a policy.Errors with this line
+		wantURL     string            // PolicyURL of the policy; {base} is the base SHA
 	}{
 		{
 			name:       "repository policy at the base SHA wins over the org's",
@@ -43,6 +44,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 			org:        map[string]string{PolicyPath: policyWithLabel("org-launch")},
 			wantLabel:  "repo-launch",
 			wantSource: "acme/svc@",
+			wantURL:    "https://github.com/acme/svc/blob/{base}/" + PolicyPath,
 		},
 		{
 			name:       "the org's .github repository when the repository has none",
@@ -50,6 +52,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 			org:        map[string]string{PolicyPath: policyWithLabel("org-launch")},
 			wantLabel:  "org-launch",
 			wantSource: "acme/.github:" + PolicyPath,
+			wantURL:    "https://github.com/acme/.github/blob/HEAD/" + PolicyPath,
 		},
 		{
 			name:       "the embedded default when neither has one",
@@ -71,6 +74,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 			org:        map[string]string{PolicyPath: policyWithLabel("org-launch")},
 			wantLabel:  "org-launch",
 			wantSource: "acme/.github:",
+			wantURL:    "https://github.com/acme/.github/blob/HEAD/" + PolicyPath,
 		},
 		{
 			name:       "a policy the pull request changes is ignored",
@@ -78,6 +82,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 			head:       map[string]string{PolicyPath: brokenPolicy},
 			wantLabel:  "repo-launch",
 			wantSource: "acme/svc@",
+			wantURL:    "https://github.com/acme/svc/blob/{base}/" + PolicyPath,
 		},
 		{
 			name:        "a broken repository policy is an error, not a fall-through",
@@ -106,6 +111,7 @@ func TestPolicyLookupOrder(t *testing.T) {
 			org:        map[string]string{PolicyPath: orgFloor},
 			wantLabel:  "launch",
 			wantSource: "acme/svc@",
+			wantURL:    "https://github.com/acme/svc/blob/{base}/" + PolicyPath,
 		},
 		{
 			name:        "a broken org policy is an error when the repository has a policy too",
@@ -169,6 +175,9 @@ func TestPolicyLookupOrder(t *testing.T) {
 			}
 			if !strings.HasPrefix(p.Source, tt.wantSource) {
 				t.Errorf("source = %q, want prefix %q", p.Source, tt.wantSource)
+			}
+			if want, got := strings.ReplaceAll(tt.wantURL, "{base}", pr.BaseSHA), PolicyURL("https://github.com", pr, p.Source); got != want {
+				t.Errorf("PolicyURL = %q, want %q", got, want)
 			}
 			if strings.HasPrefix(tt.wantSource, "acme/svc@") && p.Source != "acme/svc@"+pr.BaseSHA+":"+PolicyPath {
 				t.Errorf("source = %q, want the file at the base SHA", p.Source)
@@ -284,6 +293,30 @@ func TestCodeOwnersLookupOrder(t *testing.T) {
 			// Policy and CODEOWNERS came in one request.
 			if reqs := e.apiRequests(); len(reqs) != 1 {
 				t.Errorf("requests = %v, want one", reqs)
+			}
+		})
+	}
+}
+
+// TestPolicyURLNamesOnlyWhatPolicyRead: a source Policy did not write for
+// this pull request (another base commit, another owner's) links nowhere,
+// and names are escaped in the link.
+func TestPolicyURLNamesOnlyWhatPolicyRead(t *testing.T) {
+	base := strings.Repeat("b", 40)
+	pr := PullRequest{Owner: "acme", Repo: "my svc", BaseSHA: base}
+	tests := []struct {
+		name, source, want string
+	}{
+		{name: "the repository's file, escaped", source: "acme/my svc@" + base + ":" + PolicyPath,
+			want: "https://github.com/acme/my%20svc/blob/" + base + "/" + PolicyPath},
+		{name: "another base commit", source: "acme/my svc@" + strings.Repeat("c", 40) + ":" + PolicyPath},
+		{name: "another owner's .github", source: "other/.github:" + PolicyPath + " (default branch)"},
+		{name: "the embedded default", source: policy.DefaultSource},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PolicyURL("https://github.com", pr, tt.source); got != tt.want {
+				t.Errorf("PolicyURL(%q) = %q, want %q", tt.source, got, tt.want)
 			}
 		})
 	}

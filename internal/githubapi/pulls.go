@@ -61,7 +61,7 @@ func fromREST(installationID int64, owner, repo string, pr *github.PullRequest) 
 		InstallationID: installationID, Owner: owner, Repo: repo, Number: pr.GetNumber(),
 		Title: pr.GetTitle(), Author: pr.GetUser().GetLogin(), Draft: pr.GetDraft(),
 		HeadSHA: pr.GetHead().GetSHA(), BaseSHA: pr.GetBase().GetSHA(), BaseRef: pr.GetBase().GetRef(),
-		ChangedFiles: pr.GetChangedFiles(),
+		CreatedAt: pr.GetCreatedAt().Time, ChangedFiles: pr.GetChangedFiles(),
 	}
 	for _, l := range pr.Labels {
 		out.Labels = append(out.Labels, l.GetName())

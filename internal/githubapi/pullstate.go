@@ -19,8 +19,9 @@ type PullState struct {
 	// CheckRun.Read; nil when the query could not tell, and publishing
 	// lists the runs.
 	Run *RunRead
-	// Comment is this App's marked comment as read: the one the run's
-	// details link names, or the one remembered (see MarkedComment). nil
+	// Comment is this App's marked comment as read: the one the run
+	// names (its external_id, or else its details link), or the one
+	// remembered (see MarkedComment). nil
 	// when the query did not find it; MarkedComment looks for it then.
 	Comment *Comment
 	// Required says whether the base branch requires the check runName
@@ -77,7 +78,7 @@ type pullStateData struct {
 // PullState reads, in one GraphQL query, what a re-evaluation of a launch
 // PR reads besides memberships: its reviews (as Reviews returns them), this
 // App's latest run named runName on its head commit, and this App's
-// comment whose first line is marker when the run's details link, or an
+// comment whose first line is marker when the run (checklistOfRun), or an
 // earlier MarkedComment, names it and it is among the latest 100 comments,
 // and whether the base branch requires the check (as RequiredCheck judges
 // it, without RequiredCheck's two REST requests).
@@ -151,7 +152,7 @@ func (c *Client) PullState(ctx context.Context, pr PullRequest, runName, marker 
 	key := fmt.Sprintf("%s#%d:%s", pr.fullName(), pr.Number, marker)
 	want, known := c.commentIDs.Get(key)
 	if !known && st.Run != nil {
-		want, known = commentIDOfURL(st.Run.DetailsURL)
+		want, known = checklistOfRun(st.Run)
 	}
 	for _, cm := range got.Comments.Nodes {
 		id, err := strconv.ParseInt(cm.FullDatabaseID, 10, 64)
@@ -161,6 +162,16 @@ func (c *Client) PullState(ctx context.Context, pr PullRequest, runName, marker 
 		}
 	}
 	return st, nil
+}
+
+// checklistOfRun is the id of the comment a run names: its external_id's
+// (RunID.Comment), else the one its Details link names, as runs of
+// launchgate releases before the details page linked it.
+func checklistOfRun(run *RunRead) (int64, bool) {
+	if id, err := ParseRunID(run.ExternalID); err == nil && id.Comment != 0 {
+		return id.Comment, true
+	}
+	return commentIDOfURL(run.DetailsURL)
 }
 
 // commentIDOfURL is the id in a comment's HTML URL, "...#issuecomment-ID".

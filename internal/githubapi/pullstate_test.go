@@ -32,20 +32,24 @@ func TestPullState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const page = "https://launchgate.example.com/acme/svc/pull/1"
 	tests := []struct {
 		name        string
 		detailsURL  string // of the App's run; "" for no run
+		comment     int64  // in the run's external_id
 		wantComment bool
 	}{
 		{name: "no run: the comment is found the usual way"},
 		{name: "the run links to the comment", detailsURL: cm.HTMLURL, wantComment: true},
 		{name: "the run links elsewhere", detailsURL: "https://github.com/acme/svc/pull/1"},
+		{name: "the run links to the details page and names the comment", detailsURL: page, comment: cm.ID, wantComment: true},
+		{name: "the run names a comment that is not the marked one", detailsURL: cm.HTMLURL, comment: cm.ID + 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.detailsURL != "" {
 				run := CheckRun{Name: name, HeadSHA: pr.HeadSHA, Status: "completed", Conclusion: "neutral", Title: "t", Summary: "s",
-					Text: "text of " + tt.name, DetailsURL: tt.detailsURL, ID: RunID{PR: pr.Number}}
+					Text: "text of " + tt.name, DetailsURL: tt.detailsURL, ID: RunID{PR: pr.Number, Comment: tt.comment}}
 				if _, _, err := writer.PublishCheckRun(ctx, pr, run); err != nil {
 					t.Fatal(err)
 				}

@@ -12,10 +12,10 @@ import (
 // (https://docs.github.com/en/rest/checks/runs), so any replica, one that
 // never saw the run written included, can read it back. Its text is
 //
-//	v1:<content>.<annotations>:pr/<number> v/<version> policy/<policy> outcome/<outcome>
+//	v1:<content>.<annotations>:pr/<number> v/<version> policy/<policy> outcome/<outcome> waiver/<date> comment/<id>
 //
 // or "v1:pending:…" while the run's annotations are still being sent.
-// Fields after the second colon that are empty (PR 0) are left out, and
+// Fields after the second colon that are empty (PR 0, Comment 0) are left out, and
 // with them the colon when all are. PublishCheckRun sets the digests; the
 // caller sets the rest.
 type RunID struct {
@@ -38,6 +38,10 @@ type RunID struct {
 	// reconciler, which reads every open pull request's run anyway,
 	// re-evaluates it without reading anything else.
 	WaiverEnds string
+	// Comment is the id of the launch PR's checklist comment, 0 when there
+	// is none: the run's Details link may name the details page rather
+	// than the comment, and the next evaluation finds the comment here.
+	Comment int64
 }
 
 // RunOutcome says what kind of evaluation a run reports.
@@ -102,6 +106,9 @@ func (id RunID) label() string {
 	add("policy", id.Policy)
 	add("outcome", string(id.Outcome))
 	add("waiver", id.WaiverEnds)
+	if id.Comment != 0 {
+		add("comment", strconv.FormatInt(id.Comment, 10))
+	}
 	return strings.Join(fields, " ")
 }
 
@@ -153,6 +160,12 @@ func ParseRunID(externalID string) (RunID, error) {
 			id.Policy = value
 		case "outcome":
 			id.Outcome = RunOutcome(value)
+		case "comment":
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil || n <= 0 || strconv.FormatInt(n, 10) != value {
+				return fail("comment id %q is not a positive decimal number", value)
+			}
+			id.Comment = n
 		case "waiver":
 			if _, err := time.Parse(time.DateOnly, value); err != nil {
 				return fail("waiver end %q is not a date (YYYY-MM-DD)", value)

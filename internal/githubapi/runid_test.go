@@ -33,6 +33,8 @@ func TestParseRunID(t *testing.T) {
 		{name: "a version with a slash", in: "v1:pending:v/feature/x", want: RunID{Version: "feature/x"}},
 		{name: "with a waiver's end", in: "v1:" + testDigests + ":pr/7 outcome/evaluated waiver/2027-03-01",
 			want: RunID{Content: testContent, Annotations: testAnnotations, PR: 7, Outcome: OutcomeEvaluated, WaiverEnds: "2027-03-01"}},
+		{name: "with the checklist comment", in: "v1:" + testDigests + ":pr/7 v/v2.1.0 policy/0123456789ab outcome/evaluated comment/2147483648123",
+			want: RunID{Content: testContent, Annotations: testAnnotations, PR: 7, Version: "v2.1.0", Policy: "0123456789ab", Outcome: OutcomeEvaluated, Comment: 2147483648123}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +64,11 @@ func TestParseRunIDRejects(t *testing.T) {
 		{name: "word without a slash", in: "v1:pending:pr/7 dev", want: `field "dev" is not key/value`},
 		{name: "waiver end not a date", in: "v1:pending:waiver/soon", want: `waiver end "soon" is not a date`},
 		{name: "twice", in: "v1:pending:pr/7 pr/8", want: `field "pr" appears twice`},
+		{name: "comment 0", in: "v1:pending:comment/0", want: `comment id "0" is not a positive decimal`},
+		{name: "negative comment", in: "v1:pending:comment/-5", want: `comment id "-5" is not a positive decimal`},
+		{name: "comment with a leading zero", in: "v1:pending:comment/012", want: `comment id "012" is not a positive decimal`},
+		{name: "comment not a number", in: "v1:pending:comment/abc", want: `comment id "abc" is not a positive decimal`},
+		{name: "comment twice", in: "v1:pending:comment/1 comment/2", want: `field "comment" appears twice`},
 		{name: "pull request 0", in: "v1:pending:pr/0", want: "not a positive decimal"},
 		{name: "signed pull request", in: "v1:pending:pr/+7", want: "not a positive decimal"},
 		{name: "leading zero", in: "v1:pending:pr/07", want: "not a positive decimal"},
@@ -87,6 +94,8 @@ func TestRunIDString(t *testing.T) {
 			want: "v1:" + testDigests + ":pr/7 v/v1.4.2 policy/0123456789ab outcome/evaluated"},
 		{name: "pending", id: RunID{PR: 7, Version: "dev", Outcome: OutcomePolicyError},
 			want: "v1:pending:pr/7 v/dev outcome/policy-error"},
+		{name: "with a waiver's end and the checklist comment", id: RunID{Content: testContent, Annotations: testAnnotations, PR: 7, Outcome: OutcomeEvaluated, WaiverEnds: "2027-03-01", Comment: 42},
+			want: "v1:" + testDigests + ":pr/7 outcome/evaluated waiver/2027-03-01 comment/42"},
 		{name: "nothing but digests", id: RunID{Content: testContent, Annotations: testAnnotations}, want: "v1:" + testDigests},
 		{name: "zero", id: RunID{}, want: "v1:pending"},
 	}
@@ -127,6 +136,9 @@ func FuzzRunID(f *testing.F) {
 		"v1:" + testDigests + ":pr/7 v/v2.0.0 policy/0123456789ab outcome/evaluation-error",
 		"v1:pending:pr/7 shard/3 outcome/",
 		"v1:pending:pr/07",
+		"v1:" + testDigests + ":pr/7 outcome/evaluated waiver/2027-03-01 comment/2147483648123",
+		"v1:pending:comment/9223372036854775807",
+		"v1:pending:comment/9223372036854775808",
 		"v1:x:y",
 	} {
 		f.Add(seed)

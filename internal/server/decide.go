@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/launchgate/launchgate/internal/approval"
 	"github.com/launchgate/launchgate/internal/githubapi"
+	"github.com/launchgate/launchgate/internal/launchview"
 	"github.com/launchgate/launchgate/internal/readiness"
 	"github.com/launchgate/launchgate/internal/report"
 	"github.com/launchgate/launchgate/internal/signoff"
@@ -28,9 +30,10 @@ type plan struct {
 	// checklist is the checklist comment of a launch PR, nil for any other
 	// outcome.
 	checklist *checklistPlan
-	// run is the check run. Its DetailsURL is the checklist comment's, or
-	// the pull request's when there is none; publish sets a comment's URL
-	// once it has written it.
+	// run is the check run. A launch PR's DetailsURL is its details page
+	// (evaluator.pagesURL), else the checklist comment's; any other run's
+	// is the pull request's. Its ID names the checklist comment. publish
+	// sets a comment's URL and ID once it has written it.
 	run githubapi.CheckRun
 	// reviewTeams are the teams to ask for review, after the run.
 	reviewTeams []string
@@ -39,6 +42,14 @@ type plan struct {
 	// waiverEnds is the day the earliest waiver that counts ends, or "",
 	// for the run's external_id (githubapi.RunID.WaiverEnds).
 	waiverEnds string
+	// launch says the pull request was found to be a launch PR, whether
+	// or not its evaluation then finished: its history keeps the run.
+	launch bool
+	// policy is the policy applied, for the details page.
+	policy launchview.Policy
+	// checklistURL is the checklist comment's URL, "" while there is none;
+	// publish sets it once it has written the comment.
+	checklistURL string
 }
 
 // checklistPlan is the checklist comment as it should be.
@@ -72,10 +83,11 @@ const doingChecklistWrite = "writing the checklist comment"
 func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 	pr := s.pr
 	opts := report.CheckRunOptions{WebURL: e.webURL, Owner: pr.Owner, Repo: pr.Repo, HeadSHA: pr.HeadSHA, Version: e.version}
+	p := plan{failure: s.err, launch: s.launch.Launch}
 	if s.policy != nil {
 		opts.PolicySource, opts.PolicyDigest = s.policy.Source, s.policy.Digest
+		p.policy = launchview.Policy{Source: s.policy.Source, Digest: s.policy.Digest, URL: githubapi.PolicyURL(e.webURL, pr, s.policy.Source)}
 	}
-	p := plan{failure: s.err}
 	detailsURL := e.pullURL(pr)
 	var out report.CheckRunOutput
 	var outcome githubapi.RunOutcome
@@ -94,14 +106,18 @@ func (e *evaluator) decide(s *snapshot, now time.Time) (plan, error) {
 		p.decided, outcome = "launch PR: "+s.launch.Reason, githubapi.OutcomeEvaluated
 		out, err = e.decideLaunchPR(s, now, opts, &p)
 		if c := s.human.comment; c != nil {
-			detailsURL = c.HTMLURL
+			p.checklistURL = c.HTMLURL
 		}
+		detailsURL = cmp.Or(e.pageURL(pr), p.checklistURL, detailsURL)
 	}
 	if err != nil {
 		return plan{}, fmt.Errorf("rendering the check run of %s/%s@%s (%s): %w", pr.Owner, pr.Repo, pr.HeadSHA, p.decided, err)
 	}
 	p.run = e.checkRun(pr, out, outcome, opts.PolicyDigest, detailsURL)
 	p.run.ID.WaiverEnds = p.waiverEnds
+	if p.checklist != nil {
+		p.run.ID.Comment = p.checklist.id
+	}
 	p.run.Read = s.run
 	if p.checklist != nil {
 		failed, err := report.ErrorCheckRun(doingChecklistWrite, opts)
@@ -237,6 +253,15 @@ func (e *evaluator) checkRun(pr githubapi.PullRequest, out report.CheckRunOutput
 // (not a launch PR, or the evaluation failed before finding it).
 func (e *evaluator) pullURL(pr githubapi.PullRequest) string {
 	return fmt.Sprintf("%s/%s/%s/pull/%d", e.webURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
+}
+
+// pageURL is a launch PR's details page, "" when launchgate serves no
+// pages.
+func (e *evaluator) pageURL(pr githubapi.PullRequest) string {
+	if e.pagesURL == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s/%s/pull/%d", e.pagesURL, url.PathEscape(pr.Owner), url.PathEscape(pr.Repo), pr.Number)
 }
 
 // checklistEdit is an issue_comment "edited" event on the checklist, or

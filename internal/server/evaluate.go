@@ -51,10 +51,13 @@ const evaluationTimeout = 2 * time.Minute
 // everything first (gather.go), decides what to publish without a request
 // (decide.go), then writes it (publish.go).
 type evaluator struct {
-	gh      GitHub
-	webURL  string
-	version string
-	key     []byte // signs the checklist's records
+	gh     GitHub
+	webURL string
+	// pagesURL is where launchgate serves its pages (Options.PagesURL),
+	// "" when it serves none.
+	pagesURL string
+	version  string
+	key      []byte // signs the checklist's records
 	// recordKey signs launch records.
 	recordKey ed25519.PrivateKey
 	// store also keeps launch records; nil when there is none (Options).
@@ -107,7 +110,7 @@ func (e *evaluator) evaluate(ctx context.Context, pr githubapi.PullRequest, forc
 	if err != nil {
 		return err
 	}
-	e.storeEvaluation(ctx, pr, p, now)
+	e.storeEvaluation(ctx, pr, p, written, now)
 	if p.failure == nil {
 		// A failed evaluation is not remembered: a redelivery retries it.
 		e.memo.remember(pr, inputs)

@@ -264,6 +264,10 @@ func TestDecideFailsClosed(t *testing.T) {
 				t.Errorf("checklist planned: %v, want %v", p.checklist != nil, tt.wantChecklist)
 			}
 			wantID := githubapi.RunID{PR: pr.Number, Version: "v1.0.0", Policy: githubapi.ShortPolicyDigest(digestOf(gh.policy)), Outcome: tt.wantOutcome}
+			if tt.wantChecklist {
+				// The run names the checklist comment it was judged with.
+				wantID.Comment = gh.comment.ID
+			}
 			if p.run.ID != wantID || p.run.Name != CheckName || p.run.HeadSHA != pr.HeadSHA {
 				t.Errorf("run identity: %q %+v on %s, want %+v", p.run.Name, p.run.ID, p.run.HeadSHA, wantID)
 			}
@@ -293,6 +297,7 @@ func TestPublish(t *testing.T) {
 		wantConclusion string
 		wantOutcome    githubapi.RunOutcome // in the run's external_id
 		wantDetails    string               // the run's details_url
+		wantComment    int64                // the checklist comment its external_id names
 		wantAsked      []string
 		// wantRemembered: the memo holds the evaluation, so that the same
 		// state is not evaluated again.
@@ -302,7 +307,22 @@ func TestPublish(t *testing.T) {
 			name:       "first evaluation: the checklist is created, then the run links to it",
 			setup:      func(*testing.T, *evaluator, *fakeGitHub) {},
 			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
-			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantRemembered: true,
+			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantComment: 1, wantRemembered: true,
+		},
+		{
+			name:       "with pages, the run links to the details page and names the checklist it created",
+			setup:      func(_ *testing.T, e *evaluator, _ *fakeGitHub) { e.pagesURL = "https://launchgate.example.com" },
+			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
+			wantDetails: "https://launchgate.example.com/acme/orders/pull/7", wantComment: 1, wantRemembered: true,
+		},
+		{
+			name: "with pages, an unchanged checklist is named too",
+			setup: func(t *testing.T, e *evaluator, gh *fakeGitHub) {
+				signOffAll(t, e, gh)
+				e.pagesURL = "https://launchgate.example.com"
+			},
+			wantWrites: []string{"run"}, wantConclusion: report.ConclusionSuccess, wantOutcome: githubapi.OutcomeEvaluated,
+			wantDetails: "https://launchgate.example.com/acme/orders/pull/7", wantComment: 11, wantRemembered: true,
 		},
 		{
 			name: "missing teams are asked after the run",
@@ -310,7 +330,7 @@ func TestPublish(t *testing.T) {
 				gh.reviews = nil
 			},
 			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
-			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantAsked: []string{"security", "infra"}, wantRemembered: true,
+			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantComment: 1, wantAsked: []string{"security", "infra"}, wantRemembered: true,
 		},
 		{
 			name: "nothing changed: only the run, whose digest GitHub compares",
@@ -318,7 +338,7 @@ func TestPublish(t *testing.T) {
 				signOffAll(t, e, gh)
 			},
 			wantWrites: []string{"run"}, wantConclusion: report.ConclusionSuccess, wantOutcome: githubapi.OutcomeEvaluated,
-			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-11", wantRemembered: true,
+			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-11", wantComment: 11, wantRemembered: true,
 		},
 		{
 			name: "a refused review request is logged, not fatal",
@@ -326,12 +346,15 @@ func TestPublish(t *testing.T) {
 				gh.reviews, gh.requestErr = nil, errors.New("422 team has no access")
 			},
 			wantWrites: []string{"comment", "run", "reviews"}, wantConclusion: report.ConclusionActionRequired, wantOutcome: githubapi.OutcomeEvaluated,
-			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantAsked: []string{"security", "infra"}, wantRemembered: true,
+			wantDetails: "https://github.com/acme/orders/pull/7#issuecomment-1", wantComment: 1, wantAsked: []string{"security", "infra"}, wantRemembered: true,
 		},
 		{
 			name: "a checklist that cannot be written fails the run and asks nobody",
-			setup: func(_ *testing.T, _ *evaluator, gh *fakeGitHub) {
+			setup: func(_ *testing.T, e *evaluator, gh *fakeGitHub) {
 				gh.reviews, gh.writeErr = nil, errors.New("403 locked conversation")
+				// The failure run links to the pull request, pages or not:
+				// there is no evaluation to show.
+				e.pagesURL = "https://launchgate.example.com"
 			},
 			wantWrites: []string{"comment", "run"}, wantConclusion: report.ConclusionFailure, wantOutcome: githubapi.OutcomeEvaluationError,
 			wantDetails: "https://github.com/acme/orders/pull/7",
@@ -359,9 +382,10 @@ func TestPublish(t *testing.T) {
 			if len(gh.runs) != 1 {
 				t.Fatalf("%d runs published", len(gh.runs))
 			}
-			if run := gh.runs[0]; run.Conclusion != tt.wantConclusion || run.ID.Outcome != tt.wantOutcome || run.DetailsURL != tt.wantDetails {
-				t.Errorf("run %s %q outcome %q details %s, want %s outcome %q details %s",
-					run.Conclusion, run.Title, run.ID.Outcome, run.DetailsURL, tt.wantConclusion, tt.wantOutcome, tt.wantDetails)
+			if run := gh.runs[0]; run.Conclusion != tt.wantConclusion || run.ID.Outcome != tt.wantOutcome || run.DetailsURL != tt.wantDetails ||
+				run.ID.Comment != tt.wantComment {
+				t.Errorf("run %s %q outcome %q details %s comment %d, want %s outcome %q details %s comment %d",
+					run.Conclusion, run.Title, run.ID.Outcome, run.DetailsURL, run.ID.Comment, tt.wantConclusion, tt.wantOutcome, tt.wantDetails, tt.wantComment)
 			}
 			if !slices.Equal(gh.asked, tt.wantAsked) {
 				t.Errorf("teams asked %v, want %v", gh.asked, tt.wantAsked)

@@ -166,7 +166,7 @@ func TestNoLongerALaunchPRLeavesTheOpenRows(t *testing.T) {
 			}
 			e := &evaluator{store: st}
 			pr := githubapi.PullRequest{Owner: "acme", Repo: "orders", Number: 7, HeadSHA: strings.Repeat("b", 40)}
-			e.storeEvaluation(ctx, pr, plan{run: githubapi.CheckRun{ID: githubapi.RunID{PR: 7, Outcome: tt.outcome}}}, testNow.Add(time.Minute))
+			e.storeEvaluation(ctx, pr, plan{run: githubapi.CheckRun{ID: githubapi.RunID{PR: 7, Outcome: tt.outcome}}}, true, testNow.Add(time.Minute))
 			rows, err := st.OpenPRs(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)

@@ -10,8 +10,9 @@ import (
 	"github.com/launchgate/launchgate/internal/signoff"
 )
 
-// publish writes a plan: the checklist comment first, whose URL becomes the
-// run's details link, then the run, then the review requests. Each write
+// publish writes a plan: the checklist comment first, which the run names
+// (its id, and its URL as the details link when there is no details page),
+// then the run, then the review requests. Each write
 // is skipped when GitHub already has it (the comment unchanged, the run's
 // content digest, no team to ask), so an evaluation that changed nothing
 // writes nothing.
@@ -40,7 +41,10 @@ func (e *evaluator) publish(ctx context.Context, pr githubapi.PullRequest, p *pl
 			// them again.
 			c.accepted = nil
 		} else {
-			p.run.DetailsURL = cm.HTMLURL
+			p.checklistURL, p.run.ID.Comment = cm.HTMLURL, cm.ID
+			if e.pagesURL == "" {
+				p.run.DetailsURL = cm.HTMLURL
+			}
 			e.reply(ctx, pr, c.replies)
 		}
 	}

@@ -30,7 +30,10 @@ type pullRequestPayload struct {
 		Title        string `json:"title"`
 		Draft        bool   `json:"draft"`
 		ChangedFiles int    `json:"changed_files"`
-		User         struct {
+		// CreatedAt is read as text: a value that does not parse costs
+		// the details page its opening time, never the delivery.
+		CreatedAt string `json:"created_at"`
+		User      struct {
 			Login string `json:"login"`
 		} `json:"user"`
 		Labels []struct {
@@ -158,6 +161,9 @@ func (p *pullRequestPayload) pull() githubapi.PullRequest {
 		InstallationID: p.Installation.ID, Owner: p.Repository.Owner.Login, Repo: p.Repository.Name,
 		Number: pr.Number, Title: pr.Title, Author: pr.User.Login, Draft: pr.Draft,
 		HeadSHA: pr.Head.SHA, BaseSHA: pr.Base.SHA, BaseRef: pr.Base.Ref, ChangedFiles: pr.ChangedFiles,
+	}
+	if t, err := time.Parse(time.RFC3339, pr.CreatedAt); err == nil {
+		out.CreatedAt = t.UTC()
 	}
 	for _, l := range pr.Labels {
 		out.Labels = append(out.Labels, l.Name)

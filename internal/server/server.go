@@ -10,6 +10,7 @@
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
 //	GET  /records/public-key the launch record public key (PEM)
+//	     /                  the web pages, when Options.Pages serves them
 //
 // Webhooks are answered as soon as they are checked, parsed and queued, or
 // found unable to change any check run, which are never queued (see
@@ -30,7 +31,9 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,10 +71,13 @@ type Options struct {
 	// version.String(); tests and the rolling-deploy drill run two
 	// versions side by side.
 	Version string
-	// Pages, when set, serves every path the App's own routes do not
-	// (internal/web).
+	// Pages serves launchgate's web pages: every path the App's own
+	// routes do not take. Nil serves none.
 	Pages http.Handler
-	// PagesURL is the pages' base URL, no trailing slash.
+	// PagesURL is the pages' base URL ("https://launchgate.example.com",
+	// no trailing slash). When set, a launch PR's check run links to its
+	// details page, PagesURL/{owner}/{repo}/pull/{number}, instead of the
+	// checklist comment.
 	PagesURL string
 }
 
@@ -168,7 +174,10 @@ func New(opts Options) (*Server, error) {
 		AppID: app.IntegrationID, GraphQLURL: cfg.GitHub.V4APIURL, Logger: opts.Logger, OnRequest: m.githubRequest,
 		MembershipTTL: cfg.GitHub.MembershipTTL,
 	})
-	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, version: ver, key: []byte(cfg.Signoff.Key), recordKey: recordKey, store: opts.Store, now: now, memo: newMemo(10_000), metrics: m}
+	if err := checkPagesURL(opts.PagesURL); err != nil {
+		return nil, err
+	}
+	ev := &evaluator{gh: gh, webURL: cfg.GitHub.WebURL, pagesURL: opts.PagesURL, version: ver, key: []byte(cfg.Signoff.Key), recordKey: recordKey, store: opts.Store, now: now, memo: newMemo(10_000), metrics: m}
 	pg := gh
 	fo := fanout{ev: ev, gh: gh, maxRepos: maxFanoutRepos, maxPulls: maxFanoutPulls}
 	s := &Server{log: opts.Logger, queue: q, appID: app.IntegrationID, key: key,
@@ -198,10 +207,25 @@ func New(opts Options) (*Server, error) {
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET "+RecordsPublicKeyPath, servePublicKey(publicKey))
 	if opts.Pages != nil {
+		// The least specific pattern: the routes above keep theirs.
 		mux.Handle("/", opts.Pages)
 	}
 	s.handler = withLogger(opts.Logger, mux)
 	return s, nil
+}
+
+// checkPagesURL refuses a pages URL a check run cannot link to: GitHub
+// takes only http and https details links.
+func checkPagesURL(pagesURL string) error {
+	if pagesURL == "" {
+		return nil
+	}
+	u, err := url.Parse(pagesURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(pagesURL, "/") {
+		return fmt.Errorf("server: pages URL %q is not an http(s) URL without a query, fragment or trailing slash", pagesURL)
+	}
+	return nil
 }
 
 // Handler serves the App's routes.
