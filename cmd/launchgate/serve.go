@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/version"
@@ -150,9 +152,14 @@ func webPages(cfg *server.Config, st *store.Store, log zerolog.Logger) (http.Han
 	if err != nil {
 		return nil, err
 	}
+	recordKey, err := launchrecord.ParsePrivateKey([]byte(cfg.Records.Key))
+	if err != nil {
+		return nil, fmt.Errorf("records.key: %w", err) // LoadConfig checked it
+	}
 	return web.New(web.Options{
 		PublicURL: cfg.Server.PublicURL, GitHubWebURL: cfg.GitHub.WebURL, GitHubAPIURL: cfg.GitHub.V3APIURL,
 		ClientID: cfg.Web.ClientID, ClientSecret: cfg.Web.ClientSecret, SessionKey: key, AccessTTL: cfg.Web.AccessTTL,
 		Installation: gh.OrgInstallation, Store: st, Logger: log,
+		Required: gh, CheckName: server.CheckName, RecordKey: recordKey.Public().(ed25519.PublicKey),
 	})
 }

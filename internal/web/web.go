@@ -8,6 +8,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,6 +46,13 @@ type Options struct {
 	Installation func(ctx context.Context, org string) (int64, error)
 	// Store holds what the pages show.
 	Store *store.Store
+	// Required asks, with the App's own client (*githubapi.Client), which
+	// installed repositories require the check named CheckName, for the
+	// board's list of those that do not.
+	Required  RequiredReader
+	CheckName string
+	// RecordKey verifies the launch records' signatures.
+	RecordKey ed25519.PublicKey
 	// HTTPClient talks to GitHub. Default: a client with a 10 s timeout.
 	HTTPClient *http.Client
 	Logger     zerolog.Logger
@@ -89,7 +97,13 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPages(opts, h.gate)
+	if opts.Required == nil || opts.CheckName == "" {
+		return nil, errors.New("web: Options.Required and CheckName are required")
+	}
+	p, err := newPages(pagesOptions{
+		Store: opts.Store, Gate: h.gate, Required: newRequiredChecks(opts.Required, opts.CheckName, h.now),
+		WebURL: opts.GitHubWebURL, RecordKey: opts.RecordKey, Now: h.now, Log: opts.Logger,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +184,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	mux.HandleFunc("GET "+loginPath, h.login)
 	mux.HandleFunc("GET "+callbackPath, h.callback)
 	mux.HandleFunc("POST "+logoutPath, h.logout)
+	mux.HandleFunc("GET "+stylePath, serveStyle)
 	mux.Handle("GET /orgs/{org}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		if h.allowed(w, r, p, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
