@@ -118,11 +118,30 @@ func Run[T any](b *Browser, a chromedp.Action[T]) T {
 // after any redirects.
 func (b *Browser) Open(url string) int64 {
 	b.tb.Helper()
-	resp := Run(b, chromedp.NavigateResponse(url))
-	if resp == nil {
-		b.tb.Fatalf("browser: no response for %s", url)
+	return b.Follow(chromedp.Navigate(url))
+}
+
+// Follow runs steps that lead to another page, such as a click on a link
+// or a form's submission, waits for that page and returns its HTTP status,
+// after any redirects.
+func (b *Browser) Follow(steps ...chromedp.Action[chromedp.Void]) int64 {
+	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, steps...)
+	if err != nil {
+		b.tb.Fatalf("browser: %v (page %s)", err, b.location())
 	}
 	return resp.Status
+}
+
+// SavePNG writes a screenshot of the whole page to path.
+func (b *Browser) SavePNG(path string) {
+	b.tb.Helper()
+	png := Run(b, chromedp.FullScreenshot(100)) // quality 100 is PNG
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.tb.Fatalf("browser: saving the screenshot: %v", err)
+	}
 }
 
 // location is the tab's URL for a failure message, or why it is unknown.

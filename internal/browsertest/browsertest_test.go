@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -58,8 +59,32 @@ func TestBrowserDrivesAPageByKeyboard(t *testing.T) {
 	if got := Run(b, chromedp.Text(chromedp.ID("got"))); got != "security" {
 		t.Errorf("submitted team = %q, want security", got)
 	}
-	if status := b.Open(srv.URL + "/missing"); status != http.StatusNotFound {
-		t.Errorf("GET /missing answered %d, want 404", status)
+	b.Open(srv.URL + "/")
+	if status := b.Follow(chromedp.Click(chromedp.CSS("a"))); status != http.StatusNotFound {
+		t.Errorf("following the link to /elsewhere ended on %d, want 404", status)
+	}
+	if url := Run(b, chromedp.Location()); url != srv.URL+"/elsewhere" {
+		t.Errorf("after following the link the page is %s, want %s/elsewhere", url, srv.URL)
+	}
+}
+
+func TestSavePNG(t *testing.T) {
+	srv := formPage(t)
+	b := Start(t)
+	b.Open(srv.URL + "/")
+	path := filepath.Join(t.TempDir(), "page.png")
+	b.SavePNG(path)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("%s is not a PNG: %v", path, err)
+	}
+	if cfg.Width != 1280 {
+		t.Errorf("screenshot is %d pixels wide, want the window's 1280", cfg.Width)
 	}
 }
 
