@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -23,9 +24,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -58,9 +61,25 @@ const image = "ghcr.io/launchgate/launchgate"
 const secretName = "launchgate-github"
 
 // secretEnv are the variables the App reads its credentials from
-// (internal/server/config.go, go-githubapp's names, the sign-off HMAC key
-// and the launch record signing key); each must come from the Secret.
-var secretEnv = []string{"GITHUB_APP_INTEGRATION_ID", "GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "LAUNCHGATE_SIGNOFF_KEY", "LAUNCHGATE_RECORDS_KEY"}
+// (internal/server/config.go, go-githubapp's names, the sign-off HMAC key,
+// the launch record signing key, the store URL with its password, the
+// pages' OAuth client secret and session cookie key); each must come from
+// the Secret.
+var secretEnv = []string{"GITHUB_APP_INTEGRATION_ID", "GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "LAUNCHGATE_SIGNOFF_KEY", "LAUNCHGATE_RECORDS_KEY",
+	"LAUNCHGATE_STORE_URL", "LAUNCHGATE_OAUTH_CLIENT_SECRET", "LAUNCHGATE_SESSION_KEY"}
+
+// publicPaths are requests the Ingress must send to the App: the webhook,
+// the records' public key, and the pages' routes (internal/web: sign-in
+// and out, the board and its JSON, a record, the stylesheet, and a launch
+// PR's details page, the check run's Details link).
+var publicPaths = []string{server.HookPath, server.RecordsPublicKeyPath,
+	"/login", "/login/callback", "/logout",
+	"/orgs/acme", "/orgs/acme/records/web-12", "/api/orgs/acme/launches", "/static/style.css",
+	"/acme/web/pull/12"}
+
+// internalPaths are the App's routes for the cluster alone (Prometheus and
+// the kubelet), which the Ingress must not send to a pod.
+var internalPaths = []string{"/metrics", "/metrics/", "/healthz", "/readyz"}
 
 // requiredAlerts are the alerts issue 5 asks for, by what they watch.
 var requiredAlerts = map[string]string{
@@ -108,12 +127,14 @@ func TestOverlays(t *testing.T) {
 			checkContainer(t, c, pod.Spec, img, r)
 			checkPDB(t, r, d)
 			svc := checkService(t, r, pod.Metadata.Labels, c)
-			for _, h := range checkIngress(t, r, svc) {
+			ingressHosts := checkIngress(t, r, svc, pod.Metadata.Labels)
+			for _, h := range ingressHosts {
 				if other, dup := hosts[h]; dup {
 					t.Errorf("ingress host %s is also %s's: GitHub would deliver one App's webhooks to both", h, other)
 				}
 				hosts[h] = env.Name
 			}
+			checkConfigFile(t, configFile(t, c, pod.Spec, r), ingressHosts)
 			checkNetworkPolicy(t, r, pod.Metadata.Labels, c)
 			checkMonitoring(t, r, svc)
 			if n := len(r.all("Secret")); n > 0 {
@@ -327,6 +348,11 @@ func podConfig(t *testing.T, c container, ps podSpec, r rendered, env map[string
 	if a := raw.GitHub.App; a.WebhookSecret != "" || a.PrivateKey != "" || a.PrivateKeyFile != "" || raw.Signoff.Key != "" || raw.Records.Key != "" || raw.Records.KeyFile != "" {
 		t.Errorf("the --config file holds a credential; credentials come from Secret %s", secretName)
 	}
+	for _, key := range []string{"web.client_secret", "web.session_key", "store.url"} {
+		if v := settingOf(t, data, key); v != nil {
+			t.Errorf("the --config file sets %s; that credential comes from Secret %s", key, secretName)
+		}
+	}
 	for _, e := range c.Env {
 		switch {
 		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
@@ -364,13 +390,14 @@ var testSecret = sync.OnceValue(func() map[string]string {
 	if err != nil {
 		panic(err)
 	}
-	random := func() string {
+	randomBytes := func() []byte {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			panic(err)
 		}
-		return hex.EncodeToString(b)
+		return b
 	}
+	random := func() string { return hex.EncodeToString(randomBytes()) }
 	recordsKey, err := launchrecord.NewKeyPEM()
 	if err != nil {
 		panic(err)
@@ -382,8 +409,102 @@ var testSecret = sync.OnceValue(func() map[string]string {
 		"signoff-key":    random(),
 		"records-key":    recordsKey,
 		"store-url":      "postgres://launchgate:" + random() + "@postgres.launchgate.svc:5432/launchgate?sslmode=verify-full",
+		// The OAuth client secret GitHub issues is 40 hex digits; the
+		// session key is base64 of 32 random bytes, as deployment.md
+		// makes it with openssl.
+		"oauth-client-secret": random()[:40],
+		"session-key":         base64.StdEncoding.EncodeToString(randomBytes()),
 	}
 })
+
+// TestSecretIsDocumented asserts that the commands README.md and
+// launch/deployment.md give to create the Secret create exactly the keys
+// the Deployment reads: a key missing there is a pod that never starts.
+func TestSecretIsDocumented(t *testing.T) {
+	var d deployment
+	render(t, "production").one(t, "Deployment", &d)
+	var want []string
+	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Name == secretName {
+			want = append(want, e.ValueFrom.SecretKeyRef.Key)
+		}
+	}
+	slices.Sort(want)
+	for _, doc := range []string{"../README.md", "../launch/deployment.md"} {
+		t.Run(path.Base(doc), func(t *testing.T) {
+			data, err := os.ReadFile(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := secretKeysCreated(string(data))
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s creates Secret %s with keys %v; the Deployment reads %v", doc, secretName, got, want)
+			}
+		})
+	}
+}
+
+var secretKeyFlag = regexp.MustCompile(`--from-(?:literal|file)=([a-z0-9-]+)=`)
+
+// secretKeysCreated returns the keys of the first `kubectl create secret
+// generic launchgate-github` command in a document, read across its
+// backslash-continued lines.
+func secretKeysCreated(doc string) []string {
+	_, cmd, ok := strings.Cut(doc, "create secret generic "+secretName)
+	if !ok {
+		return nil
+	}
+	var keys []string
+	for _, line := range strings.Split(cmd, "\n") {
+		for _, m := range secretKeyFlag.FindAllStringSubmatch(line, -1) {
+			keys = append(keys, m[1])
+		}
+		if !strings.HasSuffix(strings.TrimSpace(line), "\\") {
+			break
+		}
+	}
+	return keys
+}
+
+// TestAppManifestMatchesProduction asserts that app.yml registers the
+// URLs the production configuration serves: GitHub delivers webhooks to
+// hook_attributes.url and accepts the pages' OAuth redirect_uri only under
+// a callback URL. The pages ask for user authorisation when someone signs
+// in, not when the App is installed.
+func TestAppManifestMatchesProduction(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "app.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		HookAttributes struct {
+			URL string `yaml:"url"`
+		} `yaml:"hook_attributes"`
+		CallbackURLs          []string `yaml:"callback_urls"`
+		RequestOAuthOnInstall *bool    `yaml:"request_oauth_on_install"`
+	}
+	if err := yaml.Unmarshal(data, &manifest); err != nil {
+		t.Fatalf("app.yml: %v", err)
+	}
+	r := render(t, "production")
+	var d deployment
+	r.one(t, "Deployment", &d)
+	c := d.Spec.Template.Spec.Containers[0]
+	public, _ := settingOf(t, configFile(t, c, d.Spec.Template.Spec, r), "server.public_url").(string)
+	if public == "" {
+		t.Fatal("the production configuration sets no server.public_url")
+	}
+	if want := public + server.HookPath; manifest.HookAttributes.URL != want {
+		t.Errorf("app.yml webhook URL %s, want %s", manifest.HookAttributes.URL, want)
+	}
+	if want := public + "/login/callback"; !slices.Equal(manifest.CallbackURLs, []string{want}) {
+		t.Errorf("app.yml callback_urls %v, want [%s]", manifest.CallbackURLs, want)
+	}
+	if !isFalse(manifest.RequestOAuthOnInstall) {
+		t.Errorf("app.yml request_oauth_on_install is %s, want false", ptrString(manifest.RequestOAuthOnInstall))
+	}
+}
 
 func checkPDB(t *testing.T, r rendered, d deployment) {
 	t.Helper()
@@ -439,7 +560,7 @@ type service struct {
 func checkService(t *testing.T, r rendered, podLabels map[string]string, c container) service {
 	t.Helper()
 	var svc service
-	r.one(t, "Service", &svc)
+	r.named(t, "Service", "launchgate", &svc)
 	if !matches(svc.Spec.Selector, podLabels) {
 		t.Errorf("Service selector %v does not select the pods %v", svc.Spec.Selector, podLabels)
 	}
@@ -449,9 +570,24 @@ func checkService(t *testing.T, r rendered, podLabels map[string]string, c conta
 	return svc
 }
 
-// checkIngress asserts that only the webhook route is published, over
-// TLS, and returns the hosts.
-func checkIngress(t *testing.T, r rendered, svc service) []string {
+// ingressPath is one path of an Ingress rule.
+type ingressPath struct {
+	Path     string `json:"path"`
+	PathType string `json:"pathType"`
+	Backend  struct {
+		Service struct {
+			Name string `json:"name"`
+			Port struct {
+				Name string `json:"name"`
+			} `json:"port"`
+		} `json:"service"`
+	} `json:"backend"`
+}
+
+// checkIngress asserts that the Ingress serves over TLS, sends the
+// webhook and the pages' routes to the App's Service and the internal
+// routes to no pod, and returns the hosts.
+func checkIngress(t *testing.T, r rendered, svc service, podLabels map[string]string) []string {
 	t.Helper()
 	var ing struct {
 		Spec struct {
@@ -462,18 +598,7 @@ func checkIngress(t *testing.T, r rendered, svc service) []string {
 			Rules []struct {
 				Host string `json:"host"`
 				HTTP struct {
-					Paths []struct {
-						Path     string `json:"path"`
-						PathType string `json:"pathType"`
-						Backend  struct {
-							Service struct {
-								Name string `json:"name"`
-								Port struct {
-									Name string `json:"name"`
-								} `json:"port"`
-							} `json:"service"`
-						} `json:"backend"`
-					} `json:"paths"`
+					Paths []ingressPath `json:"paths"`
 				} `json:"http"`
 			} `json:"rules"`
 		} `json:"spec"`
@@ -486,6 +611,9 @@ func checkIngress(t *testing.T, r rendered, svc service) []string {
 		}
 		tlsHosts = append(tlsHosts, tls.Hosts...)
 	}
+	toApp := func(p ingressPath) bool {
+		return p.Backend.Service.Name == svc.Metadata.Name && p.Backend.Service.Port.Name == svc.Spec.Ports[0].Name
+	}
 	var hosts []string
 	for _, rule := range ing.Spec.Rules {
 		if rule.Host == "" || !slices.Contains(tlsHosts, rule.Host) {
@@ -493,11 +621,27 @@ func checkIngress(t *testing.T, r rendered, svc service) []string {
 		}
 		hosts = append(hosts, rule.Host)
 		for _, p := range rule.HTTP.Paths {
-			if p.Path != server.HookPath || p.PathType != "Exact" {
-				t.Errorf("ingress publishes %s (%s); only the webhook route %s (Exact) may be reachable from outside", p.Path, p.PathType, server.HookPath)
+			if p.PathType != "Exact" && p.PathType != "Prefix" {
+				t.Errorf("ingress path %s has pathType %q; only Exact and Prefix mean the same on every ingress controller", p.Path, p.PathType)
 			}
-			if p.Backend.Service.Name != svc.Metadata.Name || p.Backend.Service.Port.Name != svc.Spec.Ports[0].Name {
-				t.Errorf("ingress backend %+v is not Service %s port %s", p.Backend.Service, svc.Metadata.Name, svc.Spec.Ports[0].Name)
+			// A path that does not reach the App must reach no pod at
+			// all: its Service may select none.
+			if !toApp(p) {
+				var other service
+				r.named(t, "Service", p.Backend.Service.Name, &other)
+				if matches(other.Spec.Selector, podLabels) {
+					t.Errorf("ingress path %s goes to Service %s, which selects the launchgate pods %v", p.Path, other.Metadata.Name, podLabels)
+				}
+			}
+		}
+		for _, path := range publicPaths {
+			if p, ok := ingressRoute(rule.HTTP.Paths, path); !ok || !toApp(p) {
+				t.Errorf("%s%s does not reach Service %s (routed by %+v)", rule.Host, path, svc.Metadata.Name, p)
+			}
+		}
+		for _, path := range internalPaths {
+			if p, ok := ingressRoute(rule.HTTP.Paths, path); ok && toApp(p) {
+				t.Errorf("%s%s reaches the App through the Ingress (path %s, %s); it must stay inside the cluster", rule.Host, path, p.Path, p.PathType)
 			}
 		}
 	}
@@ -505,6 +649,93 @@ func checkIngress(t *testing.T, r rendered, svc service) []string {
 		t.Error("ingress has no rule: GitHub cannot reach the App")
 	}
 	return hosts
+}
+
+// ingressRoute returns the path of an Ingress rule that a request for
+// path goes to, as https://kubernetes.io/docs/concepts/services-networking/ingress/#path-types
+// defines it for every controller: Exact matches the whole path, Prefix
+// matches whole path elements ("/aaa" matches "/aaa/b" but not "/aaab", a
+// trailing slash aside); the longest matching path wins, and Exact wins
+// over Prefix when they are equally long.
+func ingressRoute(paths []ingressPath, path string) (ingressPath, bool) {
+	var best ingressPath
+	bestLen, found := -1, false
+	for _, p := range paths {
+		var n int
+		switch p.PathType {
+		case "Exact":
+			if p.Path != path {
+				continue
+			}
+			n = len(p.Path)
+		case "Prefix":
+			elems := func(s string) []string { return strings.FieldsFunc(s, func(r rune) bool { return r == '/' }) }
+			rule, req := elems(p.Path), elems(path)
+			if len(rule) > len(req) || !slices.Equal(rule, req[:len(rule)]) {
+				continue
+			}
+			n = len(strings.TrimSuffix(p.Path, "/"))
+		default:
+			continue
+		}
+		if n > bestLen || n == bestLen && p.PathType == "Exact" {
+			best, bestLen, found = p, n, true
+		}
+	}
+	return best, found
+}
+
+// checkConfigFile asserts that an environment's configuration is the
+// base's but for its public URL, which must be that environment's Ingress
+// host (the webhook URL and the pages' OAuth callback are built from it),
+// and its App's OAuth client id.
+func checkConfigFile(t *testing.T, data string, ingressHosts []string) {
+	t.Helper()
+	public, _ := settingOf(t, data, "server.public_url").(string)
+	u, err := url.Parse(public)
+	if err != nil || u.Scheme != "https" || !slices.Contains(ingressHosts, u.Host) || strings.TrimPrefix(u.Path, "/") != "" {
+		t.Errorf("server.public_url %q is not https://HOST of an ingress host %v: GitHub would reject the pages' OAuth callback", public, ingressHosts)
+	}
+	base, err := os.ReadFile(filepath.Join("base", "config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, shared := withoutEnvironment(t, data), withoutEnvironment(t, string(base))
+	if !reflect.DeepEqual(own, shared) {
+		t.Errorf("the configuration differs from deploy/base/config.yml beyond server.public_url and web.client_id:\n%v\nbase:\n%v", own, shared)
+	}
+}
+
+// withoutEnvironment decodes a configuration file without the settings
+// that belong to one environment.
+func withoutEnvironment(t *testing.T, data string) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(data), &doc); err != nil {
+		t.Fatalf("configuration file: %v", err)
+	}
+	for _, key := range []string{"server.public_url", "web.client_id"} {
+		section, name, _ := strings.Cut(key, ".")
+		if m, ok := doc[section].(map[string]any); ok {
+			delete(m, name)
+			if len(m) == 0 {
+				delete(doc, section)
+			}
+		}
+	}
+	return doc
+}
+
+// settingOf returns the value of a "section.name" setting in a
+// configuration file, or nil when the file does not set it.
+func settingOf(t *testing.T, data, key string) any {
+	t.Helper()
+	var doc map[string]map[string]any
+	if err := yaml.Unmarshal([]byte(data), &doc); err != nil {
+		t.Fatalf("configuration file: %v", err)
+	}
+	section, name, _ := strings.Cut(key, ".")
+	return doc[section][name]
 }
 
 func checkNetworkPolicy(t *testing.T, r rendered, podLabels map[string]string, c container) {

@@ -156,18 +156,17 @@ func webPages(cfg *server.Config, st *store.Store, log zerolog.Logger) (http.Han
 	if err != nil {
 		return nil, fmt.Errorf("web.session_key %w", err) // LoadConfig checked it
 	}
-	gh, err := server.NewGitHubClient(cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	recordKey, err := launchrecord.ParsePrivateKey([]byte(cfg.Records.Key))
 	if err != nil {
 		return nil, fmt.Errorf("records.key: %w", err) // LoadConfig checked it
 	}
+	gh, err := server.NewGitHubClient(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Options{
 		PublicURL: cfg.Server.PublicURL, GitHubWebURL: cfg.GitHub.WebURL, GitHubAPIURL: cfg.GitHub.V3APIURL,
 		ClientID: cfg.Web.ClientID, ClientSecret: cfg.Web.ClientSecret, SessionKey: key, AccessTTL: cfg.Web.AccessTTL,
-		Installation: gh.OrgInstallation, Store: st, Logger: log,
-		Required: gh, CheckName: server.CheckName, RecordKey: recordKey.Public().(ed25519.PublicKey),
+		App: gh, CheckName: server.CheckName, RecordKey: recordKey.Public().(ed25519.PublicKey), Store: st, Logger: log,
 	})
 }

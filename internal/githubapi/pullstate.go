@@ -165,8 +165,8 @@ func (c *Client) PullState(ctx context.Context, pr PullRequest, runName, marker 
 }
 
 // checklistOfRun is the id of the comment a run names: its external_id's
-// (RunID.Comment), else the one its Details link names, as runs of
-// launchgate releases before the details page linked it.
+// (RunID.Comment), else, for a run of a launchgate release that did not
+// write it there, the one its Details link names.
 func checklistOfRun(run *RunRead) (int64, bool) {
 	if id, err := ParseRunID(run.ExternalID); err == nil && id.Comment != 0 {
 		return id.Comment, true

@@ -15,9 +15,9 @@ import (
 //	v1:<content>.<annotations>:pr/<number> v/<version> policy/<policy> outcome/<outcome> waiver/<date> comment/<id>
 //
 // or "v1:pending:…" while the run's annotations are still being sent.
-// Fields after the second colon that are empty (PR 0, Comment 0) are left out, and
-// with them the colon when all are. PublishCheckRun sets the digests; the
-// caller sets the rest.
+// Fields after the second colon that are empty (PR 0, Comment 0) are
+// left out, and with them the colon when all are. PublishCheckRun sets the
+// digests; the caller sets the rest.
 type RunID struct {
 	// Content is the digest of everything PublishCheckRun wrote, and
 	// Annotations that of the annotations alone (32 lower-case hex digits

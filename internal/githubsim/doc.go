@@ -74,7 +74,7 @@
 // # The OAuth web flow (relative to WebURL())
 //
 //	GET|POST /login/oauth/authorize   a sign-in form standing for GitHub's sign-in and consent
-//	POST /login/oauth/access_token    the code for a user access token (8 hours)
+//	POST /login/oauth/access_token    the code (and its PKCE verifier) for a user access token (8 hours)
 //
 // # Simplifications
 //

@@ -2,7 +2,9 @@ package githubsim
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -28,7 +30,11 @@ import (
 //     https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors.
 //
 // A code works once, for ten minutes, and only with the client id and
-// redirect_uri it was issued for.
+// redirect_uri it was issued for. With PKCE (RFC 7636; GitHub accepts the
+// S256 method only, https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication),
+// the authorize request's code_challenge binds the code to the
+// code_verifier the exchange must send; a missing or wrong verifier is
+// answered like a bad code.
 const (
 	authorizePath        = "/login/oauth/authorize"
 	accessTokenPath      = "/login/oauth/access_token"
@@ -46,6 +52,7 @@ type oauthCode struct {
 	app         *app
 	login       string
 	redirectURI string
+	challenge   string // PKCE code_challenge (S256), or ""
 	expires     time.Time
 }
 
@@ -108,6 +115,8 @@ var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 <input type="hidden" name="client_id" value="{{.ClientID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="state" value="{{.State}}">
+<input type="hidden" name="code_challenge" value="{{.Challenge}}">
+<input type="hidden" name="code_challenge_method" value="{{.ChallengeMethod}}">
 <label for="login">Username</label>
 <input id="login" name="login" value="{{.Login}}" autocomplete="username" required>
 <button type="submit">Authorize {{.App}}</button>
@@ -117,6 +126,7 @@ var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 
 type signInForm struct {
 	App, ClientID, RedirectURI, State, Login, Problem string
+	Challenge, ChallengeMethod                        string
 }
 
 // GET /login/oauth/authorize: the sign-in form. An unknown client id is a
@@ -138,6 +148,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	renderSignIn(w, status, signInForm{
 		App: a.slug, ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
 		State: q.Get("state"), Login: q.Get("login"),
+		Challenge: q.Get("code_challenge"), ChallengeMethod: q.Get("code_challenge_method"),
 	})
 }
 
@@ -159,6 +170,7 @@ func (s *Server) authorizeGrant(w http.ResponseWriter, r *http.Request) {
 	f := signInForm{
 		ClientID: r.PostFormValue("client_id"), RedirectURI: r.PostFormValue("redirect_uri"),
 		State: r.PostFormValue("state"), Login: strings.TrimSpace(r.PostFormValue("login")),
+		Challenge: r.PostFormValue("code_challenge"), ChallengeMethod: r.PostFormValue("code_challenge_method"),
 	}
 	back, err := url.Parse(f.RedirectURI)
 	s.mu.Lock()
@@ -171,6 +183,8 @@ func (s *Server) authorizeGrant(w http.ResponseWriter, r *http.Request) {
 		// GitHub would fall back to the App's first callback URL; the
 		// simulator has none registered, so it needs redirect_uri.
 		status, f.Problem = http.StatusBadRequest, "redirect_uri must be an absolute URL"
+	case f.Challenge != "" && f.ChallengeMethod != "S256":
+		status, f.Problem = http.StatusBadRequest, "code_challenge_method must be S256"
 	case !validLogin(f.Login):
 		status, f.Problem = http.StatusUnprocessableEntity, "Enter a username: letters, digits and single hyphens."
 	}
@@ -178,7 +192,7 @@ func (s *Server) authorizeGrant(w http.ResponseWriter, r *http.Request) {
 	if status == http.StatusFound {
 		f.Login = s.userLocked(f.Login).GetLogin()
 		code = randomHex(10) // GitHub's codes are 20 hexadecimal characters
-		s.codes[code] = &oauthCode{app: a, login: f.Login, redirectURI: f.RedirectURI, expires: s.now().Add(codeLifetime)}
+		s.codes[code] = &oauthCode{app: a, login: f.Login, redirectURI: f.RedirectURI, challenge: f.Challenge, expires: s.now().Add(codeLifetime)}
 	}
 	if a != nil {
 		f.App = a.slug
@@ -242,7 +256,7 @@ func (s *Server) exchangeLocked(p url.Values) any {
 		return &errBadCode
 	}
 	delete(s.codes, p.Get("code"))
-	if !s.now().Before(code.expires) {
+	if !s.now().Before(code.expires) || !verifierMatches(code.challenge, p.Get("code_verifier")) {
 		return &errBadCode
 	}
 	if uri := p.Get("redirect_uri"); uri != "" && uri != code.redirectURI {
@@ -348,6 +362,17 @@ func (s *Server) UserToken(login string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.issueUserTokenLocked(s.apps[s.opts.AppID], s.userLocked(login).GetLogin())
+}
+
+// verifierMatches checks a PKCE code_verifier against the code's S256
+// challenge: BASE64URL(SHA256(verifier)) without padding. A code issued
+// without a challenge needs no verifier.
+func verifierMatches(challenge, verifier string) bool {
+	if challenge == "" {
+		return true
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier != "" && subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
 }
 
 func randomHex(n int) string {

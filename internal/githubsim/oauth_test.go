@@ -202,6 +202,43 @@ func TestTokenExchange(t *testing.T) {
 	}
 }
 
+func TestPKCE(t *testing.T) {
+	f := oauthFixture(t)
+	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636, appendix B
+	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	cases := []struct {
+		name, method, verifier string
+		authorize              int    // the sign-in form's answer
+		err                    string // the exchange's error, "" for a token
+	}{
+		{name: "matching verifier", method: "S256", verifier: verifier, authorize: http.StatusFound},
+		{name: "wrong verifier", method: "S256", verifier: verifier[1:] + "x", authorize: http.StatusFound, err: "bad_verification_code"},
+		{name: "no verifier", method: "S256", authorize: http.StatusFound, err: "bad_verification_code"},
+		{name: "plain method refused", method: "plain", verifier: challenge, authorize: http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := f.grant(t, url.Values{"client_id": {testClientID}, "redirect_uri": {testCallback}, "state": {"st"}, "login": {"alice"},
+				"code_challenge": {challenge}, "code_challenge_method": {tc.method}})
+			if resp.StatusCode != tc.authorize {
+				t.Fatalf("authorize answered %d, want %d", resp.StatusCode, tc.authorize)
+			}
+			if tc.authorize != http.StatusFound {
+				return
+			}
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			params := url.Values{"client_id": {testClientID}, "client_secret": {testClientSecret}, "code": {loc.Query().Get("code")}}
+			if tc.verifier != "" {
+				params.Set("code_verifier", tc.verifier)
+			}
+			got := f.exchange(t, params)
+			if gotErr, _ := got["error"].(string); gotErr != tc.err || (tc.err == "") != (got["access_token"] != nil) {
+				t.Fatalf("answer %v, want error %q", got, tc.err)
+			}
+		})
+	}
+}
+
 func TestTokenExchangeEncodings(t *testing.T) {
 	f := oauthFixture(t)
 	cases := []struct {

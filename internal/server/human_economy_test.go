@@ -31,9 +31,23 @@ const (
 
 // TestHumanEconomy measures an evaluation of a launch PR that two teams
 // must approve and ten people reviewed: two outsiders, four members of
-// each team. Run with -v to see the requests.
+// each team. With the details pages on, the budgets are the same: the
+// run's Details link is then the page, and the run names the checklist
+// comment itself. Run with -v to see the requests.
 func TestHumanEconomy(t *testing.T) {
-	h := newHumanHarness(t, nil)
+	for _, pages := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pages=%v", pages), func(t *testing.T) {
+			var tune []func(*Config, *Options)
+			if pages {
+				tune = append(tune, withPages(openStore(t)))
+			}
+			humanEconomy(t, tune...)
+		})
+	}
+}
+
+func humanEconomy(t *testing.T, tune ...func(*Config, *Options)) {
+	h := newHumanHarness(t, nil, tune...)
 	var order []string
 	for i := 1; i <= 4; i++ {
 		s, in := fmt.Sprintf("sec%d", i), fmt.Sprintf("inf%d", i)
@@ -70,7 +84,7 @@ func TestHumanEconomy(t *testing.T) {
 		{name: "the same pull request re-run on a new replica", budget: budgetRerunCold,
 			act: func() { h.sim.RerequestCheckRun(h.run(head).GetID(), "octocat") }},
 	} {
-		replica := newApp(t, h.sim)
+		replica := newApp(t, h.sim, tune...)
 		h.sim.SetWebhookURL(replica.url + HookPath)
 		h.sim.ResetRequests()
 		c.act()

@@ -108,7 +108,7 @@ func newMetrics(q *queue) *metrics {
 		}, []string{"bypassed"}),
 		storeFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricStoreFailures,
-			Help: "Store writes that failed: launch records (rebuild them from their PR comments), waiver events and open launch PR rows (written again by the next evaluation).",
+			Help: "Store writes that failed: launch records (rebuild them from their PR comments), waiver events, evaluation history rows, and open launch PR rows and details pages (written again by the next evaluation).",
 		}),
 		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricReviewRequests,

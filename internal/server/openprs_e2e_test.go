@@ -138,7 +138,8 @@ func TestFailingStoreLeavesTheRunAlone(t *testing.T) {
 	if got := h.metric(metricStoreFailures); got == "0" {
 		t.Errorf("%s = %s, want the failures counted", metricStoreFailures, got)
 	}
-	for _, msg := range []string{"not stored as an open launch PR", "waiver command recorded in the checklist but not stored", "still listed as open in the store"} {
+	for _, msg := range []string{"not stored as an open launch PR", "waiver command recorded in the checklist but not stored", "still listed as open in the store",
+		"its details page not stored", "not stored in the pull request's history"} {
 		if !strings.Contains(h.logs.String(), msg) {
 			t.Errorf("no %q in the logs:\n%s", msg, h.logs.String())
 		}

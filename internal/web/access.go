@@ -36,9 +36,9 @@ type cachedAnswer struct {
 // maxAccessEntries bounds the cache: a few answers per person and page.
 const maxAccessEntries = 10_000
 
-// maxRepoPages bounds the listing of an installation's repositories (100
-// a page).
-const maxRepoPages = 100
+// maxListPages bounds a listing (an installation's repositories, the
+// user's teams) at 100 a page.
+const maxListPages = 100
 
 func newAccess(gh *oauthClient, installation func(context.Context, string) (int64, error), ttl time.Duration, now func() time.Time) *access {
 	return &access{github: gh, installation: installation, ttl: ttl, now: now, cache: lru.New[cachedAnswer](maxAccessEntries, 0, nil)}
@@ -129,7 +129,7 @@ func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[strin
 		gh := a.github.client(token)
 		out := map[string]bool{}
 		opts := &github.ListOptions{PerPage: 100}
-		for range maxRepoPages {
+		for range maxListPages {
 			list, resp, err := gh.Apps.ListUserRepos(ctx, id, opts)
 			switch {
 			case notVisible(err):
@@ -145,7 +145,7 @@ func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[strin
 			}
 			opts.Page = resp.NextPage
 		}
-		return nil, fmt.Errorf("GET /user/installations/%d/repositories: more than %d pages", id, maxRepoPages)
+		return nil, fmt.Errorf("GET /user/installations/%d/repositories: more than %d pages", id, maxListPages)
 	})
 }
 
@@ -174,7 +174,7 @@ func (a *access) Teams(ctx context.Context, v *viewer, org string) ([]string, er
 		gh := a.github.client(token)
 		var slugs []string
 		opts := &github.ListOptions{PerPage: 100}
-		for range maxRepoPages {
+		for range maxListPages {
 			teams, resp, err := gh.Teams.ListUserTeams(ctx, opts)
 			if err != nil {
 				return nil, githubError("GET /user/teams", err)
@@ -189,7 +189,7 @@ func (a *access) Teams(ctx context.Context, v *viewer, org string) ([]string, er
 			}
 			opts.Page = resp.NextPage
 		}
-		return nil, fmt.Errorf("GET /user/teams: more than %d pages", maxRepoPages)
+		return nil, fmt.Errorf("GET /user/teams: more than %d pages", maxListPages)
 	})
 }
 

@@ -100,6 +100,7 @@ func TestLaunchesAPI(t *testing.T) {
 		{name: "session cookie", client: signedIn, status: 200, body: `{"org":"acme","viewer":"alice"}`},
 		{name: "bearer token of a stranger", client: newBrowser(t), auth: "Bearer " + e.sim.UserToken("mallory"), status: 404},
 		{name: "a token GitHub does not know", client: newBrowser(t), auth: "Bearer ghu_forged", status: 401},
+		{name: "an installation's token, which has no user", client: newBrowser(t), auth: "Bearer " + e.installationToken(t), status: 401},
 		{name: "nothing", client: newBrowser(t), status: 401},
 	}
 	for _, tc := range cases {

@@ -56,3 +56,19 @@ func TestMessagePagesEscape(t *testing.T) {
 		t.Fatalf("unescaped text in a message page:\n%s", body)
 	}
 }
+
+// TestStylesheet: the one stylesheet the layout links to is served from
+// the binary, as CSS, to anyone (the sign-in pages use it too).
+func TestStylesheet(t *testing.T) {
+	e := newEnv(t)
+	got := newBrowser(t).get(e.url + stylesheetPath)
+	if got.StatusCode != http.StatusOK || got.Header.Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Fatalf("GET %s: %d %q", stylesheetPath, got.StatusCode, got.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(got.body, ":focus") {
+		t.Errorf("the stylesheet has no focus style:\n%s", got.body)
+	}
+	if got.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("X-Content-Type-Options %q", got.Header.Get("X-Content-Type-Options"))
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +21,9 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/githubsim"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 const (
@@ -30,6 +34,15 @@ const (
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// testRecordKey signs the launch records the record page verifies.
+var testRecordKey = sync.OnceValue(func() ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		panic(err)
 	}
@@ -95,6 +108,7 @@ type env struct {
 	h     *handler
 	url   string // the pages' public URL
 	inst  int64
+	store *store.Store
 }
 
 func newEnv(t *testing.T) *env {
@@ -107,6 +121,10 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { _ = sim.Close() })
 	e.sim = sim
+	if e.store, err = store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "launchgate.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.store.Close() })
 	sim.SetOAuthApp(testClientID, testClientSecret)
 	e.inst = sim.AddInstallation("acme")
 	sim.AddRepo("acme", "web", "main", map[string]string{"README.md": "x"})
@@ -128,23 +146,36 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) options() Options {
+// appClients makes the App's clients (JWT and installation tokens).
+func (e *env) appClients() githubapp.ClientCreator {
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())})
-	cc := githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
+	return githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
+}
+
+func (e *env) options() Options {
+	cc := e.appClients()
 	return Options{
 		PublicURL: e.url, GitHubWebURL: e.sim.WebURL(), GitHubAPIURL: e.sim.URL(),
 		ClientID: testClientID, ClientSecret: testClientSecret,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), AccessTTL: time.Minute,
-		Installation: func(ctx context.Context, org string) (int64, error) {
-			gh, err := cc.NewAppClient()
-			if err != nil {
-				return 0, err
-			}
-			inst, _, err := gh.Apps.FindOrganizationInstallation(ctx, org)
-			return inst.GetID(), err
-		},
-		Now: e.clock.Now,
+		App:       githubapi.NewClient(cc, githubapi.Options{AppID: testAppID, Now: e.clock.Now}),
+		CheckName: "Production readiness", RecordKey: testRecordKey().Public().(ed25519.PublicKey),
+		Store: e.store, Now: e.clock.Now,
 	}
+}
+
+// installationToken mints a token of the App's installation on acme.
+func (e *env) installationToken(t *testing.T) string {
+	t.Helper()
+	gh, err := e.appClients().NewAppClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := gh.Apps.CreateInstallationToken(context.Background(), e.inst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.GetToken()
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so
@@ -222,10 +253,11 @@ func (b *browser) authorize(e *env, login, next string) *url.URL {
 	if start.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(to.String(), e.sim.WebURL()+"/login/oauth/authorize?") {
 		b.t.Fatalf("/login answered %d to %q", start.StatusCode, start.Header.Get("Location"))
 	}
-	q := to.Query()
-	granted := b.post(e.sim.WebURL()+"/login/oauth/authorize", url.Values{
-		"client_id": {q.Get("client_id")}, "redirect_uri": {q.Get("redirect_uri")}, "state": {q.Get("state")}, "login": {login},
-	})
+	// The simulator's sign-in form carries the authorize request's
+	// parameters as hidden fields; the user types the login.
+	form := to.Query()
+	form.Set("login", login)
+	granted := b.post(e.sim.WebURL()+"/login/oauth/authorize", form)
 	back, err := url.Parse(granted.Header.Get("Location"))
 	if granted.StatusCode != http.StatusFound || err != nil {
 		b.t.Fatalf("simulated GitHub answered %d to %q", granted.StatusCode, granted.Header.Get("Location"))

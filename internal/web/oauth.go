@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,21 +24,32 @@ import (
 // /login sends the browser to GitHub with a random state, which it also
 // keeps in a short-lived sealed cookie; /login/callback accepts the code
 // only with that state, in that browser, so that nobody can sign someone
-// else in to their own account. The code is exchanged with the App's
-// client secret for a user access token, which stays in the sealed
+// else in to their own account. PKCE (S256,
+// https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication)
+// binds the code to the same browser the other way round: a code taken
+// from the callback URL is worthless without the verifier in that
+// browser's cookie. The code is exchanged with the App's client secret
+// and the verifier for a user access token, which stays in the sealed
 // session cookie: never in a page, a URL or a log.
 
 // oauthState is what the sign-in cookie holds between /login and the
 // callback.
 type oauthState struct {
-	State   string    `json:"state"`
-	Next    string    `json:"next"` // a local path, checked by localPath
-	Expires time.Time `json:"expires"`
+	State string `json:"state"`
+	// Verifier is the PKCE code_verifier: 43 characters of base64url.
+	Verifier string    `json:"verifier"`
+	Next     string    `json:"next"` // a local path, checked by localPath
+	Expires  time.Time `json:"expires"`
 }
 
 // GET /login?next=/path
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
-	st := oauthState{State: rand.Text(), Next: localPath(r.URL.Query().Get("next")), Expires: h.now().Add(stateLifetime)}
+	verifier := make([]byte, 32)
+	_, _ = rand.Read(verifier)
+	st := oauthState{
+		State: rand.Text(), Verifier: base64.RawURLEncoding.EncodeToString(verifier),
+		Next: localPath(r.URL.Query().Get("next")), Expires: h.now().Add(stateLifetime),
+	}
 	sealed, err := h.states.seal(st)
 	if err != nil {
 		h.log.Error().Err(err).Msg("web: sealing the sign-in state")
@@ -45,7 +57,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setCookie(w, stateCookie, callbackPath, sealed, stateLifetime)
-	q := url.Values{"client_id": {h.github.clientID}, "redirect_uri": {h.github.callback}, "state": {st.State}}
+	q := url.Values{
+		"client_id": {h.github.clientID}, "redirect_uri": {h.github.callback}, "state": {st.State},
+		"code_challenge": {pkceChallenge(st.Verifier)}, "code_challenge_method": {"S256"},
+	}
 	http.Redirect(w, r, h.github.webURL+"/login/oauth/authorize?"+q.Encode(), http.StatusFound)
 }
 
@@ -73,7 +88,7 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusForbidden, "Sign-in cancelled", "GitHub did not authorise the sign-in.", loginPath)
 		return
 	}
-	tok, err := h.github.exchange(r.Context(), q.Get("code"))
+	tok, err := h.github.exchange(r.Context(), q.Get("code"), st.Verifier)
 	if err != nil {
 		h.log.Warn().Err(err).Msg("web: exchanging a sign-in code")
 		status := http.StatusBadGateway
@@ -120,6 +135,12 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	writeMessage(w, http.StatusOK, "Signed out", "You are signed out of launchgate.", loginPath)
 }
 
+// pkceChallenge is the S256 code_challenge of a verifier (RFC 7636).
+func pkceChallenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // localPath returns next when it is a path on this site, else "/": a
 // sign-in must never send the browser to another site. "//host" and
 // "/\host" are other sites to browsers, and so is anything with a scheme
@@ -163,9 +184,13 @@ type tokenAnswer struct {
 // used, expired or forged; wrong client credentials).
 var errCodeRefused = errors.New("GitHub refused the code")
 
-// exchange trades a sign-in code for a user access token.
-func (o *oauthClient) exchange(ctx context.Context, code string) (*tokenAnswer, error) {
-	form := url.Values{"client_id": {o.clientID}, "client_secret": {o.clientSecret}, "code": {code}, "redirect_uri": {o.callback}}
+// exchange trades a sign-in code and its PKCE verifier for a user access
+// token.
+func (o *oauthClient) exchange(ctx context.Context, code, verifier string) (*tokenAnswer, error) {
+	form := url.Values{
+		"client_id": {o.clientID}, "client_secret": {o.clientSecret}, "code": {code},
+		"redirect_uri": {o.callback}, "code_verifier": {verifier},
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.webURL+"/login/oauth/access_token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("token request: %w", err)
@@ -204,9 +229,14 @@ func (o *oauthClient) client(token string) *github.Client {
 // revoked), so whoever holds it is not signed in any more.
 var errTokenRejected = errors.New("web: GitHub rejected the user token")
 
-// login asks GitHub whose token this is (GET /user).
+// login asks GitHub whose token this is (GET /user). A token GitHub
+// refuses there (401, or 403 for an installation's token, which has no
+// user) is errTokenRejected.
 func (o *oauthClient) login(ctx context.Context, token string) (string, error) {
 	u, _, err := o.client(token).Users.Get(ctx, "")
+	if notVisible(err) {
+		return "", fmt.Errorf("GET /user: %w", errTokenRejected)
+	}
 	if err != nil {
 		return "", githubError("GET /user", err)
 	}
@@ -251,23 +281,22 @@ func githubError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// messagePage is the few pages sign-in and sign-out show themselves.
-var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · launchgate</title><link rel="stylesheet" href="/static/style.css"></head>
-<body><main>
-<h1>{{.Title}}</h1>
-<p>{{.Text}}</p>
-{{with .Link}}<p><a href="{{.}}">Sign in</a></p>{{end}}
-</main></body></html>
-`))
-
 // writeMessage answers with a short page; link, when set, offers to sign
 // in (again).
 func writeMessage(w http.ResponseWriter, status int, title, text, link string) {
+	tmpl, err := pageTemplates()
+	if err != nil { // New parsed them already: not reached
+		http.Error(w, text, status)
+		return
+	}
+	var buf bytes.Buffer
+	if err := tmpl["message"].ExecuteTemplate(&buf, "layout", layout{Title: title, Body: struct{ Title, Text, Link string }{title, text, link}}); err != nil {
+		http.Error(w, text, status)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = messagePage.Execute(w, struct{ Title, Text, Link string }{title, text, link})
+	_, _ = w.Write(buf.Bytes())
 }
 
 func writeJSONError(w http.ResponseWriter, status int, msg string) {

@@ -34,6 +34,22 @@ func TestSignIn(t *testing.T) {
 	if got := b.get(e.url + "/orgs/acme"); got.StatusCode != 200 || got.body != "board acme for alice" {
 		t.Fatalf("board after sign-in: %d %q", got.StatusCode, got.body)
 	}
+	t.Run("the authorize request carries the PKCE challenge of the cookie's verifier", func(t *testing.T) {
+		b := newBrowser(t)
+		start := b.get(e.url + loginPath)
+		to, _ := url.Parse(start.Header.Get("Location"))
+		var st oauthState
+		if c := b.cookie(e, stateCookie); c == nil || e.h.states.open(c.Value, &st) != nil {
+			t.Fatal("no sign-in cookie")
+		}
+		q := to.Query()
+		if len(st.Verifier) != 43 || q.Get("code_challenge") != pkceChallenge(st.Verifier) || q.Get("code_challenge_method") != "S256" {
+			t.Fatalf("authorize query %v for verifier %q", q, st.Verifier)
+		}
+		if q.Get("state") != st.State || strings.Contains(to.String(), st.Verifier) {
+			t.Fatalf("authorize query %v: want the state, never the verifier", q)
+		}
+	})
 	t.Run("Secure on https", func(t *testing.T) {
 		opts := e.options()
 		opts.PublicURL = "https://launchgate.example"
@@ -85,6 +101,18 @@ func TestCallbackRefusals(t *testing.T) {
 			q.Set("state", st.State)
 			first.RawQuery = q.Encode()
 			return first.String()
+		}},
+		{name: "a code taken from another browser's callback", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
+			stolen := newBrowser(t).authorize(e, "alice", "/") // alice's code, never used by her browser
+			b.get(e.url + loginPath)                           // the thief's own sign-in: their state and verifier
+			var st oauthState
+			if c := b.cookie(e, stateCookie); c == nil || e.h.states.open(c.Value, &st) != nil {
+				t.Fatal("no sign-in cookie")
+			}
+			q := stolen.Query()
+			q.Set("state", st.State)
+			stolen.RawQuery = q.Encode()
+			return stolen.String()
 		}},
 		{name: "sign-in older than ten minutes", status: http.StatusBadRequest, callback: func(t *testing.T, e *env, b *browser) string {
 			back := b.authorize(e, "alice", "/")

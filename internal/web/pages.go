@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -51,7 +52,7 @@ type pagesOptions struct {
 // answers 404, as for a missing page, when the viewer may not see it.
 type pages struct {
 	pagesOptions
-	tmpl map[string]*template.Template // by page: "board", "pull", "record", "not-found"
+	tmpl map[string]*template.Template // by page: "board", "pull", "record", "not-found", "message"
 }
 
 func newPages(opts pagesOptions) (*pages, error) {
@@ -66,12 +67,16 @@ func newPages(opts pagesOptions) (*pages, error) {
 		return nil, fmt.Errorf("web: GitHub's web URL %q is not an http(s) URL", opts.WebURL)
 	}
 	opts.WebURL = strings.TrimSuffix(opts.WebURL, "/")
-	tmpl, err := parsePages(templates.Web)
+	tmpl, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
 	return &pages{pagesOptions: opts, tmpl: tmpl}, nil
 }
+
+// pageTemplates are the pages' templates, parsed once: the sign-in
+// messages use them too.
+var pageTemplates = sync.OnceValues(func() (map[string]*template.Template, error) { return parsePages(templates.Web) })
 
 // parsePages parses each page with the layout into its own set, since
 // every page defines the layout's "main".
@@ -86,7 +91,7 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 		return nil, fmt.Errorf("web: parsing the layout: %w", err)
 	}
 	out := map[string]*template.Template{}
-	for _, name := range []string{"board", "pull", "record", "not-found"} {
+	for _, name := range []string{"board", "pull", "record", "not-found", "message"} {
 		t, err := template.Must(base.Clone()).ParseFS(fsys, "web/"+name+".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("web: parsing the %s page: %w", name, err)

@@ -38,9 +38,9 @@ type requiredSource interface {
 	unrequiredRepos(ctx context.Context, org string) ([]repoRequirement, error)
 }
 
-// RequiredReader is the part of githubapi.Client that the board's list of
-// repositories not requiring the check uses.
-type RequiredReader interface {
+// AppReader is what the pages ask GitHub as the App; githubapi.Client
+// has it.
+type AppReader interface {
 	OrgInstallation(ctx context.Context, org string) (int64, error)
 	InstallationRepos(ctx context.Context, installationID int64, max int) ([]githubapi.Repository, bool, error)
 	RequiredCheck(ctx context.Context, installationID int64, owner, repo, branch, name string) (githubapi.RequiredCheck, error)
@@ -50,7 +50,7 @@ type RequiredReader interface {
 // repository of the App's installation on an organisation requires the
 // check on its default branch, and keeps the answer requiredTTL.
 type requiredChecks struct {
-	gh    RequiredReader
+	gh    AppReader
 	check string // the check run's name
 	now   func() time.Time
 	cache *lru.Cache[requiredAnswer]
@@ -65,7 +65,7 @@ type requiredAnswer struct {
 	repos []repoRequirement
 }
 
-func newRequiredChecks(gh RequiredReader, check string, now func() time.Time) *requiredChecks {
+func newRequiredChecks(gh AppReader, check string, now func() time.Time) *requiredChecks {
 	return &requiredChecks{gh: gh, check: check, now: now, cache: lru.New[requiredAnswer](requiredOrgs, 0, nil)}
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/store"
+	"github.com/launchgate/launchgate/templates"
 )
 
 // Options configures the pages.
@@ -40,19 +42,17 @@ type Options struct {
 	// AccessTTL is how long GitHub's answer to "may this user see X" is
 	// reused. Default one minute.
 	AccessTTL time.Duration
-	// Installation returns the App's installation on an organisation
-	// (GET /orgs/{org}/installation with the App's JWT), whose repositories
-	// bound the board.
-	Installation func(ctx context.Context, org string) (int64, error)
+	// App asks GitHub as the App: its installation on an organisation,
+	// whose repositories bound the board, and which of them require the
+	// check (githubapi.Client).
+	App AppReader
+	// CheckName is the check run's name, whose requirement the board
+	// reports per repository.
+	CheckName string
+	// RecordKey verifies launch records' signatures on the record page.
+	RecordKey ed25519.PublicKey
 	// Store holds what the pages show.
 	Store *store.Store
-	// Required asks, with the App's own client (*githubapi.Client), which
-	// installed repositories require the check named CheckName, for the
-	// board's list of those that do not.
-	Required  RequiredReader
-	CheckName string
-	// RecordKey verifies the launch records' signatures.
-	RecordKey ed25519.PublicKey
 	// HTTPClient talks to GitHub. Default: a client with a 10 s timeout.
 	HTTPClient *http.Client
 	Logger     zerolog.Logger
@@ -93,15 +93,15 @@ type pageHandlers interface {
 
 // New returns the pages' handler: sign-in, sign-out and the pages.
 func New(opts Options) (http.Handler, error) {
+	if opts.Store == nil {
+		return nil, errors.New("web: the pages need a store")
+	}
 	h, err := newHandler(opts)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Required == nil || opts.CheckName == "" {
-		return nil, errors.New("web: Options.Required and CheckName are required")
-	}
 	p, err := newPages(pagesOptions{
-		Store: opts.Store, Gate: h.gate, Required: newRequiredChecks(opts.Required, opts.CheckName, h.now),
+		Store: opts.Store, Gate: h.gate, Required: newRequiredChecks(opts.App, opts.CheckName, h.now),
 		WebURL: opts.GitHubWebURL, RecordKey: opts.RecordKey, Now: h.now, Log: opts.Logger,
 	})
 	if err != nil {
@@ -112,23 +112,22 @@ func New(opts Options) (http.Handler, error) {
 
 // handler holds what every request needs.
 type handler struct {
-	log       zerolog.Logger
-	now       func() time.Time
-	publicURL string
-	origin    string // scheme://host of PublicURL, for the Origin check
-	secure    bool   // cookies are Secure unless PublicURL is http on loopback
-	github    *oauthClient
-	sessions  *sealer
-	states    *sealer
-	gate      *access
+	log      zerolog.Logger
+	now      func() time.Time
+	origin   string // scheme://host of PublicURL, for the Origin check
+	secure   bool   // cookies are Secure unless PublicURL is http on loopback
+	github   *oauthClient
+	sessions *sealer
+	states   *sealer
+	gate     *access
 }
 
 func newHandler(opts Options) (*handler, error) {
 	if opts.ClientID == "" || opts.ClientSecret == "" {
 		return nil, errors.New("web: the App's OAuth client id and client secret are required")
 	}
-	if opts.Installation == nil {
-		return nil, errors.New("web: Options.Installation is required")
+	if opts.App == nil || opts.CheckName == "" {
+		return nil, errors.New("web: Options.App and Options.CheckName are required")
 	}
 	pub, err := CheckPublicURL(opts.PublicURL)
 	if err != nil {
@@ -165,10 +164,10 @@ func newHandler(opts Options) (*handler, error) {
 		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: publicURL + callbackPath,
 	}
 	return &handler{
-		log: opts.Logger, now: opts.Now, publicURL: publicURL,
+		log: opts.Logger, now: opts.Now,
 		origin: pub.Scheme + "://" + pub.Host, secure: pub.Scheme == "https",
 		github: gh, sessions: sessions, states: states,
-		gate: newAccess(gh, opts.Installation, opts.AccessTTL, opts.Now),
+		gate: newAccess(gh, opts.App.OrgInstallation, opts.AccessTTL, opts.Now),
 	}, nil
 }
 
@@ -184,8 +183,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	mux.HandleFunc("GET "+loginPath, h.login)
 	mux.HandleFunc("GET "+callbackPath, h.callback)
 	mux.HandleFunc("POST "+logoutPath, h.logout)
-	mux.HandleFunc("GET "+stylePath, serveStyle)
-	mux.Handle("GET /orgs/{org}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /orgs/{org}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		if h.allowed(w, r, p, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
 			p.board(w, r, v, org)
@@ -200,7 +198,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	// /{owner}/{repo}/pull/{number}, written with {kind} because a literal
 	// "pull" would make it and /api/orgs/{org}/launches overlap with
 	// neither more specific, which ServeMux refuses.
-	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		owner, repo := r.PathValue("owner"), r.PathValue("repo")
 		number, err := strconv.Atoi(r.PathValue("number"))
 		valid := r.PathValue("kind") == "pull" && err == nil && number > 0 && validOwner(owner) && validRepo(repo)
@@ -208,18 +206,36 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 			p.pull(w, r, v, owner, repo, number)
 		}
 	}))
-	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(p, func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		name, pr, ok := parseRecordID(r.PathValue("id"))
 		if h.allowed(w, r, p, v, ok && validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.CanRead(ctx, v, org, name) }) {
 			p.record(w, r, v, org, name, pr)
 		}
 	}))
+	mux.HandleFunc("GET "+stylesheetPath, serveStylesheet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		v, _ := h.signedIn(w, r)
 		p.notFound(w, r, v)
 	})
 	return securityHeaders(mux)
+}
+
+// stylesheetPath is the pages' one stylesheet, served from the binary: the
+// pages load nothing from elsewhere (the Content-Security-Policy allows
+// styles from 'self' only).
+const stylesheetPath = "/static/style.css"
+
+func serveStylesheet(w http.ResponseWriter, r *http.Request) {
+	css, err := fs.ReadFile(templates.Web, "web/style.css")
+	if err != nil { // embedded: not reached
+		http.Error(w, "no stylesheet", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	// No user data in it; an hour keeps a deploy's change visible soon.
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(css)
 }
 
 // parseRecordID splits a record page's "{name}-{pr}"; the repository name
@@ -267,7 +283,7 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, v *viewer)
 
 // browser serves a page to a signed-in browser and sends anyone else to
 // sign in, coming back to the same page.
-func (h *handler) browser(p pageHandlers, serve pageFunc) http.Handler {
+func (h *handler) browser(serve pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ctx := h.signedIn(w, r)
 		if v == nil {

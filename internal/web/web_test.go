@@ -54,7 +54,9 @@ func TestNewRefuses(t *testing.T) {
 		{name: "no client id", edit: func(o *Options) { o.ClientID = "" }, err: "client id"},
 		{name: "http on a network host", edit: func(o *Options) { o.PublicURL = "http://gate.example" }, err: "https"},
 		{name: "API URL without its slash", edit: func(o *Options) { o.GitHubAPIURL = strings.TrimSuffix(o.GitHubAPIURL, "/") }, err: "end in /"},
-		{name: "no installation lookup", edit: func(o *Options) { o.Installation = nil }, err: "Installation"},
+		{name: "no App client", edit: func(o *Options) { o.App = nil }, err: "Options.App"},
+		{name: "no record key", edit: func(o *Options) { o.RecordKey = nil }, err: "public key"},
+		{name: "no store", edit: func(o *Options) { o.Store = nil }, err: "store"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
