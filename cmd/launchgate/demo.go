@@ -202,8 +202,9 @@ func startDemo(logOut io.Writer, setup demoSetup) (*demoRun, error) {
 	}
 	baseURL := "http://" + loopbackAddr(setup.listener.Addr())
 	cfg := &server.Config{GitHub: server.GitHubConfig{
-		// Links in the check runs look like github.com's; the simulator
-		// serves only the API, and, for the pages, the sign-in.
+		// Links in the check runs look like github.com's, whose pages the
+		// simulator does not serve; with the pages they lead to the
+		// simulator, whose sign-in the pages need (demoWebConfig).
 		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
 		App: server.AppConfig{
 			IntegrationID: demoAppID, WebhookSecret: secret,
