@@ -110,8 +110,11 @@ func TestPagesInBrowser(t *testing.T) {
 
 	t.Run("an outsider gets 404 for the board and for a private repository's launch", func(t *testing.T) {
 		b := browsertest.Start(t)
-		if status, _ := signInAs(t, b, d.board, "eve"); status != http.StatusNotFound {
-			t.Errorf("eve, outside acme, got %d for its board, want 404", status)
+		if status, _ := signInAs(t, b, d.board, "eve"); status != http.StatusNotFound || location(b) != d.board {
+			t.Errorf("eve, outside acme, signed in and got %d at %s, want 404 for the board %s", status, location(b), d.board)
+		}
+		if header := browsertest.Run(b, chromedp.Text(chromedp.CSS("header"))); !strings.Contains(header, "Signed in as eve") {
+			t.Errorf("the 404 page's header %q does not show eve signed in: the 404 must come from the access check, not a failed sign-in", header)
 		}
 		private := notFoundText(t, b, d.pages+"/acme/payments/pull/1")
 		missing := notFoundText(t, b, d.pages+"/acme/no-such-repo/pull/1")
@@ -127,18 +130,26 @@ func TestPagesInBrowser(t *testing.T) {
 		if !session.HTTPOnly || session.SameSite != network.CookieSameSiteLax || session.Path != "/" {
 			t.Errorf("session cookie: HttpOnly %v, SameSite %q, Path %q; want HttpOnly, Lax, /", session.HTTPOnly, session.SameSite, session.Path)
 		}
-		value := []byte(session.Value)
-		i := len(value) / 2
-		value[i] = map[bool]byte{true: 'B', false: 'A'}[value[i] == 'A']
-		browsertest.Run(b, func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
-			return cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
-				Name: session.Name, Value: string(value), URL: d.pages + "/", Path: session.Path,
-				HTTPOnly: &session.HTTPOnly, SameSite: session.SameSite,
+		setSession := func(value string) {
+			browsertest.Run(b, func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
+				return cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
+					Name: session.Name, Value: value, URL: d.pages + "/", Path: session.Path,
+					HTTPOnly: &session.HTTPOnly, SameSite: session.SameSite,
+				})
 			})
-		})
+		}
+		tampered := []byte(session.Value)
+		i := len(tampered) / 2
+		tampered[i] = map[bool]byte{true: 'B', false: 'A'}[tampered[i] == 'A']
+		setSession(string(tampered))
 		b.Open(d.board)
 		if h1 := browsertest.Run(b, chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Sign in to GitHub") {
 			t.Errorf("with a tampered cookie the board led to %s (%q), want the sign-in", location(b), h1)
+		}
+		// The cookie as it was still serves: it was the change that counted.
+		setSession(session.Value)
+		if status, loc := b.Open(d.board), location(b); status != http.StatusOK || loc != d.board {
+			t.Errorf("with the cookie restored the board answered %d at %s, want 200 at %s", status, loc, d.board)
 		}
 	})
 
