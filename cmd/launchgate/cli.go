@@ -122,7 +122,7 @@ variables).`,
 	},
 	{
 		name:     "demo",
-		synopsis: "[--record FILE] [--keep DIR]",
+		synopsis: "[--record FILE] [--keep DIR] [--web ADDR]",
 		summary:  "Play a launch PR's life against an in-memory GitHub.",
 		about: `Starts the real App server and an in-memory GitHub in this process and
 plays a launch pull request's life: opened with a half-written launch kit,
@@ -136,8 +136,13 @@ DIR/records-public-key.pem and the records to DIR/records.jsonl, and
 leaves the App's SQLite store at DIR/launchgate.db, so that
 "launchgate records verify --public-key DIR/records-public-key.pem
 DIR/records.jsonl" and "launchgate records export --store
-sqlite:DIR/launchgate.db" can be run by hand.`,
-		exits:   "0 played to the end, 1 the demo failed, 2 usage error or a --record FILE or --keep DIR that cannot be written",
+sqlite:DIR/launchgate.db" can be run by hand.
+--web ADDR (host:port, such as 127.0.0.1:8080) then opens two more launch
+PRs (acme/payments#1, failing and waiting for every team; acme/orders#2,
+waiting for infra) and serves the web pages on ADDR against the in-memory
+GitHub, whose sign-in page stands in for GitHub's: it prints the board's
+URL and a login to sign in with, and serves until interrupted (Ctrl-C).`,
+		exits:   "0 played to the end (with --web: and stopped when interrupted), 1 the demo failed, 2 usage error, a --record FILE or --keep DIR that cannot be written, or a --web ADDR that cannot be listened on",
 		example: "launchgate demo --keep demo-out",
 	},
 	{

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -16,9 +17,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -38,14 +42,17 @@ const demoAppID = 1
 // demoMerger merges the demo's pull request.
 const demoMerger = "lead"
 
-// runDemo is `launchgate demo [--record FILE] [--keep DIR]`: the real App
-// server and the GitHub simulator in one process, playing a launch PR's
-// life, up to its merge and launch record, with no GitHub account. Its
-// last line is "conclusion: <the final run's>".
+// runDemo is `launchgate demo [--record FILE] [--keep DIR] [--web ADDR]`:
+// the real App server and the GitHub simulator in one process, playing a
+// launch PR's life, up to its merge and launch record, with no GitHub
+// account. Without --web its last line is "conclusion: <the final run's>";
+// with --web it then serves the pages until interrupted.
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	record := fset.String("record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
-	keep := fset.String("keep", "", "keep the launch record public key, the records and the store in `DIR`, for launchgate records export and verify")
+	var opts demoOptions
+	fset.StringVar(&opts.record, "record", "", "write every request the App made to GitHub to `FILE`, one JSON object per line")
+	fset.StringVar(&opts.keep, "keep", "", "keep the launch record public key, the records and the store in `DIR`, for launchgate records export and verify")
+	fset.StringVar(&opts.web, "web", "", "after the story, serve the pages on `ADDR` (host:port) against the simulated GitHub until interrupted")
 	positional, code, ok := parseArgs("demo", fset, args, stdout, stderr)
 	if !ok {
 		return code
@@ -53,17 +60,37 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if len(positional) > 0 {
 		return usageError(stderr, "demo", "takes no arguments, got %q", positional)
 	}
-	if *keep != "" {
-		if err := os.MkdirAll(*keep, 0o755); err != nil {
+	ctx := context.Background()
+	if opts.web != "" {
+		// Only --web waits for a signal; without it Ctrl-C stops the demo
+		// at once, as it always has.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+		defer stop()
+	}
+	return playDemo(ctx, opts, stdout, stderr)
+}
+
+// demoOptions are demo's flags.
+type demoOptions struct {
+	record, keep, web string
+}
+
+// playDemo runs the demo; with opts.web it serves the pages afterwards
+// until ctx ends.
+func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) int {
+	if opts.keep != "" {
+		if err := os.MkdirAll(opts.keep, 0o755); err != nil {
 			fmt.Fprintf(stderr, "launchgate demo: --keep: %v\n", err)
 			return 2
 		}
 	}
 	// The record file is created first, so that a path that cannot be
-	// written fails at once rather than after the whole run.
+	// written fails at once rather than after the whole run; so is the
+	// pages' address taken.
 	var recordFile *os.File
-	if *record != "" {
-		f, err := os.Create(*record)
+	if opts.record != "" {
+		f, err := os.Create(opts.record)
 		if err != nil {
 			fmt.Fprintf(stderr, "launchgate demo: --record: %v\n", err)
 			return 2
@@ -71,37 +98,63 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		recordFile = f
 		defer recordFile.Close() // after writeRecord's Close, a no-op
 	}
+	addr := "127.0.0.1:0"
+	if opts.web != "" {
+		addr = opts.web
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "launchgate demo: --web: %v\n", err)
+		return 2
+	}
+	defer ln.Close() // once served, a no-op
 	// With --keep the App keeps its records in a SQLite store in DIR, as
-	// serve does in store.url, for records export to read afterwards.
+	// serve does in store.url, for records export to read afterwards; the
+	// pages need a store too, in a temporary directory without --keep.
+	storeDir := opts.keep
+	if storeDir == "" && opts.web != "" {
+		if storeDir, err = os.MkdirTemp("", "launchgate-demo-"); err != nil {
+			fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(storeDir)
+	}
 	var st *store.Store
-	if *keep != "" {
-		var err error
-		if st, err = store.Open(context.Background(), "sqlite:"+filepath.Join(*keep, "launchgate.db")); err != nil {
-			fmt.Fprintf(stderr, "launchgate demo: --keep: %v\n", err)
+	storeURL := ""
+	if storeDir != "" {
+		storeURL = "sqlite:" + filepath.Join(storeDir, "launchgate.db")
+		if st, err = store.Open(ctx, storeURL); err != nil {
+			fmt.Fprintf(stderr, "launchgate demo: store: %v\n", err)
 			return 2
 		}
 		defer st.Close()
 	}
-	d, err := startDemo(stderr, st)
+	d, err := startDemo(stderr, demoSetup{store: st, storeURL: storeURL, listener: ln, web: opts.web != ""})
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
 		return 1
 	}
-	conclusion, launchRecord, err := d.play(stdout, demo.New(time.Now()))
+	story := demo.New(time.Now())
+	conclusion, launchRecord, err := d.play(stdout, story)
+	if err == nil {
+		fmt.Fprintf(stdout, "conclusion: %s\n", conclusion)
+		if opts.web != "" {
+			err = d.servePages(ctx, stdout, story)
+		}
+	}
 	if cerr := d.close(); err == nil {
 		err = cerr
 	}
 	if err == nil && recordFile != nil {
 		err = writeRecord(recordFile, d.sim.Requests())
 	}
-	if err == nil && *keep != "" {
-		err = d.keep(*keep, launchRecord)
+	if err == nil && opts.keep != "" {
+		err = d.keep(opts.keep, launchRecord)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "launchgate demo: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "conclusion: %s\n", conclusion)
 	return 0
 }
 
@@ -112,55 +165,108 @@ type demoRun struct {
 	sim        *githubsim.Server
 	app        *server.Server
 	http       *http.Server
-	requests   int // API requests shown so far
+	pagesURL   string // the pages' base URL, "" without them
+	requests   int    // API requests shown so far
 }
 
-func startDemo(logOut io.Writer, st *store.Store) (*demoRun, error) {
+// demoSetup is what the demo's App runs with.
+type demoSetup struct {
+	store    *store.Store // nil: none
+	storeURL string       // store's URL, for the configuration
+	listener net.Listener // the App's webhooks, and its pages with web
+	// web serves the pages beside the webhooks, the simulator's sign-in
+	// standing in for GitHub's.
+	web bool
+}
+
+func startDemo(logOut io.Writer, setup demoSetup) (*demoRun, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
-	var secret [16]byte
-	var signoffKey [32]byte // the checklist's records are signed with it
-	if _, err := rand.Read(secret[:]); err != nil {
+	secret, err := randomHex(16)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := rand.Read(signoffKey[:]); err != nil {
+	signoffKey, err := randomHex(32) // the checklist's records are signed with it
+	if err != nil {
 		return nil, err
 	}
 	recordsKey, err := launchrecord.NewKeyPEM()
 	if err != nil {
 		return nil, err
 	}
-	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: hex.EncodeToString(secret[:])})
+	sim, err := githubsim.Start(githubsim.Options{AppID: demoAppID, PrivateKey: key, WebhookSecret: secret})
 	if err != nil {
 		return nil, err
 	}
+	baseURL := "http://" + loopbackAddr(setup.listener.Addr())
 	cfg := &server.Config{GitHub: server.GitHubConfig{
-		// Links in the check runs look like github.com's; the simulator
-		// serves only the API.
+		// Links in the check runs look like github.com's, whose pages the
+		// simulator does not serve; with the pages they lead to the
+		// simulator, whose sign-in the pages need (demoWebConfig).
 		WebURL: "https://github.com", V3APIURL: sim.URL(), V4APIURL: sim.GraphQLURL(),
 		App: server.AppConfig{
-			IntegrationID: demoAppID, WebhookSecret: hex.EncodeToString(secret[:]),
+			IntegrationID: demoAppID, WebhookSecret: secret,
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		},
 		MembershipTTL: server.DefaultMembershipTTL,
-	}, Signoff: server.SignoffConfig{Key: hex.EncodeToString(signoffKey[:])}, Records: server.RecordsConfig{Key: recordsKey}}
+	}, Signoff: server.SignoffConfig{Key: signoffKey}, Records: server.RecordsConfig{Key: recordsKey},
+		Store: server.StoreConfig{URL: setup.storeURL}}
+	if setup.web {
+		if err := demoWebConfig(cfg, sim, baseURL); err != nil {
+			return nil, errors.Join(err, sim.Close())
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
-	app, err := server.New(server.Options{Config: cfg, Logger: zerolog.New(logOut).Level(zerolog.WarnLevel), Store: st})
-	if err != nil {
-		return nil, errors.Join(err, sim.Close())
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	app, opts, err := newApp(cfg, setup.store, zerolog.New(logOut).Level(zerolog.WarnLevel))
 	if err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
 	hs := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	sim.SetWebhookURL("http://" + ln.Addr().String() + server.HookPath)
-	return &demoRun{sim: sim, app: app, http: hs, recordsKey: recordsKey}, nil
+	go func() { _ = hs.Serve(setup.listener) }()
+	sim.SetWebhookURL(baseURL + server.HookPath)
+	return &demoRun{sim: sim, app: app, http: hs, recordsKey: recordsKey, pagesURL: opts.PagesURL}, nil
+}
+
+// demoWebConfig turns on the pages at baseURL, signing people in at the
+// simulator with a fresh OAuth client of the demo's App.
+func demoWebConfig(cfg *server.Config, sim *githubsim.Server, baseURL string) error {
+	clientSecret, err := randomHex(20)
+	if err != nil {
+		return err
+	}
+	var sessionKey [32]byte
+	if _, err := rand.Read(sessionKey[:]); err != nil {
+		return err
+	}
+	const clientID = "Iv1.launchgatedemo"
+	sim.SetOAuthApp(clientID, clientSecret)
+	cfg.GitHub.WebURL = sim.WebURL()
+	cfg.Server.PublicURL = baseURL
+	cfg.Web = server.WebConfig{ClientID: clientID, ClientSecret: clientSecret, SessionKey: base64.StdEncoding.EncodeToString(sessionKey[:])}
+	return nil
+}
+
+// loopbackAddr is addr as a browser on this machine reaches it: a
+// listener on every interface is reached on the loopback one.
+func loopbackAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 func (d *demoRun) close() error {
@@ -243,6 +349,56 @@ func (d *demoRun) review(w io.Writer, s demo.Story) (string, int, error) {
 	return conclusion, n, nil
 }
 
+// demoViewer is the login the demo tells people to sign in to the pages
+// with: a member of the security team, which the pending launch waits for.
+const demoViewer = "sam"
+
+// servePages opens the story's pending launch PRs, so that the board has
+// launches waiting, prints where the pages are and whom to sign in as, and
+// serves them until ctx ends.
+func (d *demoRun) servePages(ctx context.Context, w io.Writer, s demo.Story) error {
+	p := s.Pending
+	d.sim.AddRepo(s.Owner, p.Repo, s.DefaultBranch, s.Main)
+	d.sim.SetRepoPrivate(s.Owner, p.Repo, true)
+	head := d.sim.Push(s.Owner, p.Repo, s.Branch, s.Opened)
+	n := d.sim.OpenPR(s.Owner, p.Repo, githubsim.PRSpec{Title: p.Title, Head: s.Branch, Labels: s.Labels})
+	d.settle()
+	if err := d.showLeftOpen(w, s.Owner, p.Repo, n, p.Title, head); err != nil {
+		return err
+	}
+	head = d.sim.Push(s.Owner, s.Repo, p.FollowupBranch, p.Followup.Files)
+	n = d.sim.OpenPR(s.Owner, s.Repo, githubsim.PRSpec{Title: p.Followup.Message, Head: p.FollowupBranch, Labels: s.Labels})
+	d.settle()
+	for _, a := range p.FollowupActs {
+		if err := d.act(s, n, a); err != nil {
+			return err
+		}
+	}
+	if err := d.showLeftOpen(w, s.Owner, s.Repo, n, p.Followup.Message, head); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n== the pages, served until interrupted (Ctrl-C)\n")
+	fmt.Fprintf(w, "board: %s/orgs/%s\n", d.pagesURL, s.Owner)
+	teams := make([]string, len(s.Teams))
+	for i, t := range s.Teams {
+		teams[i] = t.Slug + ": " + strings.Join(t.Members, ", ")
+	}
+	fmt.Fprintf(w, "sign in to the simulated GitHub as: %s (the teams of %s are %s; any other login is an outsider)\n", demoViewer, s.Owner, strings.Join(teams, "; "))
+	<-ctx.Done()
+	return nil
+}
+
+// showLeftOpen prints a launch PR that the demo leaves open, and its run.
+func (d *demoRun) showLeftOpen(w io.Writer, owner, repo string, n int, title, head string) error {
+	run := d.latestRun(owner, repo, head)
+	if run == nil {
+		return fmt.Errorf("no %q check run on %s/%s#%d", server.CheckName, owner, repo, n)
+	}
+	fmt.Fprintf(w, "\n== %s/%s#%d opened and left open: %q\n", owner, repo, n, title)
+	fmt.Fprintf(w, "%s: %s — %s\n", server.CheckName, run.GetConclusion(), run.GetOutput().GetTitle())
+	return nil
+}
+
 // showLaunchRecord prints the summary of #n's launch record comment and
 // returns its signed JSON line.
 func (d *demoRun) showLaunchRecord(w io.Writer, s demo.Story, n int) ([]byte, error) {
@@ -317,7 +473,7 @@ func (d *demoRun) checklist(s demo.Story, n int) (*github.IssueComment, error) {
 // showHuman prints the run's approval and sign-off lines and the
 // checklist's boxes with launchgate's notes.
 func (d *demoRun) showHuman(w io.Writer, s demo.Story, n int, head string) error {
-	run := d.latestRun(s, head)
+	run := d.latestRun(s.Owner, s.Repo, head)
 	cm, err := d.checklist(s, n)
 	if run == nil || err != nil {
 		return errors.Join(err, fmt.Errorf("no check run on %s", head))
@@ -348,9 +504,9 @@ func (d *demoRun) showHuman(w io.Writer, s demo.Story, n int, head string) error
 }
 
 // latestRun is the Production readiness run GitHub shows on head.
-func (d *demoRun) latestRun(s demo.Story, head string) *github.CheckRun {
+func (d *demoRun) latestRun(owner, repo, head string) *github.CheckRun {
 	var run *github.CheckRun
-	for _, r := range d.sim.CheckRuns(s.Owner, s.Repo, head) {
+	for _, r := range d.sim.CheckRuns(owner, repo, head) {
 		if r.GetName() == server.CheckName {
 			run = r
 		}
@@ -360,7 +516,7 @@ func (d *demoRun) latestRun(s demo.Story, head string) *github.CheckRun {
 
 // show prints the Production readiness run on head.
 func (d *demoRun) show(w io.Writer, s demo.Story, step, head string, summary bool) (string, error) {
-	run := d.latestRun(s, head)
+	run := d.latestRun(s.Owner, s.Repo, head)
 	if run == nil {
 		return "", fmt.Errorf("no %q check run on %s after %s", server.CheckName, head, step)
 	}

@@ -7,7 +7,7 @@
 //	launchgate records export --store URL [--since DATE] [--repo OWNER/NAME]
 //	launchgate records verify --public-key FILE [RECORDS.jsonl]
 //	launchgate serve [--config FILE]
-//	launchgate demo [--record FILE] [--keep DIR]
+//	launchgate demo [--record FILE] [--keep DIR] [--web ADDR]
 //	launchgate loadtest [flags]
 //	launchgate drill [flags]
 //	launchgate version

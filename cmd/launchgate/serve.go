@@ -69,14 +69,7 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 		return err
 	}
 	defer st.Close()
-	opts := server.Options{Config: cfg, Logger: log, Store: st}
-	if cfg.Web.Enabled() {
-		if opts.Pages, err = webPages(cfg, st, log); err != nil {
-			return err
-		}
-		opts.PagesURL = strings.TrimSuffix(cfg.Server.PublicURL, "/")
-	}
-	app, err := server.New(opts)
+	app, opts, err := newApp(cfg, st, log)
 	if err != nil {
 		return err
 	}
@@ -138,6 +131,21 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// newApp is the App as its configuration describes it: with the store and,
+// with a web: section, the pages (serve and demo --web alike).
+func newApp(cfg *server.Config, st *store.Store, log zerolog.Logger) (*server.Server, server.Options, error) {
+	opts := server.Options{Config: cfg, Logger: log, Store: st}
+	if cfg.Web.Enabled() {
+		pages, err := webPages(cfg, st, log)
+		if err != nil {
+			return nil, opts, err
+		}
+		opts.Pages, opts.PagesURL = pages, strings.TrimSuffix(cfg.Server.PublicURL, "/")
+	}
+	app, err := server.New(opts)
+	return app, opts, err
 }
 
 // webPages builds the pages (the web: section), signing people in with the

@@ -47,6 +47,25 @@ type Story struct {
 	Teams []Team
 	// Acts are what people do once the kit is complete.
 	Acts []Act
+	// Pending are the launch PRs `launchgate demo --web` opens once the
+	// story's PR is merged, and leaves open for the pages to show.
+	Pending Pending
+}
+
+// Pending are two launch PRs left open: one failing and waiting for every
+// team, one waiting for a team alone.
+type Pending struct {
+	// Repo is another private repository of the organisation, its default
+	// branch Main; its launch PR, from Branch with the Labels and titled
+	// Title, adds Opened, the kit as half written as the first PR's was, so
+	// it fails and waits for every team.
+	Repo, Title string
+	// Followup is a second launch PR to the story's repository, from
+	// FollowupBranch, titled by its message; its kit is complete since the
+	// merge, and after FollowupActs it waits for infra alone.
+	FollowupBranch string
+	Followup       Push
+	FollowupActs   []Act
 }
 
 // Team is a team of the organisation.
@@ -148,6 +167,16 @@ func New(now time.Time) Story {
 			{Message: "ivy (infra) ticks the alerts, the load test and the recovery drill", Login: "ivy",
 				Tick: []string{"alerts-fired", "load-test-results", "recovery-repeats"}},
 		},
+		Pending: Pending{
+			Repo: "payments", Title: "Launch the payments service",
+			FollowupBranch: "orders-second-region",
+			Followup: Push{"Run orders in a second region", map[string]string{
+				"launch/scaling.md": final["launch/scaling.md"] + secondRegion}},
+			FollowupActs: []Act{
+				{Message: "sam (security) approves", Login: "sam", Approve: true},
+				{Message: "sam (security) ticks the security review", Login: "sam", Tick: []string{"security-review-done"}},
+			},
+		},
 	}
 }
 
@@ -178,6 +207,13 @@ func kitTemplate(name string) string {
 	}
 	return string(data)
 }
+
+// secondRegion is the follow-up launch PR's change to the scaling doc.
+const secondRegion = `
+## Second region
+A second region serves the same traffic, behind the same autoscaler limits,
+so that losing one region halves capacity rather than ending the service.
+`
 
 const mainGo = `package main
 
