@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/githubsim"
@@ -109,6 +111,25 @@ type env struct {
 	url   string // the pages' public URL
 	inst  int64
 	store *store.Store
+	logs  lockedBuffer // the pages' log lines
+}
+
+// lockedBuffer collects log lines written by concurrent requests.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -160,7 +181,7 @@ func (e *env) options() Options {
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), AccessTTL: time.Minute,
 		App:       githubapi.NewClient(cc, githubapi.Options{AppID: testAppID, Now: e.clock.Now}),
 		CheckName: "Production readiness", RecordKey: testRecordKey().Public().(ed25519.PublicKey),
-		Store: e.store, Now: e.clock.Now,
+		Store: e.store, Now: e.clock.Now, Logger: zerolog.New(&e.logs),
 	}
 }
 

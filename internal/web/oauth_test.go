@@ -224,3 +224,29 @@ func TestLogout(t *testing.T) {
 		}
 	})
 }
+
+// TestSecretsNeverLogged: a whole visit, refusals included, logs neither
+// the user's token, nor the client secret, nor the session cookie.
+func TestSecretsNeverLogged(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	b.signIn(e, "alice")
+	cookie := b.cookie(e, sessionCookie).Value
+	var s session
+	if err := e.h.sessions.open(cookie, &s); err != nil {
+		t.Fatal(err)
+	}
+	b.get(e.url + "/orgs/acme")
+	b.get(e.url + "/other/secret/pull/1")
+	b.post(e.url+logoutPath, url.Values{}) // refused: no CSRF token
+	b.post(e.url+logoutPath, url.Values{csrfField: {s.CSRF}}, "Origin", e.url)
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"login":"alice"`) {
+		t.Fatalf("the visit was not logged (so this test would prove nothing):\n%s", logs)
+	}
+	for what, secret := range map[string]string{"user token": s.Token, "client secret": testClientSecret, "session cookie": cookie, "CSRF secret": s.CSRF} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s is in the logs:\n%s", what, logs)
+		}
+	}
+}
