@@ -91,16 +91,17 @@ func (p PR) check() error {
 	return nil
 }
 
-// Failing lists the ids of the requirements r does not pass, in the
-// report's order; nil for a nil report. The store's open row and the
-// board use it.
+// Failing lists the ids of the requirements r fails, in the report's
+// order; nil for a nil report. A requirement that only waits for people
+// is not failing: PendingTeams says whom it waits for. The store's open
+// row and the board use it.
 func Failing(r *readiness.Report) []string {
 	if r == nil {
 		return nil
 	}
 	var out []string
 	for _, req := range r.Requirements {
-		if req.Status != readiness.Pass {
+		if req.Status == readiness.Fail {
 			out = append(out, req.ID)
 		}
 	}

@@ -55,7 +55,7 @@ func TestFailingAndPendingTeams(t *testing.T) {
 			{ID: "deployment", Status: readiness.Pass, Checks: []readiness.Check{{ID: "approval-infra", Kind: readiness.KindApproval, Team: "infra", Status: readiness.Pass}}},
 		}}},
 		{name: "failing and pending requirements, each team once", report: report(),
-			wantFailing: []string{"security", "monitoring", "approvals"}, wantTeams: []string{"infra", "security"}},
+			wantFailing: []string{"monitoring"}, wantTeams: []string{"infra", "security"}},
 		{name: "a failing automatic check names no team", report: &readiness.Report{Requirements: []readiness.Requirement{
 			{ID: "scaling", Status: readiness.Fail, Checks: []readiness.Check{{ID: "replicas", Kind: "replicas", Team: "", Status: readiness.Fail}}},
 		}}, wantFailing: []string{"scaling"}},

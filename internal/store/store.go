@@ -82,7 +82,7 @@ type OpenPR struct {
 	// OpenedAt is when the pull request was opened; the zero time when
 	// unknown (a row written before launchgate kept it).
 	OpenedAt time.Time
-	// Failing are the requirement ids not passing, and PendingTeams the
+	// Failing are the requirement ids that fail (launchview.Failing), and PendingTeams the
 	// team slugs whose sign-off or approval is pending; nil when none.
 	// Neither may hold an empty string or one with white space: the store
 	// keeps them space-separated.

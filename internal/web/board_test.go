@@ -26,7 +26,7 @@ func TestBoard(t *testing.T) {
 				`<a href="/acme/orders/pull/12"><span class="visually-hidden">Details of </span>acme/orders#12 Launch &lt;script&gt;`,
 				`<td>security</td>`, `<td>security <strong class="mine">yours</strong></td>`, `<time datetime="2026-12-04T12:00:00Z">3 days</time>`,
 				`acme/payments#3 Launch payments`, `<td>infra</td>`, `5 hours`,
-				`<td>scaling, recovery</td>`,
+				`<td>deployment, recovery</td>`,
 				`2 open launch pull requests, 2 failing a requirement, 1 waiting for your teams.`,
 				`<form class="logout" method="post" action="/logout">
 <input type="hidden" name="csrf_token" value="csrf-token">`,

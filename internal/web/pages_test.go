@@ -281,9 +281,13 @@ func securityReport() *readiness.Report {
 	}}
 }
 
-// infraReport waits for team infra's approval and fails recovery.
+// infraReport fails deployment and recovery, and scaling waits for team
+// infra's approval only (so it is not failing).
 func infraReport() *readiness.Report {
 	return &readiness.Report{Requirements: []readiness.Requirement{
+		{ID: "deployment", Title: "Deployment", Status: readiness.Fail, Checks: []readiness.Check{
+			{ID: "environments", Kind: "environments", Status: readiness.Fail, Findings: []inspect.Finding{{Path: "deploy/", Message: "no configuration for production"}}},
+		}},
 		{ID: "scaling", Title: "Scaling", Status: readiness.Pending, Checks: []readiness.Check{
 			{ID: "replicas", Kind: "replicas", Status: readiness.Pass, Findings: []inspect.Finding{}},
 			{ID: "approval-infra", Kind: readiness.KindApproval, Team: "infra", Status: readiness.Pending,
