@@ -13,13 +13,7 @@ import (
 func TestBoard(t *testing.T) {
 	f := newFixture(t, accessTables, unrequired)
 	f.fillOrg()
-	tests := []struct {
-		name, login, path string
-		wantStatus        int
-		want, wantNot     []string
-		// inOrder must appear in this order.
-		inOrder []string
-	}{
+	tests := []pageCase{
 		{
 			name: "open launches the viewer may read, with their state", login: "alice", path: "/orgs/acme", wantStatus: http.StatusOK,
 			want: []string{
@@ -76,32 +70,7 @@ func TestBoard(t *testing.T) {
 		},
 		{name: "a non-member gets a 404", login: "mallory", path: "/orgs/acme", wantStatus: http.StatusNotFound, wantNot: []string{"acme/orders"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := f.get(tt.login, tt.path)
-			if status != tt.wantStatus {
-				t.Fatalf("status %d, want %d:\n%s", status, tt.wantStatus, body)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("board lacks %s:\n%s", w, body)
-				}
-			}
-			for _, w := range tt.wantNot {
-				if strings.Contains(body, w) {
-					t.Errorf("board has %s:\n%s", w, body)
-				}
-			}
-			at := 0
-			for _, w := range tt.inOrder {
-				i := strings.Index(body[at:], w)
-				if i < 0 {
-					t.Fatalf("board lacks %s after offset %d, or has it out of order:\n%s", w, at, body)
-				}
-				at += i + len(w)
-			}
-		})
-	}
+	f.run(t, "/orgs/nosuchorg", tests)
 }
 
 func TestBoardJSON(t *testing.T) {

@@ -130,6 +130,21 @@ func (p *pages) notFound(w http.ResponseWriter, r *http.Request, v *viewer) {
 	p.render(w, http.StatusNotFound, "not-found", layout{Title: "Not found", Viewer: v})
 }
 
+// mayRead says whether v may see a page of repository owner/repo, as
+// GitHub answers with v's token; when not, it has answered: 404 as for a
+// missing page, or an error page when GitHub could not say.
+func (p *pages) mayRead(w http.ResponseWriter, r *http.Request, v *viewer, owner, repo string) bool {
+	ok, err := p.Gate.CanRead(r.Context(), v, owner, repo)
+	if err != nil {
+		p.unavailable(w, r, fmt.Errorf("asking whether %s may read %s/%s: %w", v.Login, owner, repo, err))
+		return false
+	}
+	if !ok {
+		p.notFound(w, r, v)
+	}
+	return ok
+}
+
 // unavailable answers a request the store or GitHub could not serve. It
 // says nothing about what was asked, so it reveals no more than a 404.
 func (p *pages) unavailable(w http.ResponseWriter, r *http.Request, err error) {

@@ -358,3 +358,47 @@ func TestTemplatesNeedNoInlineCode(t *testing.T) {
 		}
 	}
 }
+
+// pageCase is one request to the pages and what its answer must hold.
+type pageCase struct {
+	name, login, path string
+	wantStatus        int
+	want, wantNot     []string
+	// inOrder must appear in this order.
+	inOrder []string
+}
+
+// run requests each case as its login. missing is the path of a page that
+// does not exist: a 404 must be the same page, so that it reveals nothing.
+func (f *fixture) run(t *testing.T, missing string, cases []pageCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := f.get(tt.login, tt.path)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d:\n%s", status, tt.wantStatus, body)
+			}
+			if _, absent := f.get(tt.login, missing); status == http.StatusNotFound && body != absent {
+				t.Errorf("a 404 differs from the one for %s, so it reveals what exists:\n%s", missing, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %s:\n%s", w, body)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(body, w) {
+					t.Errorf("page has %s:\n%s", w, body)
+				}
+			}
+			at := 0
+			for _, w := range tt.inOrder {
+				i := strings.Index(body[at:], w)
+				if i < 0 {
+					t.Fatalf("page lacks %s after offset %d, or has it out of order:\n%s", w, at, body)
+				}
+				at += i + len(w)
+			}
+		})
+	}
+}

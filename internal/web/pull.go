@@ -65,13 +65,7 @@ type historyView struct {
 
 func (p *pages) pull(w http.ResponseWriter, r *http.Request, v *viewer, owner, repo string, number int) {
 	ctx := r.Context()
-	ok, err := p.Gate.CanRead(ctx, v, owner, repo)
-	if err != nil {
-		p.unavailable(w, r, fmt.Errorf("asking whether %s may read %s/%s: %w", v.Login, owner, repo, err))
-		return
-	}
-	if !ok {
-		p.notFound(w, r, v)
+	if !p.mayRead(w, r, v, owner, repo) {
 		return
 	}
 	full := owner + "/" + repo

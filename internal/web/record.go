@@ -25,13 +25,7 @@ type recordView struct {
 
 func (p *pages) record(w http.ResponseWriter, r *http.Request, v *viewer, org, name string, pr int) {
 	ctx := r.Context()
-	ok, err := p.Gate.CanRead(ctx, v, org, name)
-	if err != nil {
-		p.unavailable(w, r, fmt.Errorf("asking whether %s may read %s/%s: %w", v.Login, org, name, err))
-		return
-	}
-	if !ok {
-		p.notFound(w, r, v)
+	if !p.mayRead(w, r, v, org, name) {
 		return
 	}
 	repo := org + "/" + name
