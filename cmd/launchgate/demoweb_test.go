@@ -133,7 +133,8 @@ func TestDemoWeb(t *testing.T) {
 		if !strings.Contains(board.body, want) {
 			t.Errorf("the board lacks %q:\n%s", want, board.body)
 		}
-	} // The demo serves the App's public handler, as serve's public
+	}
+	// The demo serves the App's public handler, as serve's public
 	// listener does: the operational routes are the pages' 404 there,
 	// however spelled.
 	for _, path := range []string{"/metrics", "/%6Detrics", "/healthz", "/readyz"} {
