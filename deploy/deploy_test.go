@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -78,8 +79,9 @@ var publicPaths = []string{server.HookPath, server.RecordsPublicKeyPath,
 	"/acme/web/pull/12"}
 
 // internalPaths are the App's routes for the cluster alone (Prometheus and
-// the kubelet), which the Ingress must not send to a pod.
-var internalPaths = []string{"/metrics", "/metrics/", "/healthz", "/readyz"}
+// the kubelet), served on its internal port only: the public port, the
+// Ingress's backend, must not serve them however they are spelled.
+var internalPaths = []string{"/metrics", "/metrics/", "/%6Detrics", "/healthz", "/readyz"}
 
 // requiredAlerts are the alerts issue 5 asks for, by what they watch.
 var requiredAlerts = map[string]string{
@@ -126,8 +128,8 @@ func TestOverlays(t *testing.T) {
 			c := checkDeployment(t, d, img)
 			checkContainer(t, c, pod.Spec, img, r)
 			checkPDB(t, r, d)
-			svc := checkService(t, r, pod.Metadata.Labels, c)
-			ingressHosts := checkIngress(t, r, svc, pod.Metadata.Labels)
+			svc, ops := checkServices(t, r, pod.Metadata.Labels, c)
+			ingressHosts := checkIngress(t, r, svc, c)
 			for _, h := range ingressHosts {
 				if other, dup := hosts[h]; dup {
 					t.Errorf("ingress host %s is also %s's: GitHub would deliver one App's webhooks to both", h, other)
@@ -136,7 +138,7 @@ func TestOverlays(t *testing.T) {
 			}
 			checkConfigFile(t, configFile(t, c, pod.Spec, r), ingressHosts)
 			checkNetworkPolicy(t, r, pod.Metadata.Labels, c)
-			checkMonitoring(t, r, svc)
+			checkMonitoring(t, r, ops, pod.Metadata.Annotations, c)
 			if n := len(r.all("Secret")); n > 0 {
 				t.Errorf("%d Secret(s) rendered: credentials must not be kept in git; create %s in the cluster", n, secretName)
 			}
@@ -220,8 +222,16 @@ func checkContainer(t *testing.T, c container, ps podSpec, img dockerImage, r re
 	if _, p, err := net.SplitHostPort(config.Server.Address); err != nil || p != strconv.Itoa(port) {
 		t.Errorf("config server.address %q does not listen on the container port %d", config.Server.Address, port)
 	}
+	// The operational routes' port: server.internal_address's, another.
+	ops := containerPort(c, "internal")
+	if ops == 0 || ops == port {
+		t.Fatalf("no container port named internal, apart from http, in %+v", c.Ports)
+	}
+	if _, p, err := net.SplitHostPort(config.Server.InternalAddress); err != nil || p != strconv.Itoa(ops) {
+		t.Errorf("config server.internal_address %q does not listen on the container port %d", config.Server.InternalAddress, ops)
+	}
 
-	// Probes on the App's routes and on its port.
+	// Probes on the App's operational routes and on their port.
 	for _, p := range []struct {
 		name, path string
 		probe      *probe
@@ -231,8 +241,8 @@ func checkContainer(t *testing.T, c container, ps podSpec, img dockerImage, r re
 			t.Errorf("no %s with httpGet", p.name)
 		case p.probe.HTTPGet.Path != p.path:
 			t.Errorf("%s path %q, want %s", p.name, p.probe.HTTPGet.Path, p.path)
-		case resolvePort(c, p.probe.HTTPGet.Port) != port:
-			t.Errorf("%s port %q is not the App's port %d", p.name, p.probe.HTTPGet.Port, port)
+		case resolvePort(c, p.probe.HTTPGet.Port) != ops:
+			t.Errorf("%s port %q is not the App's internal port %d", p.name, p.probe.HTTPGet.Port, ops)
 		}
 	}
 	// A stopping App keeps serving for shutdown_delay while it leaves the
@@ -557,17 +567,24 @@ type service struct {
 	} `json:"spec"`
 }
 
-func checkService(t *testing.T, r rendered, podLabels map[string]string, c container) service {
+// checkServices asserts that the public Service, launchgate, has one port,
+// to the container's http port, and the operational one,
+// launchgate-internal, one port, to its internal port; it returns both.
+func checkServices(t *testing.T, r rendered, podLabels map[string]string, c container) (public, internal service) {
 	t.Helper()
-	var svc service
-	r.named(t, "Service", "launchgate", &svc)
-	if !matches(svc.Spec.Selector, podLabels) {
-		t.Errorf("Service selector %v does not select the pods %v", svc.Spec.Selector, podLabels)
+	for _, s := range []struct {
+		name, port string
+		svc        *service
+	}{{name: "launchgate", port: "http", svc: &public}, {name: "launchgate-internal", port: "internal", svc: &internal}} {
+		r.named(t, "Service", s.name, s.svc)
+		if !matches(s.svc.Spec.Selector, podLabels) {
+			t.Errorf("Service %s selector %v does not select the pods %v", s.name, s.svc.Spec.Selector, podLabels)
+		}
+		if len(s.svc.Spec.Ports) != 1 || resolvePort(c, s.svc.Spec.Ports[0].TargetPort) != containerPort(c, s.port) {
+			t.Fatalf("Service %s ports %+v: want one port to the container's %s port", s.name, s.svc.Spec.Ports, s.port)
+		}
 	}
-	if len(svc.Spec.Ports) != 1 || resolvePort(c, svc.Spec.Ports[0].TargetPort) != containerPort(c, "http") {
-		t.Errorf("Service ports %+v: want one port to the container's http port", svc.Spec.Ports)
-	}
-	return svc
+	return public, internal
 }
 
 // ingressPath is one path of an Ingress rule.
@@ -585,9 +602,10 @@ type ingressPath struct {
 }
 
 // checkIngress asserts that the Ingress serves over TLS, sends the
-// webhook and the pages' routes to the App's Service and the internal
-// routes to no pod, and returns the hosts.
-func checkIngress(t *testing.T, r rendered, svc service, podLabels map[string]string) []string {
+// webhook and the pages' routes to the App's public Service, has no
+// backend but that Service's port to the container's http port (never the
+// internal port), and returns the hosts.
+func checkIngress(t *testing.T, r rendered, svc service, c container) []string {
 	t.Helper()
 	var ing struct {
 		Spec struct {
@@ -624,14 +642,12 @@ func checkIngress(t *testing.T, r rendered, svc service, podLabels map[string]st
 			if p.PathType != "Exact" && p.PathType != "Prefix" {
 				t.Errorf("ingress path %s has pathType %q; only Exact and Prefix mean the same on every ingress controller", p.Path, p.PathType)
 			}
-			// A path that does not reach the App must reach no pod at
-			// all: its Service may select none.
-			if !toApp(p) {
-				var other service
-				r.named(t, "Service", p.Backend.Service.Name, &other)
-				if matches(other.Spec.Selector, podLabels) {
-					t.Errorf("ingress path %s goes to Service %s, which selects the launchgate pods %v", p.Path, other.Metadata.Name, podLabels)
-				}
+			// Every path leads to the public port: the operational
+			// routes are not served there, so no path of the Ingress
+			// can reach them.
+			if target := backendPort(t, r, p, c); !toApp(p) || target != containerPort(c, "http") {
+				t.Errorf("ingress path %s goes to Service %s port %q (container port %d); want Service %s port %s, the container's http port %d, never its internal port %d",
+					p.Path, p.Backend.Service.Name, p.Backend.Service.Port.Name, target, svc.Metadata.Name, svc.Spec.Ports[0].Name, containerPort(c, "http"), containerPort(c, "internal"))
 			}
 		}
 		for _, path := range publicPaths {
@@ -639,16 +655,26 @@ func checkIngress(t *testing.T, r rendered, svc service, podLabels map[string]st
 				t.Errorf("%s%s does not reach Service %s (routed by %+v)", rule.Host, path, svc.Metadata.Name, p)
 			}
 		}
-		for _, path := range internalPaths {
-			if p, ok := ingressRoute(rule.HTTP.Paths, path); ok && toApp(p) {
-				t.Errorf("%s%s reaches the App through the Ingress (path %s, %s); it must stay inside the cluster", rule.Host, path, p.Path, p.PathType)
-			}
-		}
 	}
 	if len(hosts) == 0 {
 		t.Error("ingress has no rule: GitHub cannot reach the App")
 	}
 	return hosts
+}
+
+// backendPort is the container port an Ingress path's backend reaches: the
+// named Service's port of that name, resolved to the container's. 0 when
+// the Service has no such port.
+func backendPort(t *testing.T, r rendered, p ingressPath, c container) int {
+	t.Helper()
+	var svc service
+	r.named(t, "Service", p.Backend.Service.Name, &svc)
+	for _, sp := range svc.Spec.Ports {
+		if sp.Name == p.Backend.Service.Port.Name {
+			return resolvePort(c, sp.TargetPort)
+		}
+	}
+	return 0
 }
 
 // ingressRoute returns the path of an Ingress rule that a request for
@@ -744,12 +770,23 @@ func checkNetworkPolicy(t *testing.T, r rendered, podLabels map[string]string, c
 		Port     intOrString `json:"port"`
 		Protocol string      `json:"protocol"`
 	}
+	// peer is a NetworkPolicy ingress rule's source.
+	type peer struct {
+		NamespaceSelector *labelSelector `json:"namespaceSelector"`
+		PodSelector       *labelSelector `json:"podSelector"`
+		IPBlock           *struct {
+			CIDR string `json:"cidr"`
+		} `json:"ipBlock"`
+	}
 	var np struct {
 		Spec struct {
-			PodSelector labelSelector           `json:"podSelector"`
-			PolicyTypes []string                `json:"policyTypes"`
-			Ingress     []struct{ Ports ports } `json:"ingress"`
-			Egress      []struct{ Ports ports } `json:"egress"`
+			PodSelector labelSelector `json:"podSelector"`
+			PolicyTypes []string      `json:"policyTypes"`
+			Ingress     []struct {
+				From  []peer `json:"from"`
+				Ports ports  `json:"ports"`
+			} `json:"ingress"`
+			Egress []struct{ Ports ports } `json:"egress"`
 		} `json:"spec"`
 	}
 	r.one(t, "NetworkPolicy", &np)
@@ -759,27 +796,65 @@ func checkNetworkPolicy(t *testing.T, r rendered, podLabels map[string]string, c
 	if !slices.Contains(np.Spec.PolicyTypes, "Ingress") || !slices.Contains(np.Spec.PolicyTypes, "Egress") {
 		t.Errorf("NetworkPolicy policyTypes %v: want Ingress and Egress", np.Spec.PolicyTypes)
 	}
-	allowed := func(rules []struct{ Ports ports }, ok func(port, proto string) bool, what string) {
-		for _, rule := range rules {
-			if len(rule.Ports) == 0 {
+	allowed := func(rulePorts []ports, ok func(rule int, port, proto string) bool, what string) {
+		for i, rp := range rulePorts {
+			if len(rp) == 0 {
 				t.Errorf("a NetworkPolicy %s rule allows every port", what)
 			}
-			for _, p := range rule.Ports {
-				if !ok(p.Port.String(), p.Protocol) {
+			for _, p := range rp {
+				if !ok(i, p.Port.String(), p.Protocol) {
 					t.Errorf("NetworkPolicy %s allows %s/%s", what, p.Port, p.Protocol)
 				}
 			}
 		}
 	}
-	app := strconv.Itoa(containerPort(c, "http"))
-	allowed(np.Spec.Ingress, func(port, proto string) bool { return (port == app || port == "http") && proto == "TCP" }, "ingress")
+	// The public port from anywhere (the ingress controller may be outside
+	// the cluster's pod network); the internal port only from the
+	// cluster's pods: every source a namespace or pod selector, no IP
+	// block, which could name addresses outside the cluster.
+	inCluster := func(from []peer) bool {
+		for _, f := range from {
+			if f.IPBlock != nil || (f.NamespaceSelector == nil && f.PodSelector == nil) {
+				return false
+			}
+		}
+		return len(from) > 0
+	}
+	app, ops := strconv.Itoa(containerPort(c, "http")), strconv.Itoa(containerPort(c, "internal"))
+	var ingressPorts []ports
+	for _, rule := range np.Spec.Ingress {
+		ingressPorts = append(ingressPorts, rule.Ports)
+	}
+	internalOpen := false
+	allowed(ingressPorts, func(i int, port, proto string) bool {
+		switch {
+		case proto != "TCP":
+			return false
+		case port == app || port == "http":
+			return true
+		case port == ops || port == "internal":
+			internalOpen = true
+			return inCluster(np.Spec.Ingress[i].From)
+		}
+		return false
+	}, "ingress")
+	if !internalOpen {
+		t.Errorf("NetworkPolicy ingress does not allow the internal port %s: Prometheus could not scrape /metrics", ops)
+	}
+	var egressPorts []ports
+	for _, rule := range np.Spec.Egress {
+		egressPorts = append(egressPorts, rule.Ports)
+	}
 	// DNS, and HTTPS to the GitHub API: launchgate has no other peer.
-	allowed(np.Spec.Egress, func(port, proto string) bool {
+	allowed(egressPorts, func(_ int, port, proto string) bool {
 		return port == "53" || (port == "443" || port == "5432") && proto == "TCP"
 	}, "egress")
 }
 
-func checkMonitoring(t *testing.T, r rendered, svc service) {
+// checkMonitoring asserts that the ServiceMonitor and the pods' scrape
+// annotations point Prometheus at /metrics on the internal port (svc is
+// the operational Service), and that there is one PrometheusRule.
+func checkMonitoring(t *testing.T, r rendered, svc service, podAnnotations map[string]string, c container) {
 	t.Helper()
 	if n := len(r.all("PrometheusRule")); n != 1 {
 		t.Errorf("%d PrometheusRules, want 1", n)
@@ -799,6 +874,10 @@ func checkMonitoring(t *testing.T, r rendered, svc service) {
 	}
 	if len(sm.Spec.Endpoints) != 1 || sm.Spec.Endpoints[0].Port != svc.Spec.Ports[0].Name || sm.Spec.Endpoints[0].Path != "/metrics" {
 		t.Errorf("ServiceMonitor endpoints %+v: want the Service's %s port at /metrics", sm.Spec.Endpoints, svc.Spec.Ports[0].Name)
+	}
+	ops := strconv.Itoa(containerPort(c, "internal"))
+	if a := podAnnotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != ops || a["prometheus.io/path"] != "/metrics" {
+		t.Errorf("pod scrape annotations %v: want prometheus.io/scrape true, port %s (internal), path /metrics", a, ops)
 	}
 }
 
@@ -954,13 +1033,30 @@ func TestAlertRules(t *testing.T) {
 func TestProductionPodServes(t *testing.T) {
 	pod := startPod(t, "production")
 	for _, p := range []*probe{pod.container.ReadinessProbe, pod.container.LivenessProbe} {
-		resp, err := http.Get(pod.url + p.HTTPGet.Path)
+		base, ok := pod.urls[resolvePort(pod.container, p.HTTPGet.Port)]
+		if !ok {
+			t.Fatalf("probe %s on port %q, which the App does not listen on", p.HTTPGet.Path, p.HTTPGet.Port)
+		}
+		resp, err := http.Get(base + p.HTTPGet.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s = %d, want 200", p.HTTPGet.Path, resp.StatusCode)
+		}
+	}
+	// The public port, the Ingress's backend, serves no operational
+	// route, however the path is spelled: each is a 404.
+	for _, path := range internalPaths {
+		resp, err := http.Get(pod.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "launchgate_") || strings.TrimSpace(string(body)) == "ok" {
+			t.Errorf("GET %s on the public port = %d %.100q, want a 404", path, resp.StatusCode, body)
 		}
 	}
 	runs := pod.sim.CheckRuns(pod.story.Owner, pod.story.Repo, pod.head)
@@ -977,11 +1073,13 @@ func TestProductionPodServes(t *testing.T) {
 
 // pod is the App started from an overlay's configuration.
 type pod struct {
-	url       string
-	sim       *githubsim.Server
-	container container
-	story     demo.Story
-	head      string
+	url         string         // the public port's
+	internalURL string         // the internal port's
+	urls        map[int]string // by container port
+	sim         *githubsim.Server
+	container   container
+	story       demo.Story
+	head        string
 }
 
 // startPod renders env, fills the Secret's keys with generated
@@ -1011,8 +1109,10 @@ func startPod(t *testing.T, env string) *pod {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(app.Handler())
+	ops := httptest.NewServer(app.InternalHandler())
 	t.Cleanup(func() {
 		ts.Close()
+		ops.Close()
 		// t.Context is already cancelled when cleanups run.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -1046,13 +1146,14 @@ func startPod(t *testing.T, env string) *pod {
 		t.Errorf("reconciler repaired %d pull requests and redelivered %d deliveries that webhooks had already handled", st.Repairs, st.Redeliveries)
 	}
 	settle()
-	return &pod{url: ts.URL, sim: sim, container: c, story: s, head: head}
+	urls := map[int]string{containerPort(c, "http"): ts.URL, containerPort(c, "internal"): ops.URL}
+	return &pod{url: ts.URL, internalURL: ops.URL, urls: urls, sim: sim, container: c, story: s, head: head}
 }
 
 // scrape reads /metrics and returns each metric family's label names.
 func (p *pod) scrape(t *testing.T) map[string][]string {
 	t.Helper()
-	resp, err := http.Get(p.url + "/metrics")
+	resp, err := http.Get(p.internalURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1283,9 +1384,10 @@ func readDockerfile(t *testing.T) dockerImage {
 // The Kubernetes fields the tests read.
 type (
 	meta struct {
-		Name      string            `json:"name"`
-		Namespace string            `json:"namespace"`
-		Labels    map[string]string `json:"labels"`
+		Name        string            `json:"name"`
+		Namespace   string            `json:"namespace"`
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
 	}
 	labelSelector struct {
 		MatchLabels map[string]string `json:"matchLabels"`

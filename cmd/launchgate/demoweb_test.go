@@ -134,6 +134,14 @@ func TestDemoWeb(t *testing.T) {
 			t.Errorf("the board lacks %q:\n%s", want, board.body)
 		}
 	}
+	// The demo serves the App's public handler, as serve's public
+	// listener does: the operational routes are the pages' 404 there,
+	// however spelled.
+	for _, path := range []string{"/metrics", "/%6Detrics", "/healthz", "/readyz"} {
+		if p := get(t, client, d.pages+path); p.status != http.StatusNotFound || !strings.Contains(p.body, "<title>Not found") {
+			t.Errorf("GET %s on the pages = %d, want the pages' 404:\n%.300s", path, p.status, p.body)
+		}
+	}
 }
 
 // fetched is a page a test read.

@@ -64,7 +64,7 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	const secret = "serve-test-secret"
 	cfg := &server.Config{
-		Server: server.ServerConfig{Address: "127.0.0.1:0", PublicURL: "https://launchgate.example.com"},
+		Server: server.ServerConfig{Address: "127.0.0.1:0", InternalAddress: "127.0.0.1:0", PublicURL: "https://launchgate.example.com"},
 		GitHub: server.GitHubConfig{App: server.AppConfig{IntegrationID: 7, WebhookSecret: secret,
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
 		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
@@ -77,10 +77,26 @@ func TestServeStartsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logs := &lockedBuffer{}
-	addr := make(chan string, 1)
+	addr := make(chan string, 2)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, logs, func(a string) { addr <- a }) }()
-	base := "http://" + <-addr
+	go func() {
+		done <- serve(ctx, cfg, logs, func(public, internal string) { addr <- public; addr <- internal })
+	}()
+	base, internal := "http://"+<-addr, "http://"+<-addr
+	// The metrics are the internal listener's alone.
+	for _, tc := range []struct {
+		base string
+		want int
+	}{{base: internal, want: http.StatusOK}, {base: base, want: http.StatusNotFound}} {
+		resp, err := http.Get(tc.base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s/metrics: %d, want %d", tc.base, resp.StatusCode, tc.want)
+		}
+	}
 
 	body := []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)
 	req, _ := http.NewRequest(http.MethodPost, base+server.HookPath, bytes.NewReader(body))
@@ -104,7 +120,7 @@ func TestServeStartsAndStops(t *testing.T) {
 		t.Fatalf("serve returned %v after a graceful stop", err)
 	}
 	out := logs.String()
-	for _, want := range []string{`"message":"launchgate serving"`, `"version":`, `"webhook_url":"https://launchgate.example.com/api/github/hook"`, `"message":"stopped"`, `"github_delivery_id":"72d3162e-cc78-11e3-81ab-4c9367dc0958"`} {
+	for _, want := range []string{`"message":"launchgate serving"`, `"version":`, `"address":"127.0.0.1:`, `"internal_address":"127.0.0.1:`, `"webhook_url":"https://launchgate.example.com/api/github/hook"`, `"message":"stopped"`, `"github_delivery_id":"72d3162e-cc78-11e3-81ab-4c9367dc0958"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s:\n%s", want, out)
 		}

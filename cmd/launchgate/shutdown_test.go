@@ -15,8 +15,9 @@ import (
 )
 
 // TestServeDrainsBeforeClosing stops a server as SIGTERM does and watches
-// the order: /readyz fails first while the listener still serves (the load
-// balancer's cue), and only then does the listener close.
+// the order: /readyz, on the internal listener, fails first while the
+// public listener still serves (the load balancer's cue), and only then do
+// both listeners close.
 func TestServeDrainsBeforeClosing(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -24,7 +25,7 @@ func TestServeDrainsBeforeClosing(t *testing.T) {
 	}
 	cfg := &server.Config{
 		// The delay is long only so that the test can look during it.
-		Server: server.ServerConfig{Address: "127.0.0.1:0", ShutdownDelay: 2 * time.Second},
+		Server: server.ServerConfig{Address: "127.0.0.1:0", InternalAddress: "127.0.0.1:0", ShutdownDelay: 2 * time.Second},
 		GitHub: server.GitHubConfig{App: server.AppConfig{IntegrationID: 7, WebhookSecret: "s",
 			PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))}},
 		Signoff: server.SignoffConfig{Key: "serve-test-signoff-key-0123456789abcdef"},
@@ -36,11 +37,14 @@ func TestServeDrainsBeforeClosing(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr := make(chan string, 1)
+	addrs := make(chan [2]string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, &lockedBuffer{}, func(a string) { addr <- a }) }()
-	base := "http://" + <-addr
-	status := func(path string) int {
+	go func() {
+		done <- serve(ctx, cfg, &lockedBuffer{}, func(public, internal string) { addrs <- [2]string{public, internal} })
+	}()
+	a := <-addrs
+	public, internal := "http://"+a[0], "http://"+a[1]
+	status := func(base, path string) int {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			return 0 // the listener is closed
@@ -48,23 +52,28 @@ func TestServeDrainsBeforeClosing(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if got := status("/readyz"); got != http.StatusOK {
+	if got := status(internal, "/readyz"); got != http.StatusOK {
 		t.Fatalf("/readyz: %d before the stop", got)
 	}
 	cancel()
-	for status("/readyz") == http.StatusOK {
+	for status(internal, "/readyz") == http.StatusOK {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := status("/readyz"); got != http.StatusServiceUnavailable {
+	if got := status(internal, "/readyz"); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz: %d after the stop began, want 503 from a server still listening", got)
 	}
-	if got := status("/healthz"); got != http.StatusOK {
+	if got := status(internal, "/healthz"); got != http.StatusOK {
 		t.Errorf("/healthz: %d while draining, want 200", got)
+	}
+	if got := status(public, server.RecordsPublicKeyPath); got != http.StatusOK {
+		t.Errorf("public %s: %d while draining, want 200 from the listener still taking deliveries", server.RecordsPublicKeyPath, got)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := status("/healthz"); got != 0 {
-		t.Errorf("/healthz: %d after serve returned; the listener should be closed", got)
+	for _, base := range []string{public, internal} {
+		if got := status(base, "/healthz"); got != 0 {
+			t.Errorf("%s/healthz: %d after serve returned; the listener should be closed", base, got)
+		}
 	}
 }

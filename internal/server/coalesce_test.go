@@ -87,13 +87,13 @@ func TestReviewBurstIsCoalesced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := scrapeMetrics(t, h.url)
+	before := scrapeMetrics(t, h.internalURL)
 	statuses := h.postAll("pull_request_review", body, burst, concurrency)
 	if statuses[http.StatusOK] != burst {
 		t.Fatalf("answers %v, want %d times 200", statuses, burst)
 	}
 	h.settle()
-	after := scrapeMetrics(t, h.url)
+	after := scrapeMetrics(t, h.internalURL)
 	evaluations := total(after, metricEvaluations) - total(before, metricEvaluations)
 	if evaluations < 1 || evaluations > 3 {
 		t.Errorf("%v evaluations for %d deliveries of one review, want 1 to 3", evaluations, burst)
@@ -130,7 +130,7 @@ func TestIgnoredEventsTakeNoPlace(t *testing.T) {
 		{name: "this App's own run completed", event: "check_run", reason: "action not handled", body: ownEcho},
 		{name: "a comment on an issue", event: "issue_comment", reason: "a comment on an issue, not a pull request", body: issue},
 	}
-	before := scrapeMetrics(t, h.url)
+	before := scrapeMetrics(t, h.internalURL)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			statuses := h.postAll(tt.event, tt.body, 20, 4)
@@ -143,7 +143,7 @@ func TestIgnoredEventsTakeNoPlace(t *testing.T) {
 			}
 		})
 	}
-	after := scrapeMetrics(t, h.url)
+	after := scrapeMetrics(t, h.internalURL)
 	for _, tt := range tests {
 		labels := map[string]string{"event": tt.event, "reason": tt.reason}
 		if got := sample(after, metricIgnored, labels) - sample(before, metricIgnored, labels); got != 21 {
@@ -187,10 +187,10 @@ func TestChecklistEditsCoalesced(t *testing.T) {
 		h.sim.EditComment("acme", "orders", cm.GetID(), edit.login, body)
 	}
 	h.sim.WaitForDeliveries()
-	before := scrapeMetrics(t, h.url)
+	before := scrapeMetrics(t, h.internalURL)
 	release()
 	h.settle()
-	after := scrapeMetrics(t, h.url)
+	after := scrapeMetrics(t, h.internalURL)
 	if got := total(after, metricEvaluations) - total(before, metricEvaluations); got != 1 {
 		t.Errorf("%v evaluations for three coalesced edits, want 1", got)
 	}

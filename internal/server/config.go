@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -95,8 +96,15 @@ type StoreConfig struct {
 
 // ServerConfig is the HTTP side.
 type ServerConfig struct {
-	// Address is where the server listens. Default ":8080".
+	// Address is where the public listener listens: webhooks, the records
+	// public key and the pages. Default ":8080".
 	Address string `yaml:"address"`
+	// InternalAddress is where the operational listener listens: /healthz,
+	// /readyz and /metrics, for the kubelet and Prometheus. Keeping them
+	// off the public listener means no proxy in front of it, however it
+	// matches paths, can expose them. Default ":9090"; its port must
+	// differ from Address's.
+	InternalAddress string `yaml:"internal_address"`
 	// PublicURL is the URL GitHub reaches the server at; the webhook URL is
 	// PublicURL + /api/github/hook. Optional: it is logged at startup so an
 	// operator can check the App's settings against it.
@@ -370,6 +378,9 @@ func (c *Config) setDefaults() {
 	if s.Address == "" {
 		s.Address = ":8080"
 	}
+	if s.InternalAddress == "" {
+		s.InternalAddress = ":9090"
+	}
 	if s.MaxBodyBytes == 0 {
 		s.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -426,6 +437,32 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// checkAddresses returns the problems with the two listeners' addresses:
+// each must be host:port with a numeric port, and the ports must differ
+// (port 0, which the system chooses, excepted), or the operational routes
+// would share a port with the public ones, or the second listener would
+// fail to start.
+func checkAddresses(public, internal string) []string {
+	var problems []string
+	port := func(key, addr string) (string, bool) {
+		_, p, err := net.SplitHostPort(addr)
+		if err == nil {
+			_, err = strconv.ParseUint(p, 10, 16)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q is not host:port with a port number (such as \":8080\")", key, addr))
+			return "", false
+		}
+		return p, true
+	}
+	pp, okPublic := port("server.address", public)
+	ip, okInternal := port("server.internal_address", internal)
+	if okPublic && okInternal && pp == ip && pp != "0" {
+		problems = append(problems, fmt.Sprintf("server.internal_address %q uses the port of server.address %q; the operational routes need a port of their own", internal, public))
+	}
+	return problems
+}
+
 // validate returns every problem with the configuration. It reads the
 // private key file and parses the key, so that a broken key stops the
 // server at startup rather than at its first webhook. from says where
@@ -434,6 +471,7 @@ func (c *Config) validate(from origins) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s, g, app := c.Server, c.GitHub, &c.GitHub.App
+	problems = append(problems, checkAddresses(s.Address, s.InternalAddress)...)
 	if s.MaxBodyBytes < 64<<10 {
 		add("server.max_body_bytes is %d; it must be at least 65536 (64 KiB) for real webhook payloads", s.MaxBodyBytes)
 	}

@@ -87,7 +87,7 @@ records:
 		t.Fatal(err)
 	}
 	want := Config{
-		Server: ServerConfig{Address: "127.0.0.1:9000", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2,
+		Server: ServerConfig{Address: "127.0.0.1:9000", InternalAddress: ":9090", PublicURL: "https://launchgate.example.com", MaxBodyBytes: DefaultMaxBodyBytes, Workers: 2,
 			QueueSize: 1000, QueueMaxBytes: 64 << 20, ShutdownDelay: 5 * time.Second, ShutdownTimeout: 25 * time.Second,
 			ReconcileInterval: 10 * time.Minute, ReconcileMaxPRs: 1000},
 		GitHub: GitHubConfig{WebURL: "https://github.com", V3APIURL: "https://api.github.com/", V4APIURL: "https://api.github.com/graphql",
@@ -177,6 +177,12 @@ func TestLoadConfigAccepts(t *testing.T) {
 			}},
 		{name: "pages on http://localhost", yaml: base + "server:\n  public_url: http://localhost:8080\nweb:\n  client_id: Iv1.abc\n  client_secret: s\n  session_key: " + testSessionKey + "\n  access_ttl: 30s\n",
 			check: func(c *Config) bool { return c.Web.Enabled() && c.Web.AccessTTL == 30*time.Second }},
+		{name: "the internal listener on a port of its own", yaml: base + "server:\n  address: 127.0.0.1:8000\n  internal_address: 10.0.0.1:8001\n",
+			check: func(c *Config) bool {
+				return c.Server.Address == "127.0.0.1:8000" && c.Server.InternalAddress == "10.0.0.1:8001"
+			}},
+		{name: "both listeners on ports the system chooses", yaml: base + "server:\n  address: 127.0.0.1:0\n  internal_address: 127.0.0.1:0\n",
+			check: func(c *Config) bool { return c.Server.InternalAddress == "127.0.0.1:0" }},
 		{name: "pages off by default", yaml: base, check: func(c *Config) bool { return !c.Web.Enabled() }},
 		{name: "an empty variable does not override the file", yaml: base,
 			env: map[string]string{"GITHUB_APP_WEBHOOK_SECRET": "", "GITHUB_APP_INTEGRATION_ID": "", "GITHUB_V3_API_URL": ""},
@@ -225,7 +231,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "a value of the wrong type is not also missing", yaml: "github:\n  app:\n    integration_id: abc\n    webhook_secret: [a]\n",
 			want:  []string{`config.yml:3: github.app.integration_id must be a whole number, not "abc"`, "config.yml:4: github.app.webhook_secret must be a single value (text), not a list"},
 			never: "is missing: set it, or GITHUB_APP_"},
-		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{`config.yml:2: unknown key "adress" in server (expected one of: address, max_body_bytes,`}},
+		{name: "unknown key", yaml: "server:\n  adress: :8080\n", want: []string{`config.yml:2: unknown key "adress" in server (expected one of: address, internal_address, max_body_bytes,`}},
 		{name: "unknown nested key", yaml: "github:\n  app:\n    secret: x\n", want: []string{`config.yml:3: unknown key "secret" in github.app (expected one of: integration_id, private_key, private_key_file, webhook_secret)`}},
 		{name: "wrong type", yaml: "server:\n  workers: many\n", want: []string{`config.yml:2: server.workers must be a whole number, not "many"`}},
 		{name: "bare number as a duration", yaml: "server:\n  reconcile_interval: 30\n", want: []string{"config.yml:2: server.reconcile_interval is 30, a number without a unit: write a duration such as 30s"}},
@@ -255,6 +261,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad URL", yaml: valid("  v3_api_url: api.github.com\n"), keyPEM: pkcs1PEM(), want: []string{`github.v3_api_url: "api.github.com/" must be an absolute http(s) URL`}},
 		{name: "id not a number", yaml: valid(""), keyPEM: pkcs1PEM(), env: map[string]string{"GITHUB_APP_INTEGRATION_ID": "12a"}, want: []string{`GITHUB_APP_INTEGRATION_ID: "12a" is not a number`}},
 		{name: "tiny body cap", yaml: valid("server:\n  max_body_bytes: 100\n"), keyPEM: pkcs1PEM(), want: []string{"max_body_bytes"}},
+		{name: "internal listener on the public port", yaml: valid("server:\n  address: :8080\n  internal_address: 127.0.0.1:8080\n"), keyPEM: pkcs1PEM(),
+			want: []string{`server.internal_address "127.0.0.1:8080" uses the port of server.address ":8080"`}},
+		{name: "internal listener on the default public port", yaml: valid("server:\n  internal_address: :8080\n"), keyPEM: pkcs1PEM(),
+			want: []string{`server.internal_address ":8080" uses the port of server.address ":8080"`}},
+		{name: "addresses without a port number", yaml: valid("server:\n  address: 8080\n  internal_address: localhost:metrics\n"), keyPEM: pkcs1PEM(),
+			want: []string{`server.address "8080" is not host:port`, `server.internal_address "localhost:metrics" is not host:port`}},
 		{name: "bad log level", yaml: valid("log:\n  level: loud\n"), keyPEM: pkcs1PEM(), want: []string{`log.level "loud"`}},
 		{name: "pages without their secrets or a public URL", yaml: valid("web:\n  client_id: Iv1.abc\n"), keyPEM: pkcs1PEM(),
 			want: []string{"web.client_secret is missing", "web.session_key is missing", "server.public_url is missing"}},

@@ -48,12 +48,15 @@ var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // harness is the real App server behind an httptest server, with the
 // simulator as its GitHub, delivering signed webhooks to it.
 type harness struct {
-	t    *testing.T
-	sim  *githubsim.Server
-	srv  *Server
-	url  string // the App's base URL
-	logs *syncBuffer
-	inst int64
+	t   *testing.T
+	sim *githubsim.Server
+	srv *Server
+	url string // the App's public base URL (Handler)
+	// internalURL is the base URL of its operational routes
+	// (InternalHandler).
+	internalURL string
+	logs        *syncBuffer
+	inst        int64
 }
 
 // newHarness starts the simulator and an App (see newApp for tune).
@@ -94,10 +97,12 @@ func newApp(t *testing.T, sim *githubsim.Server, tune ...func(*Config, *Options)
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
+	ops := httptest.NewServer(srv.InternalHandler())
 	// Cleanups run last-registered first: the simulator finishes its
 	// deliveries before the App stops.
 	t.Cleanup(func() {
 		ts.Close()
+		ops.Close()
 		if err := srv.Shutdown(context.Background()); err != nil {
 			t.Error(err)
 		}
@@ -105,7 +110,7 @@ func newApp(t *testing.T, sim *githubsim.Server, tune ...func(*Config, *Options)
 			t.Logf("App logs:\n%s", logs.String())
 		}
 	})
-	return &harness{t: t, sim: sim, srv: srv, url: ts.URL, logs: logs}
+	return &harness{t: t, sim: sim, srv: srv, url: ts.URL, internalURL: ops.URL, logs: logs}
 }
 
 // settle waits until the App has handled every event the simulator

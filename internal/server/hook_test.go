@@ -135,7 +135,7 @@ func TestOversizedBodyIsRejected(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	h := newHarness(t)
-	resp, err := http.Get(h.url + "/healthz")
+	resp, err := http.Get(h.internalURL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 	s, _ := h.repo(nil)
 	h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
 	h.post("pull_request", []byte(`{}`), map[string]string{"X-Hub-Signature-256": "sha256=00"})
-	code, body := get(t, h.url+"/metrics")
+	code, body := get(t, h.internalURL+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
 	}
@@ -283,16 +283,16 @@ func TestMetricsAndReadiness(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if code, _ := get(t, h.url+"/readyz"); code != http.StatusOK {
+	if code, _ := get(t, h.internalURL+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d before shutdown", code)
 	}
 	if err := h.srv.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := get(t, h.url+"/readyz"); code != http.StatusServiceUnavailable {
+	if code, _ := get(t, h.internalURL+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz: %d while stopping, want 503", code)
 	}
-	if code, _ := get(t, h.url+"/healthz"); code != http.StatusOK {
+	if code, _ := get(t, h.internalURL+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d while stopping; liveness must hold until exit", code)
 	}
 }

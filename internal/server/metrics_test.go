@@ -99,7 +99,7 @@ func TestMetricsMatchAlertRules(t *testing.T) {
 	if _, err := h.srv.Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	fams := scrapeMetrics(t, h.url)
+	fams := scrapeMetrics(t, h.internalURL)
 
 	data, err := os.ReadFile("../../deploy/base/prometheusrule.yaml")
 	if err != nil {
@@ -172,7 +172,7 @@ func TestReadiness(t *testing.T) {
 	h := newHarness(t, oneWorker(10))
 	ready := func(want int, says string) {
 		t.Helper()
-		code, body := get(t, h.url+"/readyz")
+		code, body := get(t, h.internalURL+"/readyz")
 		if code != want || !strings.Contains(body, says) {
 			t.Errorf("/readyz: %d %q, want %d %q", code, strings.TrimSpace(body), want, says)
 		}
@@ -199,7 +199,7 @@ func TestReadiness(t *testing.T) {
 
 	h.srv.Drain()
 	ready(http.StatusServiceUnavailable, "shutting down")
-	if code, _ := get(t, h.url+"/healthz"); code != http.StatusOK {
+	if code, _ := get(t, h.internalURL+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d while draining; liveness must hold until exit", code)
 	}
 }

@@ -76,7 +76,7 @@ func TestBurstForOnePullRequestIsCoalesced(t *testing.T) {
 			}
 			release := h.hold(key)
 			defer release()
-			before := scrapeMetrics(t, h.url)
+			before := scrapeMetrics(t, h.internalURL)
 			for i := range burst {
 				title := fmt.Sprintf("Docs %d", i)
 				if i == burst-1 {
@@ -91,7 +91,7 @@ func TestBurstForOnePullRequestIsCoalesced(t *testing.T) {
 			}
 			release()
 			h.settle()
-			after := scrapeMetrics(t, h.url)
+			after := scrapeMetrics(t, h.internalURL)
 			if got := total(after, metricEvaluations) - total(before, metricEvaluations); got != 1 {
 				t.Errorf("%v evaluations for a burst of %d, want 1", got, burst)
 			}
@@ -173,7 +173,7 @@ func TestDuplicateDeliveryIsNotEvaluatedAgain(t *testing.T) {
 		}
 		h.settle()
 	}
-	m := scrapeMetrics(t, h.url)
+	m := scrapeMetrics(t, h.internalURL)
 	if got := total(m, metricDeduplicated); got != 1 {
 		t.Errorf("%v deliveries deduplicated, want 1", got)
 	}
@@ -204,7 +204,7 @@ func TestFullQueueAnswers503(t *testing.T) {
 	}
 	h.settle()
 	assertEvaluated(t, h.run(head))
-	metrics := scrapeMetrics(t, h.url)
+	metrics := scrapeMetrics(t, h.internalURL)
 	if got := sample(metrics, metricWebhooks, map[string]string{"event": "pull_request", "outcome": "error"}); got != 1 {
 		t.Errorf("webhooks{outcome=error} = %v, want 1", got)
 	}

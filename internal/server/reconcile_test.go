@@ -129,7 +129,7 @@ func TestReconcilerRepairsMissingAndOutdatedRuns(t *testing.T) {
 	if r := h.run(docsHead); r.GetConclusion() != report.ConclusionSuccess {
 		t.Errorf("the docs PR's run is %s", r.GetConclusion())
 	}
-	if got := total(scrapeMetrics(t, h.url), metricRepairs); got != 2 {
+	if got := total(scrapeMetrics(t, h.internalURL), metricRepairs); got != 2 {
 		t.Errorf("%s = %v, want 2", metricRepairs, got)
 	}
 }
@@ -182,7 +182,7 @@ func TestReconcilerRecoversFailedDeliveries(t *testing.T) {
 	if st.Redeliveries != 0 || st.Repairs != 0 {
 		t.Errorf("pass 2: %+v; every failed delivery was recovered and must not be again", st)
 	}
-	if got := total(scrapeMetrics(t, h.url), metricRedeliveries); got == 0 {
+	if got := total(scrapeMetrics(t, h.internalURL), metricRedeliveries); got == 0 {
 		t.Errorf("%s = 0", metricRedeliveries)
 	}
 }

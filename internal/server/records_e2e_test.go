@@ -70,7 +70,7 @@ func (h *harness) record(n int) (launchrecord.Record, []byte) {
 // recordsMetric is the launch records counter's line for bypassed.
 func (h *harness) recordsMetric(bypassed string) string {
 	h.t.Helper()
-	_, _, body := h.get("/metrics")
+	_, body := get(h.t, h.internalURL+"/metrics")
 	prefix := metricLaunchRecords + `{bypassed="` + bypassed + `"} `
 	for _, line := range strings.Split(body, "\n") {
 		if strings.HasPrefix(line, prefix) {
@@ -339,7 +339,7 @@ func TestLaunchRecordInTheStore(t *testing.T) {
 // metric is the value of an unlabelled metric.
 func (h *harness) metric(name string) string {
 	h.t.Helper()
-	_, _, body := h.get("/metrics")
+	_, body := get(h.t, h.internalURL+"/metrics")
 	for _, line := range strings.Split(body, "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			return v

@@ -3,14 +3,19 @@
 // base branch's policy and publishes the result as the "Production
 // readiness" check run.
 //
-// Routes:
+// Routes of the public handler (Handler, served on server.address):
 //
 //	POST /api/github/hook   webhooks (signed with X-Hub-Signature-256)
+//	GET  /records/public-key the launch record public key (PEM)
+//	     /                  the web pages, when Options.Pages serves them
+//
+// Routes of the operational handler (InternalHandler, served on
+// server.internal_address), which the public handler never serves, so
+// that no path rewriting in front of the public listener can reach them:
+//
 //	GET  /healthz           liveness: 200 while the process serves
 //	GET  /readyz            readiness: 200 while the server takes events (see readyz)
 //	GET  /metrics           Prometheus metrics
-//	GET  /records/public-key the launch record public key (PEM)
-//	     /                  the web pages, when Options.Pages serves them
 //
 // Webhooks are answered as soon as they are checked, parsed and queued, or
 // found unable to change any check run, which are never queued (see
@@ -81,12 +86,13 @@ type Options struct {
 	PagesURL string
 }
 
-// Server is the App. Create it with New, serve Handler, and call Shutdown
-// when the HTTP server has stopped.
+// Server is the App. Create it with New, serve Handler and
+// InternalHandler, and call Shutdown when both HTTP servers have stopped.
 type Server struct {
 	log      zerolog.Logger
 	queue    *queue
-	handler  http.Handler
+	handler  http.Handler // the public routes
+	internal http.Handler // the operational routes
 	stopping atomic.Bool
 
 	appID int64
@@ -202,15 +208,17 @@ func New(opts Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+HookPath, m.countWebhooks(webhookGate{secret: []byte(app.WebhookSecret), max: cfg.Server.MaxBodyBytes, parsers: parsers, queue: q, onIgnored: m.ignoredWebhook}))
-	mux.HandleFunc("GET /healthz", ok)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET "+RecordsPublicKeyPath, servePublicKey(publicKey))
 	if opts.Pages != nil {
 		// The least specific pattern: the routes above keep theirs.
 		mux.Handle("/", opts.Pages)
 	}
 	s.handler = withLogger(opts.Logger, mux)
+	ops := http.NewServeMux()
+	ops.HandleFunc("GET /healthz", ok)
+	ops.HandleFunc("GET /readyz", s.readyz)
+	ops.Handle("GET /metrics", m.handler())
+	s.internal = ops
 	return s, nil
 }
 
@@ -228,8 +236,13 @@ func checkPagesURL(pagesURL string) error {
 	return nil
 }
 
-// Handler serves the App's routes.
+// Handler serves the App's public routes: webhooks, the records public key
+// and the pages.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// InternalHandler serves the operational routes: /healthz, /readyz and
+// /metrics, for the kubelet and Prometheus only.
+func (s *Server) InternalHandler() http.Handler { return s.internal }
 
 // ok answers liveness probes: the process serves HTTP.
 func ok(w http.ResponseWriter, _ *http.Request) {
@@ -295,8 +308,9 @@ func (s *Server) Drain() {
 // deliveries that a running replica's reconciler redelivers) and waits
 // until the accepted ones are handled or ctx ends. At the deadline it
 // cancels the evaluations left and returns an error saying how many were
-// handed back to the reconciler. Call it after http.Server.Shutdown has
-// returned, so that no delivery is cut off while it is being queued.
+// handed back to the reconciler. Call it after the public listener's
+// http.Server.Shutdown has returned, so that no delivery is cut off while
+// it is being queued.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Drain()
 	return s.queue.Close(ctx)

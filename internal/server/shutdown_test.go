@@ -14,7 +14,7 @@ func TestDrainKeepsTakingDeliveries(t *testing.T) {
 	h := newHarness(t)
 	n, head, base := h.silentPR()
 	h.srv.Drain()
-	if code, _ := get(t, h.url+"/readyz"); code != http.StatusServiceUnavailable {
+	if code, _ := get(t, h.internalURL+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz: %d while draining, want 503", code)
 	}
 	if resp := h.post("pull_request", h.openedFor(t, n, head, base), nil); resp.StatusCode != http.StatusOK {

@@ -38,8 +38,10 @@ const (
 
 // app is a launchgate server under test, reachable on 127.0.0.1.
 type app interface {
-	// base is the server's URL (http://127.0.0.1:PORT).
+	// base is the server's public URL (http://127.0.0.1:PORT): webhooks.
 	base() string
+	// internal is its operational URL: /metrics and /readyz.
+	internal() string
 	// memory is the server's peak memory so far.
 	memory() Memory
 	// stop shuts the server down gracefully.
@@ -94,9 +96,10 @@ func keyPEM(key *rsa.PrivateKey) string {
 // inProcess is the App served from this process: server.New's handler on
 // a 127.0.0.1 listener.
 type inProcess struct {
-	srv  *server.Server
-	http *http.Server
-	url  string
+	srv         *server.Server
+	http        *http.Server // the public handler
+	ops         *http.Server // the operational handler
+	url, opsURL string
 
 	stopBackground context.CancelFunc // ends the memory sampler and the reconciler
 	background     sync.WaitGroup
@@ -113,9 +116,16 @@ func startInProcess(cfg *server.Config, log zerolog.Logger) (*inProcess, error) 
 	if err != nil {
 		return nil, err
 	}
-	a := &inProcess{srv: srv, url: "http://" + ln.Addr().String(),
-		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}}
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	a := &inProcess{srv: srv, url: "http://" + ln.Addr().String(), opsURL: "http://" + opsLn.Addr().String(),
+		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second},
+		ops:  &http.Server{Handler: srv.InternalHandler(), ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = a.http.Serve(ln) }()
+	go func() { _ = a.ops.Serve(opsLn) }()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopBackground = cancel
 	a.background.Go(func() { a.sample(ctx) })
@@ -146,6 +156,8 @@ func (a *inProcess) sample(ctx context.Context) {
 
 func (a *inProcess) base() string { return a.url }
 
+func (a *inProcess) internal() string { return a.opsURL }
+
 func (a *inProcess) memory() Memory {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -157,17 +169,19 @@ func (a *inProcess) stop(ctx context.Context) error {
 	if err := a.http.Shutdown(ctx); err != nil {
 		return err
 	}
-	return a.srv.Shutdown(ctx)
+	// The operational listener closes last, as serve closes it.
+	return errors.Join(a.srv.Shutdown(ctx), a.ops.Shutdown(ctx))
 }
 
 // process is `launchgate serve` running as a child process, configured by
 // a file in dir, logging to dir/serve-N.log.
 type process struct {
-	cmd  *exec.Cmd
-	url  string
-	logs string
-	done chan struct{}
-	err  error // the exit status, once done is closed
+	cmd    *exec.Cmd
+	url    string // public
+	opsURL string // operational
+	logs   string
+	done   chan struct{}
+	err    error // the exit status, once done is closed
 
 	mu   sync.Mutex
 	hwm  int64
@@ -175,12 +189,31 @@ type process struct {
 }
 
 // procConfig is what a server process needs: its binary, the directory
-// for its files, its address and its configuration.
+// for its files, its two addresses and its configuration.
 type procConfig struct {
-	binary string
-	dir    string
-	addr   string // 127.0.0.1:PORT
-	cfg    *server.Config
+	binary       string
+	dir          string
+	addr         string // server.address, 127.0.0.1:PORT
+	internalAddr string // server.internal_address, 127.0.0.1:PORT
+	cfg          *server.Config
+}
+
+// newProcConfig is the configuration of a server process on two free
+// 127.0.0.1 ports. The ports are released before the process binds them;
+// on a test machine nobody races for them.
+func newProcConfig(binary, dir string, cfg *server.Config) (procConfig, error) {
+	var addrs [2]string
+	for i := range addrs {
+		// Both listeners stay open until both ports are known, so that
+		// the system cannot hand out one port twice.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return procConfig{}, fmt.Errorf("finding a free port: %w", err)
+		}
+		defer ln.Close()
+		addrs[i] = ln.Addr().String()
+	}
+	return procConfig{binary: binary, dir: dir, addr: addrs[0], internalAddr: addrs[1], cfg: cfg}, nil
 }
 
 // writeConfig writes the configuration file; the keys go into files of
@@ -200,8 +233,8 @@ func (c procConfig) writeConfig() (string, error) {
 	var b strings.Builder
 	// Everything else keeps LoadConfig's defaults, as a deployment would;
 	// no load balancer needs time to notice a stop.
-	fmt.Fprintf(&b, "server:\n  address: %q\n  workers: %d\n  queue_size: %d\n  reconcile_interval: %s\n  shutdown_delay: 0s\n",
-		c.addr, c.cfg.Server.Workers, c.cfg.Server.QueueSize, c.cfg.Server.ReconcileInterval)
+	fmt.Fprintf(&b, "server:\n  address: %q\n  internal_address: %q\n  workers: %d\n  queue_size: %d\n  reconcile_interval: %s\n  shutdown_delay: 0s\n",
+		c.addr, c.internalAddr, c.cfg.Server.Workers, c.cfg.Server.QueueSize, c.cfg.Server.ReconcileInterval)
 	fmt.Fprintf(&b, "github:\n  web_url: %q\n  v3_api_url: %q\n  v4_api_url: %q\n", g.WebURL, g.V3APIURL, g.V4APIURL)
 	fmt.Fprintf(&b, "  app:\n    integration_id: %d\n    webhook_secret: %q\n    private_key_file: %q\n", g.App.IntegrationID, g.App.WebhookSecret, keyFile)
 	fmt.Fprintf(&b, "signoff:\n  key_file: %q\n", signoffFile)
@@ -234,7 +267,7 @@ func startProcess(ctx context.Context, c procConfig, n int) (*process, error) {
 		out.Close()
 		return nil, fmt.Errorf("starting %s serve: %w", c.binary, err)
 	}
-	p := &process{cmd: cmd, url: "http://" + c.addr, logs: logs, done: make(chan struct{})}
+	p := &process{cmd: cmd, url: "http://" + c.addr, opsURL: "http://" + c.internalAddr, logs: logs, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		out.Close()
@@ -252,7 +285,7 @@ func (p *process) waitReady(ctx context.Context, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/readyz", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.opsURL+"/readyz", nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -270,6 +303,8 @@ func (p *process) waitReady(ctx context.Context, limit time.Duration) error {
 }
 
 func (p *process) base() string { return p.url }
+
+func (p *process) internal() string { return p.opsURL }
 
 // readHWM records the process's VmHWM, its peak resident set, while it
 // still runs (/proc forgets a dead process).
@@ -331,16 +366,4 @@ func (p *process) tail() string {
 		data = data[len(data)-keep:]
 	}
 	return string(data)
-}
-
-// freeAddr finds a free 127.0.0.1 port for a server process. The port is
-// released before the process binds it; on a test machine nobody races
-// for it.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

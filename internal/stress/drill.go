@@ -142,11 +142,10 @@ func Drill(ctx context.Context, opts DrillOptions) (*DrillReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	pc, err := newProcConfig(opts.Binary, opts.Dir, cfg)
 	if err != nil {
 		return nil, err
 	}
-	pc := procConfig{binary: opts.Binary, dir: opts.Dir, addr: addr, cfg: cfg}
 	first, err := startProcess(ctx, pc, 1)
 	if err != nil {
 		return nil, fmt.Errorf("starting the first server: %w", err)
@@ -210,7 +209,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*DrillReport, error) {
 			rep.Redeliveries++
 		}
 	}
-	if m, err := scrape(ctx, second.base()); err == nil {
+	if m, err := scrape(ctx, second.internal()); err == nil {
 		rep.Counters = counters(m)
 	}
 	if len(rep.Wrong) > 0 {

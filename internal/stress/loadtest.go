@@ -176,9 +176,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		a, err = startInProcess(cfg, zerolog.New(opts.AppLog))
 	} else {
 		rep.App = "launchgate serve, a child process"
-		var addr string
-		if addr, err = freeAddr(); err == nil {
-			a, err = startProcess(ctx, procConfig{binary: opts.Binary, dir: opts.Dir, addr: addr, cfg: cfg}, 1)
+		var pc procConfig
+		if pc, err = newProcConfig(opts.Binary, opts.Dir, cfg); err == nil {
+			a, err = startProcess(ctx, pc, 1)
 		}
 	}
 	if err != nil {
@@ -302,7 +302,7 @@ type mark struct {
 func (e *env) mark(ctx context.Context) mark {
 	e.sim.ResetRequests()
 	e.acks.take()
-	m, _ := scrape(ctx, e.app.base())
+	m, _ := scrape(ctx, e.app.internal())
 	return mark{
 		at: time.Now(), deliveries: len(e.sim.Deliveries()), metrics: m,
 		sent: e.drv.hook.sent.Load(), refused: e.drv.hook.refusals(),
@@ -363,7 +363,7 @@ func (e *env) measure(ctx context.Context, m mark, p *Phase) {
 			p.NotModified++
 		}
 	}
-	after, err := scrape(ctx, e.app.base())
+	after, err := scrape(ctx, e.app.internal())
 	if err != nil {
 		return
 	}

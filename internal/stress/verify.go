@@ -69,7 +69,7 @@ func waitCorrect(ctx context.Context, sim *githubsim.Server, a app, prs []*PR, l
 func waitIdle(ctx context.Context, a app) {
 	last := -1.0
 	for {
-		m, err := scrape(ctx, a.base())
+		m, err := scrape(ctx, a.internal())
 		if err != nil {
 			return
 		}
