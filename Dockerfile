@@ -24,7 +24,9 @@ COPY --from=build /out/launchgate /launchgate
 # 65532 is distroless' "nonroot"; numeric so that Kubernetes' runAsNonRoot
 # can verify it.
 USER 65532:65532
-EXPOSE 8080
+# 8080: webhooks, the records key and the pages; 9090: /metrics and the
+# probes (server.internal_address), which the Ingress never reaches.
+EXPOSE 8080 9090
 # The command is the CMD, not part of the ENTRYPOINT, so that Kubernetes'
 # `args` (deploy/base/deployment.yaml) replaces it instead of being appended
 # to it, and `docker run IMAGE version` or `demo` work.

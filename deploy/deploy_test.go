@@ -216,8 +216,8 @@ func checkContainer(t *testing.T, c container, ps podSpec, img dockerImage, r re
 	if port == 0 {
 		t.Fatalf("no container port named http in %+v", c.Ports)
 	}
-	if strconv.Itoa(port) != img.expose {
-		t.Errorf("container port %d, Dockerfile EXPOSE %s", port, img.expose)
+	if !slices.Contains(img.expose, strconv.Itoa(port)) {
+		t.Errorf("container port %d, Dockerfile EXPOSE %q", port, img.expose)
 	}
 	if _, p, err := net.SplitHostPort(config.Server.Address); err != nil || p != strconv.Itoa(port) {
 		t.Errorf("config server.address %q does not listen on the container port %d", config.Server.Address, port)
@@ -226,6 +226,9 @@ func checkContainer(t *testing.T, c container, ps podSpec, img dockerImage, r re
 	ops := containerPort(c, "internal")
 	if ops == 0 || ops == port {
 		t.Fatalf("no container port named internal, apart from http, in %+v", c.Ports)
+	}
+	if !slices.Contains(img.expose, strconv.Itoa(ops)) {
+		t.Errorf("container port %d (internal), Dockerfile EXPOSE %q", ops, img.expose)
 	}
 	if _, p, err := net.SplitHostPort(config.Server.InternalAddress); err != nil || p != strconv.Itoa(ops) {
 		t.Errorf("config server.internal_address %q does not listen on the container port %d", config.Server.InternalAddress, ops)
@@ -1342,7 +1345,8 @@ func (r rendered) namespace(t *testing.T) string {
 // dockerImage is what the Dockerfile's final stage declares.
 type dockerImage struct {
 	entrypoint, cmd []string
-	uid, expose     string
+	uid             string
+	expose          []string // ports
 }
 
 // readDockerfile reads the final stage's ENTRYPOINT, CMD (JSON form),
@@ -1372,10 +1376,13 @@ func readDockerfile(t *testing.T) dockerImage {
 		case "USER":
 			img.uid, _, _ = strings.Cut(arg, ":")
 		case "EXPOSE":
-			img.expose, _, _ = strings.Cut(arg, "/")
+			for _, p := range strings.Fields(arg) {
+				port, _, _ := strings.Cut(p, "/")
+				img.expose = append(img.expose, port)
+			}
 		}
 	}
-	if img.entrypoint == nil || img.cmd == nil || img.uid == "" || img.expose == "" {
+	if img.entrypoint == nil || img.cmd == nil || img.uid == "" || img.expose == nil {
 		t.Fatalf("Dockerfile's final stage lacks ENTRYPOINT, CMD, USER or EXPOSE: %+v", img)
 	}
 	return img

@@ -17,6 +17,7 @@ func TestPagesAreTheFallback(t *testing.T) {
 		method, path string
 		pages        bool
 	}{
+		{method: "GET", path: "/", pages: true},
 		{method: "GET", path: "/orgs/acme", pages: true},
 		{method: "GET", path: "/acme/web/pull/3", pages: true},
 		{method: "GET", path: "/login/callback?code=x", pages: true},

@@ -229,32 +229,6 @@ func TestChecklistFoundWithPages(t *testing.T) {
 	}
 }
 
-// TestPagesServeWhatTheAppDoesNot: Options.Pages answers every path the
-// App's own routes do not take.
-func TestPagesServeWhatTheAppDoesNot(t *testing.T) {
-	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "page %s", r.URL.Path)
-	})
-	h := newHarness(t, func(_ *Config, o *Options) { o.Pages = pages })
-	tests := []struct {
-		path, want string
-	}{
-		{path: "/acme/orders/pull/7", want: "page /acme/orders/pull/7"},
-		{path: "/orgs/acme", want: "page /orgs/acme"},
-		{path: "/", want: "page /"},
-		// The operational routes are the internal listener's only.
-		{path: "/healthz", want: "page /healthz"},
-		{path: "/metrics", want: "page /metrics"},
-		{path: RecordsPublicKeyPath, want: "-----BEGIN PUBLIC KEY-----"},
-	}
-	for _, tt := range tests {
-		status, _, body := h.get(tt.path)
-		if status != http.StatusOK || !strings.HasPrefix(body, tt.want) {
-			t.Errorf("GET %s = %d %q, want 200 %q", tt.path, status, body, tt.want)
-		}
-	}
-}
-
 // TestPagesURLIsChecked: a pages URL a check run's Details link cannot
 // take, or that would double a slash, is refused.
 func TestPagesURLIsChecked(t *testing.T) {
