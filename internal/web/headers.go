@@ -9,9 +9,16 @@ import (
 // and images: no script at all, no framing, forms posting only here.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// hsts keeps browsers on https for a year once they have seen the pages
+// there (https://developer.mozilla.org/docs/Web/HTTP/Headers/Strict-Transport-Security),
+// whatever the proxy in front of launchgate sends.
+const hsts = "max-age=31536000"
+
 // securityHeaders sets the headers every answer carries. Every answer may
-// depend on who asks, so none may be stored by a browser or a proxy.
-func securityHeaders(next http.Handler) http.Handler {
+// depend on who asks, so none may be stored by a browser or a proxy. secure
+// says the pages are served over https (server.public_url), where HSTS is
+// sent too.
+func securityHeaders(next http.Handler, secure bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -19,6 +26,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
+		if secure {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -72,3 +72,21 @@ func TestStylesheet(t *testing.T) {
 		t.Errorf("X-Content-Type-Options %q", got.Header.Get("X-Content-Type-Options"))
 	}
 }
+
+// TestStrictTransportSecurity: HSTS only when the pages are on https (an
+// http loopback URL, for trying the pages out, must not pin the browser).
+func TestStrictTransportSecurity(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	for _, tc := range []struct {
+		secure bool
+		want   string
+	}{
+		{secure: true, want: hsts},
+		{secure: false, want: ""},
+	} {
+		rec := httptestRecorder(securityHeaders(ok, tc.secure), "GET", "/")
+		if got := rec.Header().Get("Strict-Transport-Security"); got != tc.want {
+			t.Errorf("secure %v: Strict-Transport-Security %q, want %q", tc.secure, got, tc.want)
+		}
+	}
+}

@@ -218,7 +218,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 		v, _ := h.signedIn(w, r)
 		p.notFound(w, r, v)
 	})
-	return securityHeaders(mux)
+	return securityHeaders(mux, h.secure)
 }
 
 // stylesheetPath is the pages' one stylesheet, served from the binary: the
