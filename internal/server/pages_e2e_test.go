@@ -29,11 +29,11 @@ func withPages(st *store.Store) func(*Config, *Options) {
 // storedPage is #n's details page as the store holds it.
 func storedPage(t *testing.T, st *store.Store, n int) launchview.PR {
 	t.Helper()
-	data, err := st.PRPage(context.Background(), "acme/orders", n)
+	stored, err := st.PRPage(context.Background(), "acme/orders", n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := launchview.Unmarshal(data)
+	page, err := launchview.Unmarshal(stored.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,10 @@ type Record struct {
 // RecordFilter narrows Records; a zero field does not filter.
 type RecordFilter struct {
 	Since time.Time // merged at or after
-	Repo  string    // "owner/name"
-	Org   string    // the repository's owner
+	Repo  string    // "owner/name", as stored
+	// Org is the repositories' owner, in any letter case, as GitHub
+	// matches it.
+	Org string
 	// Limit is the most records listed, 0 for all; with Newest, the
 	// latest ones.
 	Limit int
@@ -104,7 +106,18 @@ type Evaluation struct {
 	At         time.Time
 }
 
-// Store is launchgate's state, whichever database holds it.
+// Page is a launch pull request's published evaluation as PutPRPage kept
+// it.
+type Page struct {
+	Repo string // "owner/name", spelled as when it was put
+	PR   int
+	JSON []byte // launchview.PR's JSON
+}
+
+// Store is launchgate's state, whichever database holds it. Writes keep
+// repository names as they are given (as webhooks spell them); the reads
+// the pages make match them in any letter case, as GitHub does, and
+// return the stored spelling.
 type Store struct {
 	db *sql.DB
 }
@@ -232,10 +245,12 @@ func (s *Store) Records(ctx context.Context, f RecordFilter) ([]Record, error) {
 	}
 	if f.Org != "" {
 		// A prefix compared as text, not LIKE: SQLite's LIKE ignores case
-		// and PostgreSQL's does not, and both treat _ and % as wildcards.
+		// only in ASCII and PostgreSQL's not at all, and both treat _ and %
+		// as wildcards. The "/" keeps it exact on the owner: acme is not
+		// acmecorp.
 		prefix := f.Org + "/"
 		args = append(args, utf8.RuneCountInString(prefix), prefix)
-		q += fmt.Sprintf(` AND substr(repo, 1, $%d) = $%d`, len(args)-1, len(args))
+		q += fmt.Sprintf(` AND lower(substr(repo, 1, $%d)) = lower($%d)`, len(args)-1, len(args))
 	}
 	if f.Newest {
 		q += ` ORDER BY merged_at DESC, id DESC`
@@ -265,9 +280,16 @@ func (s *Store) Records(ctx context.Context, f RecordFilter) ([]Record, error) {
 	return out, nil
 }
 
-// Record returns the record id ("owner/name#PR"), or ErrNotFound.
+// recordByID reads a record by its id in any letter case. Ids differing
+// only in case would be two rows: the latest merge answers, whatever the
+// case asked.
+const recordByID = `SELECT ` + recordColumns + ` FROM launch_records WHERE lower(id) = lower($1)
+	ORDER BY merged_at DESC, id LIMIT 1`
+
+// Record returns the record id ("owner/name#PR") names in any letter
+// case, or ErrNotFound.
 func (s *Store) Record(ctx context.Context, id string) (Record, error) {
-	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM launch_records WHERE id = $1`, id))
+	r, err := scanRecord(s.db.QueryRowContext(ctx, recordByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -386,15 +408,18 @@ func (s *Store) RemoveOpenPR(ctx context.Context, repo string, pr int) error {
 	return nil
 }
 
-// OpenPRs lists the open launch pull requests of one organisation, by
-// repository and number.
+// openPRsOfOrg lists an organisation's open pull requests, named in any
+// letter case.
+const openPRsOfOrg = `SELECT repo, pr, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends
+	FROM open_prs WHERE lower(org) = lower($1) ORDER BY repo, pr`
+
+// OpenPRs lists the open launch pull requests of one organisation, named
+// in any letter case, by repository and number.
 func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
 	if org == "" {
 		return nil, errors.New("store: listing open pull requests: no organisation")
 	}
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT repo, pr, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends
-		 FROM open_prs WHERE org = $1 ORDER BY repo, pr`, org)
+	rows, err := s.db.QueryContext(ctx, openPRsOfOrg, org)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
 	}
@@ -441,18 +466,26 @@ func (s *Store) PutPRPage(ctx context.Context, repo string, pr int, head string,
 	return nil
 }
 
-// PRPage returns the page PutPRPage kept for a pull request, or
-// ErrNotFound.
-func (s *Store) PRPage(ctx context.Context, repo string, pr int) ([]byte, error) {
+// prPageOfPR reads a pull request's page, its repository named in any
+// letter case. A repository renamed in another case keeps its pages under
+// both spellings: the latest evaluation answers, whatever the case asked.
+const prPageOfPR = `SELECT repo, page FROM pr_pages WHERE lower(repo) = lower($1) AND pr = $2
+	ORDER BY evaluated_at DESC, repo LIMIT 1`
+
+// PRPage returns the page PutPRPage kept for a pull request of repo,
+// named in any letter case, or ErrNotFound.
+func (s *Store) PRPage(ctx context.Context, repo string, pr int) (Page, error) {
+	p := Page{PR: pr}
 	var page string
-	err := s.db.QueryRowContext(ctx, `SELECT page FROM pr_pages WHERE repo = $1 AND pr = $2`, repo, pr).Scan(&page)
+	err := s.db.QueryRowContext(ctx, prPageOfPR, repo, pr).Scan(&p.Repo, &page)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: reading the page of %s#%d: %w", repo, pr, err)
+		return Page{}, fmt.Errorf("store: reading the page of %s#%d: %w", repo, pr, err)
 	}
-	return []byte(page), nil
+	p.JSON = []byte(page)
+	return p, nil
 }
 
 // PutEvaluation adds e to its pull request's history.
@@ -466,15 +499,20 @@ func (s *Store) PutEvaluation(ctx context.Context, e Evaluation) error {
 	return nil
 }
 
-// Evaluations lists a pull request's history, newest first: at most limit
-// evaluations, all of them when limit is 0.
+// evaluationsOfPR lists a pull request's evaluations, its repository named
+// in any letter case; evaluations at the same instant (two replicas) list
+// in a fixed order.
+const evaluationsOfPR = `SELECT repo, pr, head, conclusion, outcome, evaluated_at FROM evaluations
+	WHERE lower(repo) = lower($1) AND pr = $2 ORDER BY evaluated_at DESC, head DESC, outcome DESC`
+
+// Evaluations lists a pull request's history, repo named in any letter
+// case, newest first: at most limit evaluations, all of them when limit is
+// 0.
 func (s *Store) Evaluations(ctx context.Context, repo string, pr int, limit int) ([]Evaluation, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("store: listing the evaluations of %s#%d: negative limit %d", repo, pr, limit)
 	}
-	// Evaluations at the same instant (two replicas) list in a fixed order.
-	q := `SELECT repo, pr, head, conclusion, outcome, evaluated_at FROM evaluations WHERE repo = $1 AND pr = $2
-	      ORDER BY evaluated_at DESC, head DESC, outcome DESC`
+	q := evaluationsOfPR
 	args := []any{repo, pr}
 	if limit > 0 {
 		q += ` LIMIT $3`

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,7 +204,7 @@ func TestStore(t *testing.T) {
 				t.Errorf("OpenPRs after refused upserts = %+v, %v; want none", got, err)
 			}
 		}},
-		{name: "records filter by organisation, newest first, limited", run: func(t *testing.T, s *Store) {
+		{name: "records filter by organisation in any letter case, newest first, limited", run: func(t *testing.T, s *Store) {
 			first := record("acme/pay", 1, day, `1`)
 			second := record("acme/web", 2, day.Add(time.Hour), `2`)
 			third := record("acme/pay", 3, day.Add(2*time.Hour), `3`)
@@ -218,13 +219,16 @@ func TestStore(t *testing.T) {
 				f    RecordFilter
 				want []Record
 			}{
-				{f: RecordFilter{Org: "acme"}, want: []Record{first, second, third}},
-				{f: RecordFilter{Org: "acme", Newest: true}, want: []Record{third, second, first}},
-				{f: RecordFilter{Org: "acme", Newest: true, Limit: 2}, want: []Record{third, second}},
+				{f: RecordFilter{Org: "acme"}, want: []Record{first, second, third, otherCase}},
+				{f: RecordFilter{Org: "aCmE"}, want: []Record{first, second, third, otherCase}},
+				{f: RecordFilter{Org: "acme", Newest: true}, want: []Record{otherCase, third, second, first}},
+				{f: RecordFilter{Org: "acme", Newest: true, Limit: 2}, want: []Record{otherCase, third}},
 				{f: RecordFilter{Org: "acme", Limit: 1}, want: []Record{first}},
 				{f: RecordFilter{Org: "acme", Repo: "acme/web"}, want: []Record{second}},
-				{f: RecordFilter{Org: "acme", Since: day.Add(time.Minute)}, want: []Record{second, third}},
+				{f: RecordFilter{Org: "acme", Since: day.Add(3 * time.Hour)}, want: []Record{otherCase}},
+				{f: RecordFilter{Org: "ACMECORP"}, want: []Record{longerOrg}},
 				{f: RecordFilter{Org: "acm"}, want: nil},
+				{f: RecordFilter{Org: "ACM"}, want: nil},
 				{f: RecordFilter{Newest: true, Limit: 1}, want: []Record{otherCase}},
 			}
 			for _, c := range filters {
@@ -274,8 +278,8 @@ func TestStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := s.PRPage(ctx, "acme/pay", 1)
-			if err != nil || string(got) != `{"head":"bbb"}` {
-				t.Errorf("PRPage(acme/pay#1) = %s, %v; want the later page", got, err)
+			if want := (Page{Repo: "acme/pay", PR: 1, JSON: []byte(`{"head":"bbb"}`)}); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("PRPage(acme/pay#1) = %+v, %v; want the later page %+v", got, err, want)
 			}
 			if _, err := s.PRPage(ctx, "acme/pay", 2); !errors.Is(err, ErrNotFound) {
 				t.Errorf("PRPage(acme/pay#2) error = %v, want ErrNotFound", err)
@@ -309,6 +313,63 @@ func TestStore(t *testing.T) {
 			}
 			if got, err := s.Evaluations(ctx, "acme/pay", 3, 0); err != nil || got != nil {
 				t.Errorf("Evaluations(acme/pay#3) = %+v, %v; want none", got, err)
+			}
+		}},
+		{name: "the pages' reads find names in any letter case and return them as stored", run: func(t *testing.T, s *Store) {
+			open := OpenPR{Repo: "Acme/Orders", PR: 1, Head: "aaa", Conclusion: "failure", EvaluatedAt: day}
+			if err := s.UpsertOpenPR(ctx, open); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutPRPage(ctx, "Acme/Orders", 1, "aaa", day, []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+			eval := Evaluation{Repo: "Acme/Orders", PR: 1, Head: "aaa", Conclusion: "failure", Outcome: "evaluated", At: day}
+			if err := s.PutEvaluation(ctx, eval); err != nil {
+				t.Fatal(err)
+			}
+			rec := record("Acme/Orders", 2, day, `{}`)
+			if err := s.PutRecord(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			for _, org := range []string{"Acme", "acme", "ACME"} {
+				if got, err := s.OpenPRs(ctx, org); err != nil || !reflect.DeepEqual(got, []OpenPR{open}) {
+					t.Errorf("OpenPRs(%s) = %+v, %v; want %+v", org, got, err, open)
+				}
+			}
+			for _, repo := range []string{"Acme/Orders", "acme/orders", "ACME/oRDERS"} {
+				if got, err := s.PRPage(ctx, repo, 1); err != nil || got.Repo != "Acme/Orders" || string(got.JSON) != `{}` {
+					t.Errorf("PRPage(%s#1) = %+v, %v; want the page of Acme/Orders", repo, got, err)
+				}
+				if got, err := s.Evaluations(ctx, repo, 1, 0); err != nil || !reflect.DeepEqual(got, []Evaluation{eval}) {
+					t.Errorf("Evaluations(%s#1) = %+v, %v; want %+v", repo, got, err, eval)
+				}
+				if got, err := s.Record(ctx, repo+"#2"); err != nil || !reflect.DeepEqual(got, rec) {
+					t.Errorf("Record(%s#2) = %+v, %v; want %+v", repo, got, err, rec)
+				}
+			}
+			if got, err := s.OpenPRs(ctx, "acm"); err != nil || len(got) != 0 {
+				t.Errorf("OpenPRs(acm) = %+v, %v; want none", got, err)
+			}
+			if _, err := s.PRPage(ctx, "acme/order", 1); !errors.Is(err, ErrNotFound) {
+				t.Errorf("PRPage(acme/order#1) error = %v, want ErrNotFound", err)
+			}
+		}},
+		{name: "writes keep their spelling: after a rename in another case the latest page answers, whatever the case asked", run: func(t *testing.T, s *Store) {
+			if err := s.PutPRPage(ctx, "acme/orders", 1, "aaa", day, []byte(`{"head":"aaa"}`)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutPRPage(ctx, "Acme/Orders", 1, "bbb", day.Add(time.Minute), []byte(`{"head":"bbb"}`)); err != nil {
+				t.Fatal(err)
+			}
+			want := Page{Repo: "Acme/Orders", PR: 1, JSON: []byte(`{"head":"bbb"}`)}
+			for _, repo := range []string{"acme/orders", "Acme/Orders", "ACME/ORDERS"} {
+				if got, err := s.PRPage(ctx, repo, 1); err != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("PRPage(%s#1) = %+v, %v; want %+v", repo, got, err, want)
+				}
+			}
+			var rows int
+			if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pr_pages`).Scan(&rows); err != nil || rows != 2 {
+				t.Errorf("pr_pages holds %d rows (%v), want 2: one per spelling put", rows, err)
 			}
 		}},
 	}
@@ -441,4 +502,79 @@ func TestUpgradeKeepsRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPagesLookupsUseTheirIndexes: the lookups the pages make in any letter
+// case are answered through the lower(...) indexes, not by scanning a
+// table, on both backends.
+func TestPagesLookupsUseTheirIndexes(t *testing.T) {
+	ctx := context.Background()
+	lookups := []struct {
+		name, query, index string
+		args               []any
+	}{
+		{name: "an organisation's open pull requests", query: openPRsOfOrg, args: []any{"ACME"}, index: "open_prs_org_lower"},
+		{name: "a pull request's page", query: prPageOfPR, args: []any{"ACME/orders", 1}, index: "pr_pages_repo_lower"},
+		{name: "a pull request's evaluations", query: evaluationsOfPR, args: []any{"ACME/orders", 1}, index: "evaluations_repo_lower"},
+		{name: "a launch record", query: recordByID, args: []any{"ACME/orders#1"}, index: "launch_records_id_lower"},
+	}
+	for backend, open := range backends(t) {
+		t.Run(backend, func(t *testing.T) {
+			conn, err := open(t).db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			// searches says whether a plan looks rows up through index by
+			// lower(...), rather than reading all of it.
+			explain, searches := "EXPLAIN QUERY PLAN ", func(plan, index string) bool {
+				return regexp.MustCompile(`SEARCH \w+ USING INDEX ` + index + ` \(<expr>=\?`).MatchString(plan)
+			}
+			if backend == "postgres" {
+				// An empty table is cheaper to scan than to search: forbid
+				// scans, so that the plan says whether the index can serve.
+				if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+					t.Fatal(err)
+				}
+				explain, searches = "EXPLAIN ", func(plan, index string) bool {
+					return regexp.MustCompile(`(?s)Scan(?: Backward)? (?:using|on) ` + index + `\b.*?Index Cond: \(+lower\(`).MatchString(plan)
+				}
+			}
+			for _, l := range lookups {
+				if plan := queryPlan(t, conn, explain+l.query, l.args...); !searches(plan, l.index) {
+					t.Errorf("%s does not search %s by lower(...):\n%s", l.name, l.index, plan)
+				}
+			}
+		})
+	}
+}
+
+// queryPlan is what an EXPLAIN answers, every column of every row.
+func queryPlan(t *testing.T, conn *sql.Conn, query string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&plan, vals...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/launchgate/launchgate/internal/launchrecord"
@@ -137,6 +138,10 @@ func (p *pages) board(w http.ResponseWriter, r *http.Request, v *viewer, org str
 		p.notFound(w, r, v)
 		return
 	}
+	if l.Org != org {
+		moved(w, r, boardPath(l.Org))
+		return
+	}
 	view := boardView{launches: l}
 	for _, s := range boardSorts {
 		view.Sorts = append(view.Sorts, sortOption{Value: s.Value, Label: s.Label, Selected: s.Value == l.Sort})
@@ -170,8 +175,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // launches builds the board of org for v, or ok false when v may not see
-// it. Query parameters: mine=1 keeps the PRs waiting for one of v's teams,
-// sort orders them (boardSorts).
+// it; l.Org is the organisation as the rows v may read spell it. Query
+// parameters: mine=1 keeps the PRs waiting for one of v's teams, sort
+// orders them (boardSorts).
 func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok bool, err error) {
 	ctx := r.Context()
 	member, err := p.Gate.MemberOf(ctx, v, org)
@@ -204,10 +210,12 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 		return l, false, err
 	}
 	var expiring []store.OpenPR
+	var shown []string // the repositories of the rows v may read
 	for _, o := range open {
 		if !readable[o.Repo] {
 			continue
 		}
+		shown = append(shown, o.Repo)
 		ol := p.openLaunch(o, teams, now)
 		l.Counts.Open++
 		if len(ol.Failing) > 0 {
@@ -235,10 +243,12 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 	}
 	l.Counts.RecentMerges = len(l.RecentMerges)
 	for _, m := range l.RecentMerges {
+		shown = append(shown, m.Repo)
 		if m.Bypassed {
 			l.Counts.Bypassed++
 		}
 	}
+	l.Org = orgSpelling(org, shown)
 
 	repos, err := p.Required.unrequiredRepos(ctx, org)
 	if err != nil {
@@ -252,6 +262,25 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 	}
 	l.Counts.UnrequiredRepos = len(l.UnrequiredRepos)
 	return l, true, nil
+}
+
+// orgSpelling is the organisation asked for as the stored repositories
+// spell their owner: as asked when one of them spells it so (rows from
+// before a rename into another case keep the old spelling), else as the
+// first one does, so that every spelling of the URL leads to the same
+// board; as asked when none does.
+func orgSpelling(asked string, repos []string) string {
+	for _, r := range repos {
+		if owner, _, _ := strings.Cut(r, "/"); owner == asked {
+			return asked
+		}
+	}
+	for _, r := range repos {
+		if owner, _, _ := strings.Cut(r, "/"); strings.EqualFold(owner, asked) {
+			return owner
+		}
+	}
+	return asked
 }
 
 func (p *pages) openLaunch(o store.OpenPR, myTeams []string, now time.Time) openLaunch {
@@ -308,7 +337,7 @@ func btoi(b bool) int {
 func (p *pages) expiringWaivers(ctx context.Context, prs []store.OpenPR, now time.Time) ([]expiringWaiver, error) {
 	out := []expiringWaiver{}
 	for _, o := range prs {
-		raw, err := p.Store.PRPage(ctx, o.Repo, o.PR)
+		stored, err := p.Store.PRPage(ctx, o.Repo, o.PR)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -316,7 +345,7 @@ func (p *pages) expiringWaivers(ctx context.Context, prs []store.OpenPR, now tim
 			return nil, err
 		}
 		var page pageWaivers
-		if err := json.Unmarshal(raw, &page); err != nil {
+		if err := json.Unmarshal(stored.JSON, &page); err != nil {
 			return nil, fmt.Errorf("reading the waivers of the stored page of %s#%d: %w", o.Repo, o.PR, err)
 		}
 		for _, req := range page.Report.Requirements {

@@ -69,6 +69,16 @@ func TestBoard(t *testing.T) {
 			inOrder: []string{`acme/payments#3 Launch`, `acme/vault#1 Launch`, `acme/orders#12 Launch`},
 		},
 		{name: "a non-member gets a 404", login: "mallory", path: "/orgs/acme", wantStatus: http.StatusNotFound, wantNot: []string{"acme/orders"}},
+		{
+			name: "another letter case moves to the stored spelling, query kept", login: "alice", path: "/orgs/ACME?mine=1&sort=repo",
+			wantStatus: http.StatusMovedPermanently, wantLocation: "/orgs/acme?mine=1&sort=repo",
+		},
+		{name: "another case is the same 404 for a non-member", login: "mallory", path: "/orgs/Acme", wantStatus: http.StatusNotFound},
+		{
+			// The spelling of rows she may not read is not hers to learn.
+			name: "a member who may read none of the rows stays where she asked", login: "carol", path: "/orgs/ACME", wantStatus: http.StatusOK,
+			want: []string{`<a href="/api/orgs/ACME/launches">`}, wantNot: []string{"acme/"},
+		},
 	}
 	f.run(t, "/orgs/nosuchorg", tests)
 }
@@ -79,21 +89,29 @@ func TestBoardJSON(t *testing.T) {
 	tests := []struct {
 		name, login, path string
 		wantStatus        int
+		wantOrg           string
 		wantOpen          []string // repo#number in order
 		wantCounts        launchCounts
 	}{
 		{
-			name: "the board's lists and counts", login: "alice", path: "/api/orgs/acme/launches", wantStatus: http.StatusOK,
+			name: "the board's lists and counts", login: "alice", path: "/api/orgs/acme/launches", wantStatus: http.StatusOK, wantOrg: "acme",
 			wantOpen:   []string{"acme/orders#12", "acme/payments#3"},
 			wantCounts: launchCounts{Open: 2, Failing: 2, WaitingForMyTeams: 1, ExpiringWaivers: 1, RecentMerges: 2, Bypassed: 1, UnrequiredRepos: 1},
 		},
 		{
-			name: "mine and sort", login: "bob", path: "/api/orgs/acme/launches?mine=1&sort=repo", wantStatus: http.StatusOK,
+			name: "mine and sort", login: "bob", path: "/api/orgs/acme/launches?mine=1&sort=repo", wantStatus: http.StatusOK, wantOrg: "acme",
 			wantOpen:   []string{"acme/payments#3"},
 			wantCounts: launchCounts{Open: 3, Failing: 3, WaitingForMyTeams: 1, ExpiringWaivers: 2, RecentMerges: 3, Bypassed: 2, UnrequiredRepos: 2},
 		},
+		{
+			name: "another letter case answers, with the stored spelling", login: "alice", path: "/api/orgs/ACME/launches", wantStatus: http.StatusOK, wantOrg: "acme",
+			wantOpen:   []string{"acme/orders#12", "acme/payments#3"},
+			wantCounts: launchCounts{Open: 2, Failing: 2, WaitingForMyTeams: 1, ExpiringWaivers: 1, RecentMerges: 2, Bypassed: 1, UnrequiredRepos: 1},
+		},
 		{name: "a non-member gets a 404", login: "mallory", path: "/api/orgs/acme/launches", wantStatus: http.StatusNotFound},
+		{name: "another case is the same 404 for a non-member", login: "mallory", path: "/api/orgs/Acme/launches", wantStatus: http.StatusNotFound},
 	}
+	_, missing := f.get("mallory", "/api/orgs/nosuchorg/launches")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body := f.get(tt.login, tt.path)
@@ -101,14 +119,17 @@ func TestBoardJSON(t *testing.T) {
 				t.Fatalf("status %d, want %d:\n%s", status, tt.wantStatus, body)
 			}
 			if status != http.StatusOK {
-				if strings.Contains(body, "acme/") {
-					t.Errorf("the 404 names a repository:\n%s", body)
+				if body != missing {
+					t.Errorf("the 404 differs from a missing organisation's, so it reveals what exists:\n%s", body)
 				}
 				return
 			}
 			var l launches
 			if err := json.Unmarshal([]byte(body), &l); err != nil {
 				t.Fatalf("not the launches JSON: %v\n%s", err, body)
+			}
+			if l.Org != tt.wantOrg {
+				t.Errorf("org = %q, want %q", l.Org, tt.wantOrg)
 			}
 			var open []string
 			for _, o := range l.Open {
@@ -179,6 +200,25 @@ func BenchmarkBoard(b *testing.B) {
 		f.pages.board(w, req, v, "acme")
 		if w.Code != http.StatusOK {
 			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+func TestOrgSpelling(t *testing.T) {
+	tests := []struct {
+		name, asked string
+		repos       []string
+		want        string
+	}{
+		{name: "the stored spelling", asked: "ACME", repos: []string{"Acme/orders", "Acme/vault"}, want: "Acme"},
+		{name: "asked itself when a row spells it so", asked: "acme", repos: []string{"Acme/orders", "acme/vault"}, want: "acme"},
+		{name: "the first row's among other spellings, so that every URL leads to one", asked: "ACME", repos: []string{"Acme/orders", "acme/vault"}, want: "Acme"},
+		{name: "asked when no row is shown", asked: "ACME", want: "ACME"},
+		{name: "never another organisation's", asked: "acme", repos: []string{"acmecorp/orders"}, want: "acme"},
+	}
+	for _, tt := range tests {
+		if got := orgSpelling(tt.asked, tt.repos); got != tt.want {
+			t.Errorf("%s: orgSpelling(%q, %q) = %q, want %q", tt.name, tt.asked, tt.repos, got, tt.want)
 		}
 	}
 }

@@ -26,7 +26,7 @@ import (
 // comments on GitHub are).
 type pageStore interface {
 	OpenPRs(ctx context.Context, org string) ([]store.OpenPR, error)
-	PRPage(ctx context.Context, repo string, pr int) ([]byte, error)
+	PRPage(ctx context.Context, repo string, pr int) (store.Page, error)
 	Evaluations(ctx context.Context, repo string, pr int, limit int) ([]store.Evaluation, error)
 	Records(ctx context.Context, f store.RecordFilter) ([]store.Record, error)
 	Record(ctx context.Context, id string) (store.Record, error)
@@ -49,7 +49,9 @@ type pagesOptions struct {
 
 // pages renders the PR details page, the organisation board (and its
 // JSON) and the launch record page. Every handler decides access first and
-// answers 404, as for a missing page, when the viewer may not see it.
+// answers 404, as for a missing page, when the viewer may not see it. Names
+// in a URL match the store's in any letter case, as on GitHub; a page
+// found under another spelling than its URL's moves to the stored one.
 type pages struct {
 	pagesOptions
 	tmpl map[string]*template.Template // by page: "board", "pull", "record", "not-found", "message"
@@ -145,6 +147,18 @@ func (p *pages) mayRead(w http.ResponseWriter, r *http.Request, v *viewer, owner
 	return ok
 }
 
+// moved sends the browser to path, where the page is under the names'
+// stored spelling, keeping the query. Call it only once access is decided:
+// a redirect must not tell someone who may not see a page that it exists.
+// Like every answer it is not stored (securityHeaders), so that a browser
+// asks again after a repository is renamed into yet another case.
+func moved(w http.ResponseWriter, r *http.Request, path string) {
+	if r.URL.RawQuery != "" {
+		path += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, path, http.StatusMovedPermanently)
+}
+
 // unavailable answers a request the store or GitHub could not serve. It
 // says nothing about what was asked, so it reveals no more than a 404.
 func (p *pages) unavailable(w http.ResponseWriter, r *http.Request, err error) {
@@ -175,6 +189,9 @@ func (p *pages) fileURL(repo, commit, path string, line int) string {
 	owner, name, _ := strings.Cut(repo, "/")
 	return report.CheckRunOptions{WebURL: p.WebURL, Owner: owner, Repo: name, HeadSHA: commit}.FileURL(path, line)
 }
+
+// boardPath is the organisation board's path.
+func boardPath(org string) string { return "/orgs/" + url.PathEscape(org) }
 
 // pullPath is the PR details page's path.
 func pullPath(repo string, pr int) string {

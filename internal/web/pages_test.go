@@ -33,7 +33,9 @@ const testWebURL = "https://github.example.com"
 // testNow is the pages' clock in tests.
 var testNow = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
-// testGate answers access from tables, as GitHub would for each user.
+// testGate answers access from tables, as GitHub would for each user:
+// names match in any letter case, and listed repositories are spelled as
+// the tables spell them.
 type testGate struct {
 	members  map[string][]string // org: logins
 	readable map[string][]string // login: "owner/name"
@@ -41,17 +43,22 @@ type testGate struct {
 }
 
 func (g testGate) MemberOf(_ context.Context, v *viewer, org string) (bool, error) {
-	return slices.Contains(g.members[org], v.Login), nil
+	for o, logins := range g.members {
+		if strings.EqualFold(o, org) && slices.Contains(logins, v.Login) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (g testGate) CanRead(_ context.Context, v *viewer, owner, repo string) (bool, error) {
-	return slices.Contains(g.readable[v.Login], owner+"/"+repo), nil
+	return slices.ContainsFunc(g.readable[v.Login], func(r string) bool { return strings.EqualFold(r, owner+"/"+repo) }), nil
 }
 
 func (g testGate) Readable(_ context.Context, v *viewer, org string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, r := range g.readable[v.Login] {
-		if strings.HasPrefix(r, org+"/") {
+		if owner, _, _ := strings.Cut(r, "/"); strings.EqualFold(owner, org) {
 			out[r] = true
 		}
 	}
@@ -71,10 +78,11 @@ func (f fixedRequired) unrequiredRepos(context.Context, string) ([]repoRequireme
 }
 
 // The people of the tests: alice is a member of acme on its security team
-// who may read orders and payments, not vault; mallory is no member.
+// who may read orders, payments and Billing, not vault; carol is a member
+// who may read none of them; mallory is no member.
 var accessTables = testGate{
-	members:  map[string][]string{"acme": {"alice", "bob"}},
-	readable: map[string][]string{"alice": {"acme/orders", "acme/payments"}, "bob": {"acme/orders", "acme/payments", "acme/vault"}},
+	members:  map[string][]string{"acme": {"alice", "bob", "carol"}},
+	readable: map[string][]string{"alice": {"acme/orders", "acme/payments", "acme/Billing"}, "bob": {"acme/orders", "acme/payments", "acme/vault"}},
 	teams:    map[string][]string{"alice": {"security"}, "bob": {"infra"}},
 }
 
@@ -145,21 +153,33 @@ func newFixture(t testing.TB, g testGate, required fixedRequired) *fixture {
 // get requests path as login and returns the status and body.
 func (f *fixture) get(login, path string) (int, string) {
 	f.t.Helper()
+	status, _, body := f.fetch(login, path)
+	return status, body
+}
+
+// noRedirects is a client that returns a redirect rather than following
+// it, so that tests see where it leads.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// fetch requests path as login and returns the status, the Location
+// header and the body.
+func (f *fixture) fetch(login, path string) (status int, location, body string) {
+	f.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, f.server.URL+path, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	req.Header.Set("X-Test-Login", login)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
 // launchPR describes an open launch PR to store.
@@ -363,7 +383,9 @@ func TestTemplatesNeedNoInlineCode(t *testing.T) {
 type pageCase struct {
 	name, login, path string
 	wantStatus        int
-	want, wantNot     []string
+	// wantLocation is where a redirect leads; "" for any other answer.
+	wantLocation  string
+	want, wantNot []string
 	// inOrder must appear in this order.
 	inOrder []string
 }
@@ -374,9 +396,12 @@ func (f *fixture) run(t *testing.T, missing string, cases []pageCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := f.get(tt.login, tt.path)
+			status, location, body := f.fetch(tt.login, tt.path)
 			if status != tt.wantStatus {
 				t.Fatalf("status %d, want %d:\n%s", status, tt.wantStatus, body)
+			}
+			if location != tt.wantLocation {
+				t.Errorf("Location %q, want %q", location, tt.wantLocation)
 			}
 			if _, absent := f.get(tt.login, missing); status == http.StatusNotFound && body != absent {
 				t.Errorf("a 404 differs from the one for %s, so it reveals what exists:\n%s", missing, body)

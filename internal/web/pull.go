@@ -69,7 +69,7 @@ func (p *pages) pull(w http.ResponseWriter, r *http.Request, v *viewer, owner, r
 		return
 	}
 	full := owner + "/" + repo
-	raw, err := p.Store.PRPage(ctx, full, number)
+	page, err := p.Store.PRPage(ctx, full, number)
 	if errors.Is(err, store.ErrNotFound) {
 		p.notFound(w, r, v)
 		return
@@ -78,7 +78,17 @@ func (p *pages) pull(w http.ResponseWriter, r *http.Request, v *viewer, owner, r
 		p.unavailable(w, r, err)
 		return
 	}
-	pr, err := launchview.Unmarshal(raw)
+	if !strings.EqualFold(page.Repo, full) {
+		// Access was decided on the URL's repository: a page of another
+		// one must not be shown, nor redirected to.
+		p.unavailable(w, r, fmt.Errorf("the stored page asked as %s#%d is of %s", full, number, page.Repo))
+		return
+	}
+	if page.Repo != full {
+		moved(w, r, pullPath(page.Repo, number))
+		return
+	}
+	pr, err := launchview.Unmarshal(page.JSON)
 	if err != nil {
 		p.unavailable(w, r, fmt.Errorf("reading the stored page of %s#%d: %w", full, number, err))
 		return

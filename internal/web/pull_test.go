@@ -3,11 +3,14 @@ package web
 import (
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestPull(t *testing.T) {
 	f := newFixture(t, accessTables, unrequired)
 	f.fillOrg()
+	// A repository whose name the webhooks spell with a capital.
+	f.addOpen(launchPR{repo: "acme/Billing", number: 4, title: "Launch billing", openedAt: testNow.Add(-time.Hour), report: infraReport()})
 	tests := []pageCase{
 		{
 			name: "every finding linked to its file and line at the head commit", login: "alice", path: "/acme/orders/pull/12", wantStatus: http.StatusOK,
@@ -50,6 +53,18 @@ func TestPull(t *testing.T) {
 		{name: "a repository the viewer may not read is a 404", login: "alice", path: "/acme/vault/pull/1", wantStatus: http.StatusNotFound},
 		{name: "a member who may read it sees it", login: "bob", path: "/acme/vault/pull/1", wantStatus: http.StatusOK, want: []string{"Launch vault"}},
 		{name: "a missing PR is a 404", login: "alice", path: "/acme/orders/pull/999", wantStatus: http.StatusNotFound},
+		{
+			name: "another letter case moves to the stored spelling, query kept", login: "alice", path: "/ACME/Orders/pull/12?from=chat",
+			wantStatus: http.StatusMovedPermanently, wantLocation: "/acme/orders/pull/12?from=chat",
+		},
+		{
+			name: "a stored spelling with capitals is where another case moves", login: "alice", path: "/acme/billing/pull/4",
+			wantStatus: http.StatusMovedPermanently, wantLocation: "/acme/Billing/pull/4",
+		},
+		{name: "the stored spelling is the page", login: "alice", path: "/acme/Billing/pull/4", wantStatus: http.StatusOK, want: []string{"Launch billing"}},
+		{name: "another case of a repository the viewer may not read is the same 404", login: "alice", path: "/ACME/Vault/pull/1", wantStatus: http.StatusNotFound},
+		{name: "another case moves a viewer who may read it", login: "bob", path: "/Acme/VAULT/pull/1", wantStatus: http.StatusMovedPermanently, wantLocation: "/acme/vault/pull/1"},
+		{name: "another case of a missing PR is a 404", login: "alice", path: "/ACME/orders/pull/999", wantStatus: http.StatusNotFound},
 	}
 	f.run(t, "/acme/orders/pull/999", tests)
 }

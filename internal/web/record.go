@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/store"
@@ -38,10 +39,14 @@ func (p *pages) record(w http.ResponseWriter, r *http.Request, v *viewer, org, n
 		p.unavailable(w, r, err)
 		return
 	}
-	if rec.Repo != repo || rec.PR != pr {
+	if !strings.EqualFold(rec.Repo, repo) || rec.PR != pr {
 		// The id names the row; a row under another repository's id would
 		// have been read with the wrong repository's access.
 		p.unavailable(w, r, fmt.Errorf("the stored record %s is of %s#%d", rec.ID, rec.Repo, rec.PR))
+		return
+	}
+	if rec.Repo != repo {
+		moved(w, r, recordPath(rec.Repo, pr))
 		return
 	}
 	view := p.recordView(repo, pr, rec.Line)

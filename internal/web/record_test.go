@@ -44,6 +44,13 @@ func TestRecord(t *testing.T) {
 		{name: "a non-member's 404", login: "mallory", path: "/orgs/acme/records/orders-10", wantStatus: http.StatusNotFound},
 		{name: "a member who may read it", login: "bob", path: "/orgs/acme/records/vault-5", wantStatus: http.StatusOK, want: []string{`<strong>Signature verifies</strong>`}},
 		{name: "another organisation's record is not found under this one", login: "bob", path: "/orgs/other/records/vault-5", wantStatus: http.StatusNotFound},
+		{
+			name: "another letter case moves to the stored spelling, query kept", login: "alice", path: "/orgs/ACME/records/Orders-20?from=chat",
+			wantStatus: http.StatusMovedPermanently, wantLocation: "/orgs/acme/records/orders-20?from=chat",
+		},
+		{name: "another case of a repository the viewer may not read is the same 404", login: "alice", path: "/orgs/Acme/records/VAULT-5", wantStatus: http.StatusNotFound},
+		{name: "another case is the same 404 for a non-member", login: "mallory", path: "/orgs/ACME/records/orders-10", wantStatus: http.StatusNotFound},
+		{name: "another case of a missing record is a 404", login: "alice", path: "/orgs/ACME/records/orders-999", wantStatus: http.StatusNotFound},
 	}
 	f.run(t, "/orgs/acme/records/orders-999", tests)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,10 @@ func newRequiredChecks(gh AppReader, check string, now func() time.Time) *requir
 func (c *requiredChecks) unrequiredRepos(ctx context.Context, org string) ([]repoRequirement, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if a, ok := c.cache.Get(org); ok && c.now().Sub(a.at) < requiredTTL {
+	// GitHub matches organisation names in any letter case: one answer
+	// serves every spelling of a board's URL.
+	key := strings.ToLower(org)
+	if a, ok := c.cache.Get(key); ok && c.now().Sub(a.at) < requiredTTL {
 		return a.repos, nil
 	}
 	inst, err := c.gh.OrgInstallation(ctx, org)
@@ -114,6 +118,6 @@ func (c *requiredChecks) unrequiredRepos(ctx context.Context, org string) ([]rep
 			out = append(out, repoRequirement{Repo: r.Owner + "/" + r.Name, Branch: r.DefaultBranch, State: answers[i].State, Why: answers[i].Why})
 		}
 	}
-	c.cache.Add(org, requiredAnswer{at: c.now(), repos: out})
+	c.cache.Add(key, requiredAnswer{at: c.now(), repos: out})
 	return out, nil
 }

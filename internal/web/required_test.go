@@ -18,7 +18,7 @@ import (
 
 // TestRequiredChecks asks the simulator, through the real GitHub adapter,
 // which of acme's installed repositories do not require the check, and
-// reuses the answer for ten minutes.
+// reuses the answer for ten minutes, whatever the letter case asked.
 func TestRequiredChecks(t *testing.T) {
 	const appID, check = 4242, "Production readiness"
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -76,6 +76,12 @@ func TestRequiredChecks(t *testing.T) {
 		if got := fmt.Sprint(names); got != s.want {
 			t.Errorf("%s: unrequired repositories %s, want %s", s.name, got, s.want)
 		}
+	}
+	// GitHub matches organisation names in any letter case: acme's answer
+	// serves ACME without asking again.
+	sim.ResetRequests()
+	if repos, err := rc.unrequiredRepos(context.Background(), "ACME"); err != nil || len(repos) != 1 || len(sim.Requests()) != 0 {
+		t.Errorf("asked as ACME: %+v, %v after %d requests; want acme's answer reused", repos, err, len(sim.Requests()))
 	}
 	if _, err := rc.unrequiredRepos(context.Background(), "nobody"); err == nil {
 		t.Error("an organisation without the App's installation listed no error")
