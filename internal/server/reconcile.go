@@ -43,6 +43,14 @@ import (
 //     waiver that has come (githubapi.RunID.WaiverEnds: the check the
 //     waiver covered counts again). The lookup is a conditional request:
 //     for a PR whose runs did not change it costs no rate limit.
+//     A repository whose open pull requests were listed completely (not
+//     cut short by reconcile_max_prs, nor by an error) loses the store's
+//     open rows of its other pull requests (store.PruneOpenPRs): a pull
+//     request whose closed event was lost, or whose evaluation finished
+//     after the close had removed its row, would otherwise stay on the
+//     organisation board. Only rows evaluated pruneGrace before the
+//     listing go: a pull request opened after it is missing from the
+//     listing, yet its first evaluation's row is right.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
 //     /app/hook/deliveries; an hour back on start-up) and recovers each
 //     one that failed (status other than "OK") and has not succeeded since
@@ -159,6 +167,11 @@ const (
 	reconcileQueueShare = 0.5
 	// startJitter bounds the random delay before the first pass.
 	startJitter = 5 * time.Second
+	// pruneGrace is how long before a listing an open row must have been
+	// evaluated for the listing to remove it: the evaluation clocks of
+	// replicas differ a little, and GitHub's listing may lag an opening
+	// by a moment.
+	pruneGrace = time.Minute
 )
 
 // Stats is what one reconciler pass did.
@@ -174,6 +187,9 @@ type Stats struct {
 	// Truncated is set when the pass stopped at reconcile_max_prs; the
 	// next pass continues from there.
 	Truncated bool
+	// Pruned is the number of the store's open rows removed because
+	// their pull request is no longer open.
+	Pruned int
 	// Deliveries is the number of delivery attempts listed, Failed the
 	// GUIDs among them with no successful attempt, Redeliveries the ones
 	// redelivered; those recovered by evaluating their pull request count
@@ -227,7 +243,7 @@ func (s *Server) Run(ctx context.Context) {
 		if err != nil {
 			ev = s.log.Warn().Err(err)
 		}
-		ev.Int("pull_requests", st.PullRequests).Int("repairs", st.Repairs).Int("redeliveries", st.Redeliveries).
+		ev.Int("pull_requests", st.PullRequests).Int("repairs", st.Repairs).Int("redeliveries", st.Redeliveries).Int("pruned", st.Pruned).
 			Bool("truncated", st.Truncated).Dur("took", st.Took).Msg("reconciler pass")
 		wait = s.reconcileInterval - s.reconcileInterval/10 + rand.N(s.reconcileInterval/5+1)
 	}
@@ -326,10 +342,14 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 				return err
 			}
 			st.Repositories++
+			listedAt := r.ev.now()
 			prs, more, err := r.openPulls(ctx, inst, repo, skip+budget)
 			if err != nil {
 				errs = append(errs, err)
 				continue
+			}
+			if !more {
+				r.pruneClosed(ctx, inst, repo, prs, listedAt, st)
 			}
 			prs = prs[min(skip, len(prs)):]
 			if more && len(prs) == budget {
@@ -377,6 +397,31 @@ func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.R
 		return prs[:max], true, nil
 	}
 	return prs, more, nil
+}
+
+// pruneClosed removes the store's open rows of repo whose pull request is
+// not in open, every open pull request of repo as listed at listedAt. A
+// store failure is logged and counted; the next pass tries again.
+func (r *reconciler) pruneClosed(ctx context.Context, inst int64, repo githubapi.Repository, open []githubapi.PullRequest, listedAt time.Time, st *Stats) {
+	if r.ev.store == nil {
+		return
+	}
+	numbers := make([]int, len(open))
+	for i, pr := range open {
+		numbers[i] = pr.Number
+	}
+	log := r.log.With().Int64(githubapp.LogKeyInstallationID, inst).
+		Str(githubapp.LogKeyRepositoryOwner, repo.Owner).Str(githubapp.LogKeyRepositoryName, repo.Name).Logger()
+	removed, err := r.ev.store.PruneOpenPRs(ctx, repo.Owner+"/"+repo.Name, numbers, listedAt.Add(-pruneGrace))
+	if err != nil {
+		r.ev.storeFailed(log.WithContext(ctx), err, "reconciler: pull requests no longer open may still be listed as open in the store")
+		return
+	}
+	if removed > 0 {
+		log.Info().Int("removed", removed).Msg("reconciler: open rows of pull requests no longer open removed from the store")
+	}
+	st.Pruned += removed
+	r.m.pruned.Add(float64(removed))
 }
 
 // maxErrorRetries bounds how many passes re-evaluate a commit whose run is
