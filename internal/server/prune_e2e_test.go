@@ -47,9 +47,9 @@ func advance(clock *atomic.Pointer[time.Time], d time.Duration) {
 // TestReconcilerPrunesClosedPullRequests: a launch PR closed while its
 // events were lost keeps its open row, and so its place on the board,
 // until a reconciler pass finds it no longer listed as open and removes
-// the row. The open launch PR's row stays, and so does the row of a pull
-// request missing from the listing but evaluated after it began (one
-// opened since) until a later pass.
+// the row. The open launch PR's row stays, and so does, until a later
+// pass, the row of a pull request missing from the listing but evaluated
+// less than pruneGrace before it.
 func TestReconcilerPrunesClosedPullRequests(t *testing.T) {
 	// A pull request missing from the listing whose row was evaluated a
 	// moment before it: opened since, by a replica whose clock lags.
