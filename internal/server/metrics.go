@@ -31,6 +31,7 @@ const (
 	metricRepairs           = "launchgate_reconciler_repairs_total"
 	metricRedeliveries      = "launchgate_reconciler_redeliveries_total"
 	metricPasses            = "launchgate_reconciler_passes_total"
+	metricPruned            = "launchgate_reconciler_open_rows_pruned_total"
 	metricReviewRequests    = "launchgate_review_requests_failed_total"
 	metricLaunchRecords     = "launchgate_launch_records_total"
 	metricStoreFailures     = "launchgate_store_failures_total"
@@ -51,6 +52,7 @@ type metrics struct {
 	repairs      prometheus.Counter
 	redeliveries prometheus.Counter
 	passes       *prometheus.CounterVec // outcome: ok | error
+	pruned       prometheus.Counter
 	reviewFails  prometheus.Counter
 	records      *prometheus.CounterVec // bypassed: true | false
 	storeFails   prometheus.Counter
@@ -102,13 +104,17 @@ func newMetrics(q *queue) *metrics {
 			Name: metricPasses,
 			Help: "Reconciler passes by outcome: ok, or error when part of a pass failed.",
 		}, []string{"outcome"}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricPruned,
+			Help: "Open launch PR rows the reconciler removed from the store because GitHub no longer lists their pull request as open (a closed event lost, or an evaluation that finished after the close).",
+		}),
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricLaunchRecords,
 			Help: "Launch records written for merged launch PRs, by bypassed: true when the head's check run had not concluded success at the merge.",
 		}, []string{"bypassed"}),
 		storeFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricStoreFailures,
-			Help: "Store writes that failed: launch records (rebuild them from their PR comments), waiver events, evaluation history rows, and open launch PR rows and details pages (written again by the next evaluation).",
+			Help: "Store writes that failed: launch records (rebuild them from their PR comments), waiver events, evaluation history rows, open launch PR rows and details pages (written again by the next evaluation), and the reconciler's removals of closed pull requests' open rows (tried again by its next pass).",
 		}),
 		reviewFails: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricReviewRequests,
@@ -119,7 +125,7 @@ func newMetrics(q *queue) *metrics {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
 	m.reg.MustRegister(m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
-		m.repairs, m.redeliveries, m.passes, m.reviewFails, m.records, m.storeFails,
+		m.repairs, m.redeliveries, m.passes, m.pruned, m.reviewFails, m.records, m.storeFails,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
 		gauge(metricQueueBytes, "Payload bytes of the waiting events (bounded by server.queue_max_bytes).", func(s queueStats) float64 { return float64(s.bytes) }),

@@ -43,6 +43,18 @@ import (
 //     waiver that has come (githubapi.RunID.WaiverEnds: the check the
 //     waiver covered counts again). The lookup is a conditional request:
 //     for a PR whose runs did not change it costs no rate limit.
+//     A repository whose open pull requests were listed completely (not
+//     cut short by reconcile_max_prs, nor by an error) loses the store's
+//     open rows of its other pull requests (store.PruneOpenPRs): a pull
+//     request whose closed event was lost, or whose evaluation finished
+//     after the close had removed its row, would otherwise stay on the
+//     organisation board. Only rows evaluated at least pruneGrace before
+//     the listing go: a pull request opened after it is missing from the
+//     listing, yet its first evaluation's row is right. A listing of
+//     several pages can miss an open pull request (one closing moves the
+//     next page's first onto a page already read), so after such a
+//     listing a row goes only once two of them in a row lack its pull
+//     request.
 //  2. It lists the App's webhook deliveries since the previous pass (GET
 //     /app/hook/deliveries; an hour back on start-up) and recovers each
 //     one that failed (status other than "OK") and has not succeeded since
@@ -107,6 +119,11 @@ type reconciler struct {
 	// whose open pull requests did not change since costs no rate limit.
 	// At most maxListings repositories, of at most 100 pull requests.
 	pulls *lru.Cache[*pullsPage]
+	// paged holds the numbers in each repository's last complete listing
+	// of open pull requests that took several pages ("installation/owner/
+	// repo" -> numbers), which pruneClosed confirms the next one with. At
+	// most maxListings repositories and maxPagedNumbers numbers.
+	paged *lru.Cache[[]int]
 }
 
 // pullsPage is a conditional listing's answer.
@@ -119,6 +136,23 @@ type pullsPage struct {
 // maxListings bounds the listings the reconciler keeps: about 250 bytes a
 // pull request, so under 25 MiB even if every repository had 100 open.
 const maxListings = 1000
+
+// maxPagedNumbers bounds the pull request numbers of the paged listings
+// the reconciler keeps: 8 MiB.
+const maxPagedNumbers = 1 << 20
+
+// openListing is a repository's open pull requests as a pass listed them,
+// newest first.
+type openListing struct {
+	prs []githubapi.PullRequest
+	// more is set when GitHub lists more than prs.
+	more bool
+	// paged is set when prs was read in several requests. Pages are
+	// offsets: a pull request closing while they are read moves the
+	// next page's first one onto a page already read, and the listing
+	// misses it, though it is open.
+	paged bool
+}
 
 // cursor is where a pass stopped: the position of a repository (installation
 // and name, in the order passes go through them) and the number of its
@@ -159,6 +193,11 @@ const (
 	reconcileQueueShare = 0.5
 	// startJitter bounds the random delay before the first pass.
 	startJitter = 5 * time.Second
+	// pruneGrace is how long before a listing an open row must have been
+	// evaluated for the listing to remove it: the evaluation clocks of
+	// replicas differ a little, and GitHub's listing may lag an opening
+	// by a moment.
+	pruneGrace = time.Minute
 )
 
 // Stats is what one reconciler pass did.
@@ -174,6 +213,9 @@ type Stats struct {
 	// Truncated is set when the pass stopped at reconcile_max_prs; the
 	// next pass continues from there.
 	Truncated bool
+	// Pruned is the number of the store's open rows removed because
+	// their pull request is no longer open.
+	Pruned int
 	// Deliveries is the number of delivery attempts listed, Failed the
 	// GUIDs among them with no successful attempt, Redeliveries the ones
 	// redelivered; those recovered by evaluating their pull request count
@@ -185,7 +227,8 @@ type Stats struct {
 func newReconciler(gh reconcileGitHub, app func() (*github.Client, error), q *queue, ev *evaluator, m *metrics, log zerolog.Logger, maxPRs int, now func() time.Time) *reconciler {
 	return &reconciler{gh: gh, app: app, queue: q, ev: ev, m: m, log: log, maxPRs: maxPRs, now: now,
 		retried: lru.New[int](10_000, 0, nil), redelivered: lru.New[int](10_000, 0, nil),
-		pulls: lru.New[*pullsPage](maxListings, 0, nil)}
+		pulls: lru.New[*pullsPage](maxListings, 0, nil),
+		paged: lru.New[[]int](maxListings, maxPagedNumbers, func(numbers []int) int64 { return int64(len(numbers)) })}
 }
 
 // Reconcile runs one reconciler pass now and returns what it did. Passes
@@ -227,7 +270,7 @@ func (s *Server) Run(ctx context.Context) {
 		if err != nil {
 			ev = s.log.Warn().Err(err)
 		}
-		ev.Int("pull_requests", st.PullRequests).Int("repairs", st.Repairs).Int("redeliveries", st.Redeliveries).
+		ev.Int("pull_requests", st.PullRequests).Int("repairs", st.Repairs).Int("redeliveries", st.Redeliveries).Int("pruned", st.Pruned).
 			Bool("truncated", st.Truncated).Dur("took", st.Took).Msg("reconciler pass")
 		wait = s.reconcileInterval - s.reconcileInterval/10 + rand.N(s.reconcileInterval/5+1)
 	}
@@ -326,13 +369,17 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 				return err
 			}
 			st.Repositories++
-			prs, more, err := r.openPulls(ctx, inst, repo, skip+budget)
+			listedAt := r.ev.now() // the evaluation clock, which dates the store's open rows
+			listing, err := r.openPulls(ctx, inst, repo, skip+budget)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			prs = prs[min(skip, len(prs)):]
-			if more && len(prs) == budget {
+			if !listing.more {
+				r.pruneClosed(ctx, inst, repo, listing, listedAt, st)
+			}
+			prs := listing.prs[min(skip, len(listing.prs)):]
+			if listing.more && len(prs) == budget {
 				// The budget ends inside this repository: the next pass
 				// goes on with its older pull requests.
 				r.cursor, st.Truncated = cursor{pos: pos, skip: skip + budget}, true
@@ -352,10 +399,15 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 	return errors.Join(errs...)
 }
 
-// openPulls lists up to max open pull requests of repo, newest first, and
-// whether there are more. The first page is a conditional request.
-func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.Repository, max int) ([]githubapi.PullRequest, bool, error) {
-	key := fmt.Sprintf("%d/%s/%s", inst, repo.Owner, repo.Name)
+// listingKey names repo's listings in the reconciler's caches.
+func listingKey(inst int64, repo githubapi.Repository) string {
+	return fmt.Sprintf("%d/%s/%s", inst, repo.Owner, repo.Name)
+}
+
+// openPulls lists up to max open pull requests of repo. The first page is
+// a conditional request.
+func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.Repository, max int) (openListing, error) {
+	key := listingKey(inst, repo)
 	cached, ok := r.pulls.Get(key)
 	etag := ""
 	if ok {
@@ -366,17 +418,55 @@ func (r *reconciler) openPulls(ctx context.Context, inst int64, repo githubapi.R
 	case errors.Is(err, githubapi.ErrNotModified):
 		prs, more = cached.prs, cached.more
 	case err != nil:
-		return nil, false, err
+		return openListing{}, err
 	case newETag != "":
 		r.pulls.Add(key, &pullsPage{etag: newETag, prs: prs, more: more})
 	}
 	switch {
 	case more && max > len(prs):
-		return r.gh.OpenPullRequests(ctx, inst, repo.Owner, repo.Name, "", max)
+		prs, more, err := r.gh.OpenPullRequests(ctx, inst, repo.Owner, repo.Name, "", max)
+		return openListing{prs: prs, more: more, paged: true}, err
 	case len(prs) > max:
-		return prs[:max], true, nil
+		return openListing{prs: prs[:max], more: true}, nil
 	}
-	return prs, more, nil
+	return openListing{prs: prs, more: more}, nil
+}
+
+// pruneClosed removes the store's open rows of repo whose pull request is
+// not in the complete listing l, taken at listedAt. A paged listing may
+// miss an open pull request, so after one a row goes only if the previous
+// paged listing of repo missed its pull request too: a pull request that
+// closed goes a pass later. A store failure is logged and counted; the
+// next pass tries again.
+func (r *reconciler) pruneClosed(ctx context.Context, inst int64, repo githubapi.Repository, l openListing, listedAt time.Time, st *Stats) {
+	if r.ev.store == nil {
+		return
+	}
+	numbers := make([]int, len(l.prs))
+	for i, pr := range l.prs {
+		numbers[i] = pr.Number
+	}
+	if l.paged {
+		key := listingKey(inst, repo)
+		previous, ok := r.paged.Get(key)
+		r.paged.Add(key, numbers)
+		if !ok {
+			return
+		}
+		numbers = append(slices.Clip(numbers), previous...)
+	}
+	log := r.log.With().Int64(githubapp.LogKeyInstallationID, inst).
+		Str(githubapp.LogKeyRepositoryOwner, repo.Owner).Str(githubapp.LogKeyRepositoryName, repo.Name).Logger()
+	removed, err := r.ev.store.PruneOpenPRs(ctx, repo.Owner+"/"+repo.Name, numbers, listedAt.Add(-pruneGrace))
+	if err != nil {
+		r.ev.storeFailed(log.WithContext(ctx), err, "reconciler: pull requests no longer open may still be listed as open in the store")
+		return
+	}
+	if removed > 0 {
+		log.Info().Int("removed", removed).Msg("reconciler: open rows of pull requests no longer open removed from the store")
+	}
+	st.Pruned += removed
+	r.m.pruned.Add(float64(removed))
 }
 
 // maxErrorRetries bounds how many passes re-evaluate a commit whose run is

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -406,6 +407,35 @@ func (s *Store) RemoveOpenPR(ctx context.Context, repo string, pr int) error {
 		return fmt.Errorf("store: removing open pull request %s#%d: %w", repo, pr, err)
 	}
 	return nil
+}
+
+// PruneOpenPRs removes the open rows of repo ("owner/name") whose pull
+// request is not in open, the numbers of every pull request of repo that
+// GitHub lists as open, and that were evaluated before evaluatedBefore; it
+// returns how many it removed. An empty open removes every such row. The
+// time bound keeps a row that an evaluation wrote after open was listed: a
+// pull request opened or reopened since is missing from open, yet open.
+func (s *Store) PruneOpenPRs(ctx context.Context, repo string, open []int, evaluatedBefore time.Time) (int, error) {
+	q := `DELETE FROM open_prs WHERE repo = $1 AND evaluated_at < $2`
+	if len(open) > 0 {
+		// Literals, not parameters: they are integers, and a repository
+		// may have more open pull requests than a statement takes
+		// parameters (SQLite: 32,766).
+		numbers := make([]string, len(open))
+		for i, n := range open {
+			numbers[i] = strconv.Itoa(n)
+		}
+		q += ` AND pr NOT IN (` + strings.Join(numbers, ", ") + `)`
+	}
+	res, err := s.db.ExecContext(ctx, q, repo, evaluatedBefore.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("store: pruning the open pull requests of %s: %w", repo, err)
+	}
+	removed, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: pruning the open pull requests of %s: counting the rows removed: %w", repo, err)
+	}
+	return int(removed), nil
 }
 
 // openPRsOfOrg lists an organisation's open pull requests, named in any

@@ -165,6 +165,45 @@ func TestStore(t *testing.T) {
 				t.Errorf("OpenPRs(acme) after removing #1 = %+v, want %+v", got, want)
 			}
 		}},
+		{name: "pruning removes a repository's rows evaluated before the bound whose pull request is not open", run: func(t *testing.T, s *Store) {
+			bound := day.Add(time.Minute)
+			open := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "success", EvaluatedAt: day}
+			closed := OpenPR{Repo: "acme/pay", PR: 2, Head: "bbb", Conclusion: "failure", EvaluatedAt: day}
+			atBound := OpenPR{Repo: "acme/pay", PR: 3, Head: "ccc", Conclusion: "failure", EvaluatedAt: bound}
+			otherRepo := OpenPR{Repo: "acme/web", PR: 2, Head: "ddd", Conclusion: "failure", EvaluatedAt: day}
+			for _, p := range []OpenPR{open, closed, atBound, otherRepo} {
+				if err := s.UpsertOpenPR(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			steps := []struct {
+				repo    string
+				open    []int
+				removed int
+				left    []OpenPR
+			}{
+				{repo: "acme/pay", open: []int{1, 4}, removed: 1, left: []OpenPR{open, atBound, otherRepo}},
+				{repo: "acme/pay", open: []int{1, 4}, removed: 0, left: []OpenPR{open, atBound, otherRepo}},
+				{repo: "acme/web", open: nil, removed: 1, left: []OpenPR{open, atBound}},
+				{repo: "acme/pay", open: nil, removed: 1, left: []OpenPR{atBound}},
+			}
+			for i, step := range steps {
+				removed, err := s.PruneOpenPRs(ctx, step.repo, step.open, bound)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if removed != step.removed {
+					t.Errorf("step %d: PruneOpenPRs(%s, %v) removed %d, want %d", i+1, step.repo, step.open, removed, step.removed)
+				}
+				got, err := s.OpenPRs(ctx, "acme")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, step.left) {
+					t.Errorf("step %d: OpenPRs(acme) after PruneOpenPRs(%s, %v) = %+v, want %+v", i+1, step.repo, step.open, got, step.left)
+				}
+			}
+		}},
 		{name: "an open pull request keeps the board's columns; a stale evaluation changes none of them", run: func(t *testing.T, s *Store) {
 			latest := OpenPR{Repo: "acme/pay", PR: 1, Head: "bbb", Conclusion: "failure", EvaluatedAt: day.Add(time.Minute),
 				Title: "Launch pay", Author: "ann", OpenedAt: day.Add(-72 * time.Hour),
