@@ -5,25 +5,11 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/launchgate/launchgate/internal/githubsim"
 )
-
-// clock is a settable time for TTL tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // Membership answers are reused for the TTL, "no" included, and dropped
 // when an event says they changed.
@@ -31,8 +17,8 @@ func TestActiveMemberCache(t *testing.T) {
 	e := newEnv(t, githubsim.Options{})
 	e.sim.AddTeam("acme", "security", "sam")
 	e.sim.AddTeam("acme", "infra", "ian")
-	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	c := e.client(Options{MembershipTTL: time.Minute, Now: clk.now})
+	clk := githubsim.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	c := e.client(Options{MembershipTTL: time.Minute, Now: clk.Now})
 	ctx := context.Background()
 	e.requests()
 	ask := func(team, user string, want bool, wantRequests int) {
@@ -58,7 +44,7 @@ func TestActiveMemberCache(t *testing.T) {
 	ask("security", "sam", false, 1)
 
 	e.sim.AddTeam("acme", "security", "sam")
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	ask("security", "sam", true, 1) // the TTL ran out
 	ask("infra", "ian", true, 1)
 	c.ForgetMembership("acme", "security", "")

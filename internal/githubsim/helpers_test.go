@@ -35,24 +35,6 @@ var testKeys = sync.OnceValue(func() [2]*rsa.PrivateKey {
 	return keys
 })
 
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // received is one webhook delivery seen by the test receiver.
 type received struct {
 	event, guid string
@@ -114,7 +96,7 @@ func (rc *receiver) setStatus(code int) {
 
 type fixture struct {
 	sim   *Server
-	clock *clock
+	clock *Clock
 	hooks *receiver
 	inst  int64
 	repo  *Repo
@@ -124,7 +106,7 @@ type fixture struct {
 // repository acme/web, with webhooks going to a recording receiver.
 func newFixture(t *testing.T, tweak ...func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}, hooks: newReceiver(t)}
+	f := &fixture{clock: NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)), hooks: newReceiver(t)}
 	opts := Options{AppID: testAppID, PrivateKey: testKeys()[0], WebhookURL: f.hooks.srv.URL, WebhookSecret: testSecret, Now: f.clock.Now}
 	for _, fn := range tweak {
 		fn(&opts)

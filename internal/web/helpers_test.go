@@ -51,24 +51,6 @@ var testRecordKey = sync.OnceValue(func() ed25519.PrivateKey {
 	return k
 })
 
-// testClock is the clock both the simulator and the pages run on.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // recordingPages stands for the pages: each answers with what it was
 // asked to show and to whom, so that the tests see what reached them.
 type recordingPages struct{}
@@ -106,7 +88,7 @@ func (recordingPages) notFound(w http.ResponseWriter, _ *http.Request, v *viewer
 // Repositories acme/web and acme/api are private.
 type env struct {
 	sim   *githubsim.Server
-	clock *testClock
+	clock *githubsim.Clock // the simulator and the pages run on it
 	h     *handler
 	url   string // the pages' public URL
 	inst  int64
@@ -135,7 +117,7 @@ func (b *lockedBuffer) String() string {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	// The clock starts at the real time: the App's JWTs are dated by it.
-	e := &env{clock: &testClock{t: time.Now()}}
+	e := &env{clock: githubsim.NewClock(time.Now())}
 	sim, err := githubsim.Start(githubsim.Options{AppID: testAppID, PrivateKey: testKey(), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
