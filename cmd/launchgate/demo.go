@@ -225,7 +225,7 @@ func startDemo(logOut io.Writer, setup demoSetup) (*demoRun, error) {
 	if err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
-	hs := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	hs := httpServer(app.Handler())
 	go func() { _ = hs.Serve(setup.listener) }()
 	sim.SetWebhookURL(baseURL + server.HookPath)
 	return &demoRun{sim: sim, app: app, http: hs, recordsKey: recordsKey, pagesURL: opts.PagesURL}, nil

@@ -56,6 +56,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// httpServer serves h with timeouts that suit both listeners: GitHub
+// gives a delivery 10 seconds (a slower client is not GitHub), pages and
+// probes are short requests too.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+}
+
 // serve runs the App until ctx ends, then shuts down gracefully. listening,
 // when set, is told the public and the internal (operational) listeners'
 // addresses once both accept connections.
@@ -83,23 +96,7 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 		ln.Close()
 		return fmt.Errorf("listening on server.internal_address %s: %w", cfg.Server.InternalAddress, err)
 	}
-	httpSrv := &http.Server{
-		Handler: app.Handler(),
-		// GitHub gives a delivery 10 seconds; a slower client is not
-		// GitHub.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	// Probes and scrapes are short requests from inside the cluster.
-	opsSrv := &http.Server{
-		Handler:           app.InternalHandler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	httpSrv, opsSrv := httpServer(app.Handler()), httpServer(app.InternalHandler())
 	hookURL := ""
 	if cfg.Server.PublicURL != "" {
 		hookURL = strings.TrimSuffix(cfg.Server.PublicURL, "/") + server.HookPath
