@@ -81,6 +81,13 @@ func tokenHash(token string) string {
 
 func revokedKey(hash string) string { return "revoked\x00" + hash }
 
+// holder asks GitHub whose token this is (GET /user), once per ttl.
+func (a *access) holder(ctx context.Context, token string) (string, error) {
+	return cached(a, "login\x00"+tokenHash(token), func() (string, error) {
+		return a.github.login(ctx, token)
+	})
+}
+
 // forget marks a signed-out token: until any session holding it has
 // expired, this replica refuses it without asking GitHub (which refuses
 // it too once it is revoked, after the other replicas' cached answers
@@ -222,10 +229,7 @@ func (h *handler) bearer(r *http.Request) (*viewer, context.Context, error) {
 	if !ok || token == "" || (!strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token")) {
 		return nil, r.Context(), nil
 	}
-	sum := sha256.Sum256([]byte(token))
-	login, err := cached(h.gate, "login\x00"+hex.EncodeToString(sum[:16]), func() (string, error) {
-		return h.github.login(r.Context(), token)
-	})
+	login, err := h.tokens.holder(r.Context(), token)
 	if err != nil {
 		return nil, r.Context(), err
 	}

@@ -128,14 +128,12 @@ type sortOption struct {
 	Selected     bool
 }
 
+// board serves org's board to v, a member: the route table asked the
+// gate. boardJSON serves the same as JSON.
 func (p *pages) board(w http.ResponseWriter, r *http.Request, v *viewer, org string) {
-	l, ok, err := p.launches(r, v, org)
+	l, err := p.launches(r, v, org)
 	if err != nil {
 		p.unavailable(w, r, err)
-		return
-	}
-	if !ok {
-		p.notFound(w, r, v)
 		return
 	}
 	if l.Org != org {
@@ -150,14 +148,10 @@ func (p *pages) board(w http.ResponseWriter, r *http.Request, v *viewer, org str
 }
 
 func (p *pages) boardJSON(w http.ResponseWriter, r *http.Request, v *viewer, org string) {
-	l, ok, err := p.launches(r, v, org)
+	l, err := p.launches(r, v, org)
 	if err != nil {
 		p.Log.Error().Err(err).Str("path", r.URL.Path).Msg("the launches API could not be served")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "launchgate could not load the launches; try again in a moment"})
-		return
-	}
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 		return
 	}
 	writeJSON(w, http.StatusOK, l)
@@ -174,26 +168,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// launches builds the board of org for v, or ok false when v may not see
-// it; l.Org is the organisation as the rows v may read spell it. Query
-// parameters: mine=1 keeps the PRs waiting for one of v's teams, sort
-// orders them (boardSorts).
-func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok bool, err error) {
+// launches builds the board of org for v, a member (the route table asked);
+// its rows are those of the repositories v may read, and l.Org is the
+// organisation as they spell it. Query parameters: mine=1 keeps the PRs
+// waiting for one of v's teams, sort orders them (boardSorts).
+func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, err error) {
 	ctx := r.Context()
-	member, err := p.Gate.MemberOf(ctx, v, org)
+	readable, err := p.Rows.Readable(ctx, v, org)
 	if err != nil {
-		return l, false, fmt.Errorf("asking whether %s is a member of %s: %w", v.Login, org, err)
+		return l, fmt.Errorf("listing the repositories %s may read in %s: %w", v.Login, org, err)
 	}
-	if !member {
-		return l, false, nil
-	}
-	readable, err := p.Gate.Readable(ctx, v, org)
+	teams, err := p.Rows.Teams(ctx, v, org)
 	if err != nil {
-		return l, false, fmt.Errorf("listing the repositories %s may read in %s: %w", v.Login, org, err)
-	}
-	teams, err := p.Gate.Teams(ctx, v, org)
-	if err != nil {
-		return l, false, fmt.Errorf("listing the teams of %s in %s: %w", v.Login, org, err)
+		return l, fmt.Errorf("listing the teams of %s in %s: %w", v.Login, org, err)
 	}
 	now := p.Now()
 	l = launches{
@@ -207,7 +194,7 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 
 	open, err := p.Store.OpenPRs(ctx, org)
 	if err != nil {
-		return l, false, err
+		return l, err
 	}
 	var expiring []store.OpenPR
 	var shown []string // the repositories of the rows v may read
@@ -234,12 +221,12 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 	sortOpen(l.Open, l.Sort)
 
 	if l.ExpiringWaivers, err = p.expiringWaivers(ctx, expiring, now); err != nil {
-		return l, false, err
+		return l, err
 	}
 	l.Counts.ExpiringWaivers = len(l.ExpiringWaivers)
 
 	if l.RecentMerges, err = p.recentMerges(ctx, org, readable, now); err != nil {
-		return l, false, err
+		return l, err
 	}
 	l.Counts.RecentMerges = len(l.RecentMerges)
 	for _, m := range l.RecentMerges {
@@ -261,7 +248,7 @@ func (p *pages) launches(r *http.Request, v *viewer, org string) (l launches, ok
 		}
 	}
 	l.Counts.UnrequiredRepos = len(l.UnrequiredRepos)
-	return l, true, nil
+	return l, nil
 }
 
 // orgSpelling is the organisation asked for as the stored repositories

@@ -32,6 +32,8 @@ const (
 	testAppID        = 7
 	testClientID     = "Iv1.webtest"
 	testClientSecret = "web-client-s3cret"
+	// testSessionKey seals the tests' session and sign-in cookies.
+	testSessionKey = "0123456789abcdef0123456789abcdef"
 )
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -160,7 +162,7 @@ func (e *env) options() Options {
 	return Options{
 		PublicURL: e.url, GitHubWebURL: e.sim.WebURL(), GitHubAPIURL: e.sim.URL(),
 		ClientID: testClientID, ClientSecret: testClientSecret,
-		SessionKey: []byte("0123456789abcdef0123456789abcdef"), AccessTTL: time.Minute,
+		SessionKey: []byte(testSessionKey), AccessTTL: time.Minute,
 		App:       githubapi.NewClient(cc, githubapi.Options{AppID: testAppID, Now: e.clock.Now}),
 		CheckName: "Production readiness", RecordKey: testRecordKey().Public().(ed25519.PublicKey),
 		Store: e.store, Now: e.clock.Now, Logger: zerolog.New(&e.logs),

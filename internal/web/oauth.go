@@ -126,7 +126,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 			writeMessage(w, http.StatusForbidden, "Sign-out refused", "The form was not launchgate's own (its CSRF token is missing or wrong).", "")
 			return
 		}
-		h.gate.forget(tokenFrom(ctx))
+		h.tokens.forget(tokenFrom(ctx))
 		if err := h.github.revoke(ctx, tokenFrom(ctx)); err != nil {
 			h.log.Warn().Err(err).Str("login", v.Login).Msg("web: revoking a user token at sign-out; it expires on its own")
 		}

@@ -35,7 +35,9 @@ type pageStore interface {
 // pagesOptions configure the pages.
 type pagesOptions struct {
 	Store pageStore
-	Gate  gate
+	// Rows answers which of the board's rows the viewer may read and
+	// which teams are theirs.
+	Rows rowAccess
 	// Required lists an organisation's installed repositories that do not
 	// require the check, for the board.
 	Required requiredSource
@@ -48,18 +50,20 @@ type pagesOptions struct {
 }
 
 // pages renders the PR details page, the organisation board (and its
-// JSON) and the launch record page. Every handler decides access first and
-// answers 404, as for a missing page, when the viewer may not see it. Names
-// in a URL match the store's in any letter case, as on GitHub; a page
-// found under another spelling than its URL's moves to the stored one.
+// JSON) and the launch record page. The route table (handler.routes) calls
+// each handler only for a viewer allowed to see the page, the repository
+// or organisation its URL names; a handler answers 404 only for what is
+// missing. Names in a URL match the store's in any letter case, as on
+// GitHub; a page found under another spelling than its URL's moves to the
+// stored one.
 type pages struct {
 	pagesOptions
 	tmpl map[string]*template.Template // by page: "board", "pull", "record", "not-found", "message"
 }
 
 func newPages(opts pagesOptions) (*pages, error) {
-	if opts.Store == nil || opts.Gate == nil || opts.Required == nil || opts.Now == nil {
-		return nil, errors.New("web: pages need a store, a gate, a source of required checks and a clock")
+	if opts.Store == nil || opts.Rows == nil || opts.Required == nil || opts.Now == nil {
+		return nil, errors.New("web: pages need a store, a gate for the board's rows, a source of required checks and a clock")
 	}
 	if len(opts.RecordKey) != ed25519.PublicKeySize {
 		return nil, errors.New("web: pages need the launch records' Ed25519 public key")
@@ -130,21 +134,6 @@ func (p *pages) render(w http.ResponseWriter, status int, page string, l layout)
 // reveals that a private repository exists.
 func (p *pages) notFound(w http.ResponseWriter, r *http.Request, v *viewer) {
 	p.render(w, http.StatusNotFound, "not-found", layout{Title: "Not found", Viewer: v})
-}
-
-// mayRead says whether v may see a page of repository owner/repo, as
-// GitHub answers with v's token; when not, it has answered: 404 as for a
-// missing page, or an error page when GitHub could not say.
-func (p *pages) mayRead(w http.ResponseWriter, r *http.Request, v *viewer, owner, repo string) bool {
-	ok, err := p.Gate.CanRead(r.Context(), v, owner, repo)
-	if err != nil {
-		p.unavailable(w, r, fmt.Errorf("asking whether %s may read %s/%s: %w", v.Login, owner, repo, err))
-		return false
-	}
-	if !ok {
-		p.notFound(w, r, v)
-	}
-	return ok
 }
 
 // moved sends the browser to path, where the page is under the names'

@@ -87,13 +87,15 @@ var accessTables = testGate{
 }
 
 // fixture is a store filled through the store API, the pages reading it,
-// and an HTTP server routing to them as the web package's handler does,
-// with the viewer named by the X-Test-Login header.
+// and an HTTP server serving them through the route table
+// (handler.routes), with a testGate as the gate. Each request is signed
+// in as its login with a sealed session cookie.
 type fixture struct {
 	t      testing.TB
 	st     *store.Store
 	key    ed25519.PrivateKey
-	pages  *pages
+	h      *handler
+	routes http.Handler // h.routes of the pages
 	server *httptest.Server
 }
 
@@ -109,45 +111,36 @@ func newFixture(t testing.TB, g testGate, required fixedRequired) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := func() time.Time { return testNow }
 	p, err := newPages(pagesOptions{
-		Store: st, Gate: g, Required: required, WebURL: testWebURL + "/",
-		RecordKey: pub, Now: func() time.Time { return testNow }, Log: zerolog.Nop(),
+		Store: st, Rows: g, Required: required, WebURL: testWebURL + "/",
+		RecordKey: pub, Now: clock, Log: zerolog.Nop(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, st: st, key: key, pages: p}
-	// ServeMux cannot hold both /{owner}/{repo}/pull/{number} and
-	// /api/orgs/{org}/launches (neither pattern is more specific), so the
-	// test routes by path segments.
-	route := func(w http.ResponseWriter, r *http.Request) {
-		v := &viewer{Login: r.Header.Get("X-Test-Login"), CSRF: "csrf-token"}
-		seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-		switch {
-		case len(seg) == 4 && seg[0] == "api" && seg[1] == "orgs" && seg[3] == "launches":
-			p.boardJSON(w, r, v, seg[2])
-		case len(seg) == 2 && seg[0] == "orgs":
-			p.board(w, r, v, seg[1])
-		case len(seg) == 4 && seg[0] == "orgs" && seg[2] == "records":
-			i := strings.LastIndex(seg[3], "-")
-			if n, err := strconv.Atoi(seg[3][i+1:]); i > 0 && err == nil {
-				p.record(w, r, v, seg[1], seg[3][:i], n)
-				return
-			}
-			p.notFound(w, r, v)
-		case len(seg) == 4 && seg[2] == "pull":
-			if n, err := strconv.Atoi(seg[3]); err == nil {
-				p.pull(w, r, v, seg[0], seg[1], n)
-				return
-			}
-			p.notFound(w, r, v)
-		default:
-			p.notFound(w, r, v)
-		}
-	}
-	f.server = httptest.NewServer(http.HandlerFunc(route))
+	f := &fixture{t: t, st: st, key: key}
+	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.routes.ServeHTTP(w, r) }))
 	t.Cleanup(f.server.Close)
+	// Without GitHub: the handler serves the pages, not sign-in, sign-out
+	// or bearer tokens (newEnv's handler does, with the simulator).
+	if f.h, err = newSessionHandler(f.server.URL, []byte(testSessionKey), clock, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	f.h.gate = g
+	f.routes = f.h.routes(p)
 	return f
+}
+
+// signIn gives req login's session cookie, sealed as a sign-in seals it;
+// no login, no cookie.
+func (f *fixture) signIn(req *http.Request, login string) {
+	f.t.Helper()
+	if login == "" {
+		return
+	}
+	sealed := seal(f.t, f.h.sessions, session{Login: login, Token: "gho_token_of_" + login, CSRF: "csrf-token", Issued: testNow})
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sealed})
 }
 
 // get requests path as login and returns the status and body.
@@ -169,7 +162,7 @@ func (f *fixture) fetch(login, path string) (status int, location, body string) 
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	req.Header.Set("X-Test-Login", login)
+	f.signIn(req, login)
 	resp, err := noRedirects.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
@@ -344,7 +337,7 @@ func TestNewPagesRefusesAWebURLThatIsNotHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"", "javascript:alert(1)", "github.com", "ftp://github.com"} {
-		_, err := newPages(pagesOptions{Store: &store.Store{}, Gate: accessTables, Required: fixedRequired{}, RecordKey: pub, Now: time.Now, WebURL: u})
+		_, err := newPages(pagesOptions{Store: &store.Store{}, Rows: accessTables, Required: fixedRequired{}, RecordKey: pub, Now: time.Now, WebURL: u})
 		if err == nil {
 			t.Errorf("newPages accepted the web URL %q", u)
 		}

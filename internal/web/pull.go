@@ -63,11 +63,10 @@ type historyView struct {
 	CommitURL string
 }
 
+// pull serves the details page of owner/repo#number to v, who may read
+// the repository: the route table asked the gate.
 func (p *pages) pull(w http.ResponseWriter, r *http.Request, v *viewer, owner, repo string, number int) {
 	ctx := r.Context()
-	if !p.mayRead(w, r, v, owner, repo) {
-		return
-	}
 	full := owner + "/" + repo
 	page, err := p.Store.PRPage(ctx, full, number)
 	if errors.Is(err, store.ErrNotFound) {

@@ -24,11 +24,10 @@ type recordView struct {
 	PRURL, MergeURL, HeadURL string
 }
 
+// record serves the launch record of org/name#pr to v, who may read the
+// repository: the route table asked the gate.
 func (p *pages) record(w http.ResponseWriter, r *http.Request, v *viewer, org, name string, pr int) {
 	ctx := r.Context()
-	if !p.mayRead(w, r, v, org, name) {
-		return
-	}
 	repo := org + "/" + name
 	rec, err := p.Store.Record(ctx, fmt.Sprintf("%s#%d", repo, pr))
 	if errors.Is(err, store.ErrNotFound) {

@@ -81,7 +81,7 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
-func seal(t *testing.T, s *sealer, v any) string {
+func seal(t testing.TB, s *sealer, v any) string {
 	t.Helper()
 	out, err := s.seal(v)
 	if err != nil {
@@ -91,7 +91,7 @@ func seal(t *testing.T, s *sealer, v any) string {
 }
 
 func TestSealer(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
+	key := []byte(testSessionKey)
 	s, err := newSealer(key, sessionCookie)
 	if err != nil {
 		t.Fatal(err)

@@ -69,9 +69,17 @@ type viewer struct {
 }
 
 // gate answers, with the viewer's GitHub token, what they may see.
+// MemberOf and CanRead decide whether a page is shown at all, in one
+// place: the route table (handler.routes).
 type gate interface {
 	MemberOf(ctx context.Context, v *viewer, org string) (bool, error)
 	CanRead(ctx context.Context, v *viewer, owner, repo string) (bool, error)
+	rowAccess
+}
+
+// rowAccess is what the board asks the gate once it is shown: which rows
+// the viewer may read, and which teams are theirs.
+type rowAccess interface {
 	// Readable is the set of "owner/name" the viewer can read in the App's
 	// installation on org.
 	Readable(ctx context.Context, v *viewer, org string) (map[string]bool, error)
@@ -79,8 +87,19 @@ type gate interface {
 	Teams(ctx context.Context, v *viewer, org string) ([]string, error)
 }
 
-// pageHandlers render the pages once the viewer is known and allowed to
-// see them.
+// tokenKeeper knows about the users' tokens themselves: whose a bearer
+// token is, and which were signed out.
+type tokenKeeper interface {
+	// holder is the login of token's holder; a token GitHub refuses is
+	// errTokenRejected.
+	holder(ctx context.Context, token string) (string, error)
+	// forget refuses token from now on: its holder signed out.
+	forget(token string)
+}
+
+// pageHandlers render the pages. The route table calls them only for a
+// viewer the gate allowed to see the page (notFound aside), so they do not
+// ask again.
 type pageHandlers interface {
 	board(w http.ResponseWriter, r *http.Request, v *viewer, org string)
 	boardJSON(w http.ResponseWriter, r *http.Request, v *viewer, org string)
@@ -101,7 +120,7 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	p, err := newPages(pagesOptions{
-		Store: opts.Store, Gate: h.gate, Required: newRequiredChecks(opts.App, opts.CheckName, h.now),
+		Store: opts.Store, Rows: h.gate, Required: newRequiredChecks(opts.App, opts.CheckName, h.now),
 		WebURL: opts.GitHubWebURL, RecordKey: opts.RecordKey, Now: h.now, Log: opts.Logger,
 	})
 	if err != nil {
@@ -119,7 +138,10 @@ type handler struct {
 	github   *oauthClient
 	sessions *sealer
 	states   *sealer
-	gate     *access
+	// gate and tokens are one *access in production, which keeps their
+	// answers in one cache.
+	gate   gate
+	tokens tokenKeeper
 }
 
 func newHandler(opts Options) (*handler, error) {
@@ -129,10 +151,6 @@ func newHandler(opts Options) (*handler, error) {
 	if opts.App == nil || opts.CheckName == "" {
 		return nil, errors.New("web: Options.App and Options.CheckName are required")
 	}
-	pub, err := CheckPublicURL(opts.PublicURL)
-	if err != nil {
-		return nil, err
-	}
 	api, err := url.Parse(opts.GitHubAPIURL)
 	if err != nil || !api.IsAbs() || !strings.HasSuffix(api.Path, "/") {
 		return nil, fmt.Errorf("web: GitHub API URL %q must be absolute and end in /", opts.GitHubAPIURL)
@@ -140,34 +158,48 @@ func newHandler(opts Options) (*handler, error) {
 	if web, err := url.Parse(opts.GitHubWebURL); err != nil || !web.IsAbs() {
 		return nil, fmt.Errorf("web: GitHub web URL %q must be absolute", opts.GitHubWebURL)
 	}
-	sessions, err := newSealer(opts.SessionKey, sessionCookie)
-	if err != nil {
-		return nil, err
-	}
-	states, err := newSealer(opts.SessionKey, stateCookie)
-	if err != nil {
-		return nil, err
-	}
 	if opts.AccessTTL <= 0 {
 		opts.AccessTTL = time.Minute
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	h, err := newSessionHandler(opts.PublicURL, opts.SessionKey, opts.Now, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	publicURL := strings.TrimSuffix(opts.PublicURL, "/")
-	gh := &oauthClient{
+	h.github = &oauthClient{
 		http: hc, api: api, webURL: strings.TrimSuffix(opts.GitHubWebURL, "/"),
-		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: publicURL + callbackPath,
+		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: strings.TrimSuffix(opts.PublicURL, "/") + callbackPath,
+	}
+	a := newAccess(h.github, opts.App.OrgInstallation, opts.AccessTTL, opts.Now)
+	h.gate, h.tokens = a, a
+	return h, nil
+}
+
+// newSessionHandler is a handler that opens and seals sessions for the
+// site at publicURL, still without GitHub: no OAuth client, gate or
+// tokenKeeper.
+func newSessionHandler(publicURL string, key []byte, now func() time.Time, log zerolog.Logger) (*handler, error) {
+	pub, err := CheckPublicURL(publicURL)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := newSealer(key, sessionCookie)
+	if err != nil {
+		return nil, err
+	}
+	states, err := newSealer(key, stateCookie)
+	if err != nil {
+		return nil, err
 	}
 	return &handler{
-		log: opts.Logger, now: opts.Now,
-		origin: pub.Scheme + "://" + pub.Host, secure: pub.Scheme == "https",
-		github: gh, sessions: sessions, states: states,
-		gate: newAccess(gh, opts.App.OrgInstallation, opts.AccessTTL, opts.Now),
+		log: log, now: now, origin: pub.Scheme + "://" + pub.Host, secure: pub.Scheme == "https",
+		sessions: sessions, states: states,
 	}, nil
 }
 
@@ -177,7 +209,9 @@ const (
 	logoutPath   = "/logout"
 )
 
-// routes is the route table; p renders the pages.
+// routes is the route table; p renders the pages. It is the one place
+// that decides whether a viewer may see a page (allowed): p is called only
+// once the gate has said yes.
 func (h *handler) routes(p pageHandlers) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+loginPath, h.login)
