@@ -151,7 +151,7 @@ func (p *pages) boardJSON(w http.ResponseWriter, r *http.Request, v *viewer, org
 	l, err := p.launches(r, v, org)
 	if err != nil {
 		p.Log.Error().Err(err).Str("path", r.URL.Path).Msg("the launches API could not be served")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "launchgate could not load the launches; try again in a moment"})
+		writeJSONError(w, http.StatusServiceUnavailable, "launchgate could not load the launches; try again in a moment")
 		return
 	}
 	writeJSON(w, http.StatusOK, l)

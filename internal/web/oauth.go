@@ -300,8 +300,8 @@ func writeMessage(w http.ResponseWriter, status int, title, text, link string) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// writeJSONError answers a script with GitHub's error shape,
+// {"message": msg}.
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+	writeJSON(w, status, map[string]string{"message": msg})
 }
