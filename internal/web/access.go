@@ -26,6 +26,7 @@ type access struct {
 	ttl          time.Duration
 	now          func() time.Time
 	cache        *lru.Cache[cachedAnswer]
+	metrics      *metrics
 }
 
 type cachedAnswer struct {
@@ -40,23 +41,38 @@ const maxAccessEntries = 10_000
 // user's teams) at 100 a page.
 const maxListPages = 100
 
-func newAccess(gh *oauthClient, installation func(context.Context, string) (int64, error), ttl time.Duration, now func() time.Time) *access {
-	return &access{github: gh, installation: installation, ttl: ttl, now: now, cache: lru.New[cachedAnswer](maxAccessEntries, 0, nil)}
+func newAccess(gh *oauthClient, installation func(context.Context, string) (int64, error), ttl time.Duration, now func() time.Time, m *metrics) *access {
+	return &access{github: gh, installation: installation, ttl: ttl, now: now, cache: lru.New[cachedAnswer](maxAccessEntries, 0, nil), metrics: m}
 }
 
 // cached returns the answer under key if it is fresh, else asks and keeps
-// the answer; errors are not kept.
-func cached[T any](a *access, key string, ask func() (T, error)) (T, error) {
+// the answer; errors are not kept. asked says the answer is not the
+// cache's.
+func cached[T any](a *access, key string, ask func() (T, error)) (v T, asked bool, err error) {
 	if c, ok := a.cache.Get(key); ok && a.now().Before(c.expires) {
-		return c.val.(T), nil
+		return c.val.(T), false, nil
 	}
-	v, err := ask()
+	v, err = ask()
 	if err != nil {
-		return v, err
+		return v, true, err
 	}
 	a.cache.Add(key, cachedAnswer{val: v, expires: a.now().Add(a.ttl)})
-	return v, nil
+	return v, true, nil
 }
+
+// answered answers a question about the viewer (a question* label) from the
+// cache or by asking GitHub, and counts the answer; grants says whether an
+// answer lets the viewer see anything.
+func answered[T any](a *access, question, key string, grants func(T) bool, ask func() (T, error)) (T, error) {
+	v, asked, err := cached(a, key, ask)
+	a.metrics.accessChecked(question, asked, err == nil && grants(v), err)
+	return v, err
+}
+
+func isTrue(b bool) bool                 { return b }
+func anyRepo(repos map[string]bool) bool { return len(repos) > 0 }
+func anyTeam(slugs []string) bool        { return len(slugs) > 0 }
+func hasLogin(login string) bool         { return login != "" }
 
 // userKey identifies a question by the token that asks it. A token signed
 // out on this replica asks nothing more: the cached answers it earned are
@@ -83,7 +99,7 @@ func revokedKey(hash string) string { return "revoked\x00" + hash }
 
 // holder asks GitHub whose token this is (GET /user), once per ttl.
 func (a *access) holder(ctx context.Context, token string) (string, error) {
-	return cached(a, "login\x00"+tokenHash(token), func() (string, error) {
+	return answered(a, questionUser, "login\x00"+tokenHash(token), hasLogin, func() (string, error) {
 		return a.github.login(ctx, token)
 	})
 }
@@ -106,11 +122,11 @@ func notVisible(err error) bool {
 
 // MemberOf: GET /user/memberships/orgs/{org} answers an active membership.
 func (a *access) MemberOf(ctx context.Context, v *viewer, org string) (bool, error) {
-	key, token, err := a.userKey(ctx, v, "member", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, questionMember, strings.ToLower(org))
 	if err != nil {
 		return false, err
 	}
-	return cached(a, key, func() (bool, error) {
+	return answered(a, questionMember, key, isTrue, func() (bool, error) {
 		m, _, err := a.github.client(token).Organizations.GetOrgMembership(ctx, "", org)
 		switch {
 		case notVisible(err):
@@ -124,11 +140,11 @@ func (a *access) MemberOf(ctx context.Context, v *viewer, org string) (bool, err
 
 // CanRead: GET /repos/{owner}/{repo} with the user's token answers 200.
 func (a *access) CanRead(ctx context.Context, v *viewer, owner, repo string) (bool, error) {
-	key, token, err := a.userKey(ctx, v, "read", strings.ToLower(owner+"/"+repo))
+	key, token, err := a.userKey(ctx, v, questionRead, strings.ToLower(owner+"/"+repo))
 	if err != nil {
 		return false, err
 	}
-	return cached(a, key, func() (bool, error) {
+	return answered(a, questionRead, key, isTrue, func() (bool, error) {
 		_, _, err := a.github.client(token).Repositories.Get(ctx, owner, repo)
 		switch {
 		case notVisible(err):
@@ -144,11 +160,11 @@ func (a *access) CanRead(ctx context.Context, v *viewer, owner, repo string) (bo
 // the user's token reaches (GET /user/installations/{id}/repositories).
 // No installation, or none the user reads, is an empty set.
 func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[string]bool, error) {
-	key, token, err := a.userKey(ctx, v, "readable", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, questionReadable, strings.ToLower(org))
 	if err != nil {
 		return nil, err
 	}
-	return cached(a, key, func() (map[string]bool, error) {
+	return answered(a, questionReadable, key, anyRepo, func() (map[string]bool, error) {
 		id, err := a.installationOf(ctx, org)
 		if err != nil || id == 0 {
 			return map[string]bool{}, err
@@ -179,7 +195,7 @@ func (a *access) Readable(ctx context.Context, v *viewer, org string) (map[strin
 // installationOf is the App's installation on org, 0 when there is none;
 // it is the App's answer, the same for everyone.
 func (a *access) installationOf(ctx context.Context, org string) (int64, error) {
-	return cached(a, "installation\x00"+strings.ToLower(org), func() (int64, error) {
+	id, _, err := cached(a, "installation\x00"+strings.ToLower(org), func() (int64, error) {
 		id, err := a.installation(ctx, org)
 		if notVisible(err) {
 			return 0, nil
@@ -189,15 +205,16 @@ func (a *access) installationOf(ctx context.Context, org string) (int64, error) 
 		}
 		return id, nil
 	})
+	return id, err
 }
 
 // Teams lists the slugs of the user's teams in org (GET /user/teams).
 func (a *access) Teams(ctx context.Context, v *viewer, org string) ([]string, error) {
-	key, token, err := a.userKey(ctx, v, "teams", strings.ToLower(org))
+	key, token, err := a.userKey(ctx, v, questionTeams, strings.ToLower(org))
 	if err != nil {
 		return nil, err
 	}
-	return cached(a, key, func() ([]string, error) {
+	return answered(a, questionTeams, key, anyTeam, func() ([]string, error) {
 		gh := a.github.client(token)
 		var slugs []string
 		opts := &github.ListOptions{PerPage: 100}

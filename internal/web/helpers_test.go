@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
@@ -96,6 +97,9 @@ type env struct {
 	inst  int64
 	store *store.Store
 	logs  lockedBuffer // the pages' log lines
+	// metrics is the registry the handler counts in, as the App's
+	// /metrics would serve it.
+	metrics *prometheus.Registry
 }
 
 // lockedBuffer collects log lines written by concurrent requests.
@@ -143,7 +147,10 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
-	e.h, err = newHandler(e.options())
+	opts := e.options()
+	e.metrics = prometheus.NewRegistry()
+	opts.Metrics = e.metrics
+	e.h, err = newHandler(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +164,8 @@ func (e *env) appClients() githubapp.ClientCreator {
 	return githubapp.NewClientCreator(e.sim.URL(), e.sim.GraphQLURL(), testAppID, keyPEM)
 }
 
+// options are the env's pages' options, with a registry of their own: a
+// handler built from them does not count in the env's.
 func (e *env) options() Options {
 	cc := e.appClients()
 	return Options{
@@ -165,7 +174,7 @@ func (e *env) options() Options {
 		SessionKey: []byte(testSessionKey), AccessTTL: time.Minute,
 		App:       githubapi.NewClient(cc, githubapi.Options{AppID: testAppID, Now: e.clock.Now}),
 		CheckName: "Production readiness", RecordKey: testRecordKey().Public().(ed25519.PublicKey),
-		Store: e.store, Now: e.clock.Now, Logger: zerolog.New(&e.logs),
+		Store: e.store, Now: e.clock.Now, Logger: zerolog.New(&e.logs), Metrics: prometheus.NewRegistry(),
 	}
 }
 

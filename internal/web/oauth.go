@@ -66,6 +66,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 
 // GET /login/callback?code&state
 func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
+	h.metrics.signIn(h.finishSignIn(w, r))
+}
+
+// finishSignIn answers the callback and says how the sign-in ended
+// (signedIn, signInRefused, signInError).
+func (h *handler) finishSignIn(w http.ResponseWriter, r *http.Request) string {
 	q := r.URL.Query()
 	// The state cookie serves once, whatever happens next.
 	h.clearCookie(w, stateCookie, callbackPath)
@@ -78,31 +84,31 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 	case err != nil || !h.now().Before(st.Expires):
 		writeMessage(w, http.StatusBadRequest, "Sign-in failed",
 			"This sign-in was not started in this browser, or took more than ten minutes.", loginPath)
-		return
+		return signInRefused
 	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(st.State)) != 1:
 		h.log.Warn().Msg("web: sign-in callback with a state that is not this browser's; refused")
 		writeMessage(w, http.StatusBadRequest, "Sign-in failed", "The sign-in answer does not belong to this browser's sign-in.", loginPath)
-		return
+		return signInRefused
 	case q.Get("error") != "":
 		// The user declined, or GitHub refused the request.
 		writeMessage(w, http.StatusForbidden, "Sign-in cancelled", "GitHub did not authorise the sign-in.", loginPath)
-		return
+		return signInRefused
 	}
 	tok, err := h.github.exchange(r.Context(), q.Get("code"), st.Verifier)
 	if err != nil {
 		h.log.Warn().Err(err).Msg("web: exchanging a sign-in code")
-		status := http.StatusBadGateway
+		status, outcome := http.StatusBadGateway, signInError
 		if errors.Is(err, errCodeRefused) {
-			status = http.StatusBadRequest
+			status, outcome = http.StatusBadRequest, signInRefused
 		}
 		writeMessage(w, status, "Sign-in failed", "GitHub did not accept the sign-in.", loginPath)
-		return
+		return outcome
 	}
 	login, err := h.github.login(r.Context(), tok.AccessToken)
 	if err != nil {
 		h.log.Warn().Err(err).Msg("web: reading the signed-in user (GET /user)")
 		writeMessage(w, http.StatusBadGateway, "Sign-in failed", "GitHub did not say who signed in.", loginPath)
-		return
+		return signInError
 	}
 	var expires time.Time
 	if tok.ExpiresIn > 0 {
@@ -111,10 +117,11 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 	if err := h.startSession(w, login, tok.AccessToken, expires); err != nil {
 		h.log.Error().Err(err).Msg("web: sealing a session")
 		writeMessage(w, http.StatusInternalServerError, "Sign-in failed", "launchgate could not start the session.", "")
-		return
+		return signInError
 	}
 	h.log.Info().Str("login", login).Msg("web: signed in")
 	http.Redirect(w, r, localPath(st.Next), http.StatusSeeOther)
+	return signedIn
 }
 
 // POST /logout, with the session's CSRF token. The user token is revoked

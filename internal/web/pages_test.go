@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
@@ -128,6 +129,9 @@ func newFixture(t testing.TB, g testGate, required fixedRequired) *fixture {
 		t.Fatal(err)
 	}
 	f.h.gate = g
+	if f.h.metrics, err = newMetrics(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
 	f.routes = f.h.routes(p)
 	return f
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/store"
@@ -55,7 +56,11 @@ type Options struct {
 	Store *store.Store
 	// HTTPClient talks to GitHub. Default: a client with a 10 s timeout.
 	HTTPClient *http.Client
-	Logger     zerolog.Logger
+	// Metrics is the registry the App's GET /metrics serves
+	// (server.Options.Registry): the pages count their answers, sign-ins
+	// and questions to GitHub in it.
+	Metrics prometheus.Registerer
+	Logger  zerolog.Logger
 	// Now is the clock of sessions and cached answers. Default time.Now.
 	Now func() time.Time
 }
@@ -138,6 +143,7 @@ type handler struct {
 	github   *oauthClient
 	sessions *sealer
 	states   *sealer
+	metrics  *metrics
 	// gate and tokens are one *access in production, which keeps their
 	// answers in one cache.
 	gate   gate
@@ -168,6 +174,9 @@ func newHandler(opts Options) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.metrics, err = newMetrics(opts.Metrics); err != nil {
+		return nil, err
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
@@ -176,14 +185,14 @@ func newHandler(opts Options) (*handler, error) {
 		http: hc, api: api, webURL: strings.TrimSuffix(opts.GitHubWebURL, "/"),
 		clientID: opts.ClientID, clientSecret: opts.ClientSecret, callback: strings.TrimSuffix(opts.PublicURL, "/") + callbackPath,
 	}
-	a := newAccess(h.github, opts.App.OrgInstallation, opts.AccessTTL, opts.Now)
+	a := newAccess(h.github, opts.App.OrgInstallation, opts.AccessTTL, opts.Now, h.metrics)
 	h.gate, h.tokens = a, a
 	return h, nil
 }
 
 // newSessionHandler is a handler that opens and seals sessions for the
-// site at publicURL, still without GitHub: no OAuth client, gate or
-// tokenKeeper.
+// site at publicURL, still without GitHub (no OAuth client, gate or
+// tokenKeeper) or metrics.
 func newSessionHandler(publicURL string, key []byte, now func() time.Time, log zerolog.Logger) (*handler, error) {
 	pub, err := CheckPublicURL(publicURL)
 	if err != nil {
@@ -214,16 +223,18 @@ const (
 // once the gate has said yes.
 func (h *handler) routes(p pageHandlers) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+loginPath, h.login)
-	mux.HandleFunc("GET "+callbackPath, h.callback)
-	mux.HandleFunc("POST "+logoutPath, h.logout)
-	mux.Handle("GET /orgs/{org}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	// Every route is counted under its page, whatever it answers.
+	route := func(pattern, page string, serve http.Handler) { mux.Handle(pattern, h.metrics.counted(page, serve)) }
+	route("GET "+loginPath, pageLogin, http.HandlerFunc(h.login))
+	route("GET "+callbackPath, pageCallback, http.HandlerFunc(h.callback))
+	route("POST "+logoutPath, pageLogout, http.HandlerFunc(h.logout))
+	route("GET /orgs/{org}", pageBoard, h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		if h.allowed(w, r, p, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
 			p.board(w, r, v, org)
 		}
 	}))
-	mux.Handle("GET /api/orgs/{org}/launches", h.api(func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	route("GET /api/orgs/{org}/launches", pageBoardJSON, h.api(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		if h.allowed(w, r, nil, v, validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.MemberOf(ctx, v, org) }) {
 			p.boardJSON(w, r, v, org)
@@ -232,7 +243,7 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 	// /{owner}/{repo}/pull/{number}, written with {kind} because a literal
 	// "pull" would make it and /api/orgs/{org}/launches overlap with
 	// neither more specific, which ServeMux refuses.
-	mux.Handle("GET /{owner}/{repo}/{kind}/{number}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	route("GET /{owner}/{repo}/{kind}/{number}", pagePull, h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		owner, repo := r.PathValue("owner"), r.PathValue("repo")
 		number, err := strconv.Atoi(r.PathValue("number"))
 		valid := r.PathValue("kind") == "pull" && err == nil && number > 0 && validOwner(owner) && validRepo(repo)
@@ -240,18 +251,18 @@ func (h *handler) routes(p pageHandlers) http.Handler {
 			p.pull(w, r, v, owner, repo, number)
 		}
 	}))
-	mux.Handle("GET /orgs/{org}/records/{id}", h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	route("GET /orgs/{org}/records/{id}", pageRecord, h.browser(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		org := r.PathValue("org")
 		name, pr, ok := parseRecordID(r.PathValue("id"))
 		if h.allowed(w, r, p, v, ok && validOwner(org), func(ctx context.Context) (bool, error) { return h.gate.CanRead(ctx, v, org, name) }) {
 			p.record(w, r, v, org, name, pr)
 		}
 	}))
-	mux.HandleFunc("GET "+stylesheetPath, serveStylesheet)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	route("GET "+stylesheetPath, pageStatic, http.HandlerFunc(serveStylesheet))
+	route("/", pageNotFound, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, _ := h.signedIn(w, r)
 		p.notFound(w, r, v)
-	})
+	}))
 	return securityHeaders(mux, h.secure)
 }
 

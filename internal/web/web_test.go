@@ -57,6 +57,8 @@ func TestNewRefuses(t *testing.T) {
 		{name: "no App client", edit: func(o *Options) { o.App = nil }, err: "Options.App"},
 		{name: "no record key", edit: func(o *Options) { o.RecordKey = nil }, err: "public key"},
 		{name: "no store", edit: func(o *Options) { o.Store = nil }, err: "store"},
+		{name: "no registry", edit: func(o *Options) { o.Metrics = nil }, err: "Options.Metrics"},
+		{name: "a registry already counting pages", edit: func(o *Options) { o.Metrics = e.metrics }, err: "registering the pages' metrics"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
