@@ -52,6 +52,7 @@ import (
 	"github.com/launchgate/launchgate/internal/policy"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/server/demo"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // image is where the Dockerfile's image is published.
@@ -85,13 +86,14 @@ var internalPaths = []string{"/metrics", "/metrics/", "/%6Detrics", "/healthz", 
 
 // requiredAlerts are the alerts issue 5 asks for, by what they watch.
 var requiredAlerts = map[string]string{
-	"LaunchgateWebhookFailures":     "webhook failures",
-	"LaunchgateQueueSaturated":      "queue saturation",
-	"LaunchgateEvaluationErrors":    "evaluation errors",
-	"LaunchgateRateLimitLow":        "rate limit nearly exhausted",
-	"LaunchgateReconcilerRepairing": "reconciler repairing more than a threshold",
-	"LaunchgateLaunchBypassed":      "a launch PR merged past the gate (issue 11)",
-	"LaunchgateStoreFailing":        "the store refusing writes (issue 11)",
+	"LaunchgateWebhookFailures":      "webhook failures",
+	"LaunchgateQueueSaturated":       "queue saturation",
+	"LaunchgateEvaluationErrors":     "evaluation errors",
+	"LaunchgateRateLimitLow":         "rate limit nearly exhausted",
+	"LaunchgateReconcilerRepairing":  "reconciler repairing more than a threshold",
+	"LaunchgateLaunchBypassed":       "a launch PR merged past the gate (issue 11)",
+	"LaunchgateStoreFailing":         "the store refusing writes (issue 11)",
+	"LaunchgatePagesCannotAskGitHub": "the pages unable to ask GitHub what a viewer may see",
 }
 
 // environments are the policy's required environments; each has an
@@ -1107,7 +1109,15 @@ func startPod(t *testing.T, env string) *pod {
 		t.Fatal(err)
 	}
 	cfg := podConfig(t, c, d.Spec.Template.Spec, r, map[string]string{"GITHUB_V3_API_URL": sim.URL(), "GITHUB_V4_API_URL": sim.GraphQLURL()})
-	app, err := server.New(server.Options{Config: cfg, Logger: zerolog.Nop()})
+	// The Secret's store URL names the cluster's PostgreSQL; the pod's
+	// store here is a file of the test's.
+	db, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "launchgate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	// As `launchgate serve` builds it: with the pages of the web: section.
+	app, _, err := server.FromConfig(cfg, db, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,7 +221,7 @@ func startDemo(logOut io.Writer, setup demoSetup) (*demoRun, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}
-	app, opts, err := newApp(cfg, setup.store, zerolog.New(logOut).Level(zerolog.WarnLevel))
+	app, opts, err := server.FromConfig(cfg, setup.store, zerolog.New(logOut).Level(zerolog.WarnLevel))
 	if err != nil {
 		return nil, errors.Join(err, sim.Close())
 	}

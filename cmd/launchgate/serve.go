@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,11 +16,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/launchgate/launchgate/internal/launchrecord"
 	"github.com/launchgate/launchgate/internal/server"
 	"github.com/launchgate/launchgate/internal/store"
 	"github.com/launchgate/launchgate/internal/version"
-	"github.com/launchgate/launchgate/internal/web"
 )
 
 // runServe is `launchgate serve --config FILE`: the GitHub App. It logs
@@ -83,7 +80,7 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 		return err
 	}
 	defer st.Close()
-	app, opts, err := newApp(cfg, st, log)
+	app, opts, err := server.FromConfig(cfg, st, log)
 	if err != nil {
 		return err
 	}
@@ -155,42 +152,4 @@ func serve(ctx context.Context, cfg *server.Config, logOut io.Writer, listening 
 	}
 	log.Info().Msg("stopped")
 	return nil
-}
-
-// newApp is the App as its configuration describes it: with the store and,
-// with a web: section, the pages (serve and demo --web alike).
-func newApp(cfg *server.Config, st *store.Store, log zerolog.Logger) (*server.Server, server.Options, error) {
-	opts := server.Options{Config: cfg, Logger: log, Store: st}
-	if cfg.Web.Enabled() {
-		pages, err := webPages(cfg, st, log)
-		if err != nil {
-			return nil, opts, err
-		}
-		opts.Pages, opts.PagesURL = pages, strings.TrimSuffix(cfg.Server.PublicURL, "/")
-	}
-	app, err := server.New(opts)
-	return app, opts, err
-}
-
-// webPages builds the pages (the web: section), signing people in with the
-// App's OAuth credentials and finding the App's installations with its
-// own client.
-func webPages(cfg *server.Config, st *store.Store, log zerolog.Logger) (http.Handler, error) {
-	key, err := cfg.Web.SessionKeyBytes()
-	if err != nil {
-		return nil, fmt.Errorf("web.session_key %w", err) // LoadConfig checked it
-	}
-	recordKey, err := launchrecord.ParsePrivateKey([]byte(cfg.Records.Key))
-	if err != nil {
-		return nil, fmt.Errorf("records.key: %w", err) // LoadConfig checked it
-	}
-	gh, err := server.NewGitHubClient(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	return web.New(web.Options{
-		PublicURL: cfg.Server.PublicURL, GitHubWebURL: cfg.GitHub.WebURL, GitHubAPIURL: cfg.GitHub.V3APIURL,
-		ClientID: cfg.Web.ClientID, ClientSecret: cfg.Web.ClientSecret, SessionKey: key, AccessTTL: cfg.Web.AccessTTL,
-		App: gh, CheckName: server.CheckName, RecordKey: recordKey.Public().(ed25519.PublicKey), Store: st, Logger: log,
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/launchgate/launchgate/internal/approval"
@@ -157,8 +158,12 @@ func newFakeEvaluator(t *testing.T) (*evaluator, *fakeGitHub) {
 	}
 	q := newQueue(queueOptions{size: 1, maxBytes: 1, dedupeSize: 1})
 	t.Cleanup(func() { _ = q.Close(context.Background()) })
+	m, err := newMetrics(q, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &evaluator{gh: gh, webURL: "https://github.com", version: "v1.0.0", key: []byte(testSignoffKey),
-		now: func() time.Time { return testNow }, memo: newMemo(10), metrics: newMetrics(q)}
+		now: func() time.Time { return testNow }, memo: newMemo(10), metrics: m}
 	return e, gh
 }
 

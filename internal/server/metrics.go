@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -37,9 +38,9 @@ const (
 	metricStoreFailures     = "launchgate_store_failures_total"
 )
 
-// metrics are the App's Prometheus metrics, in a registry of its own (not
-// the global default), so that tests can run several servers in one
-// process.
+// metrics are the App's Prometheus metrics, in a registry of the App's
+// (Options.Registry, never the global default), so that tests can run
+// several servers in one process.
 type metrics struct {
 	reg          *prometheus.Registry
 	webhooks     *prometheus.CounterVec   // event, outcome: ok | rejected | error
@@ -58,9 +59,9 @@ type metrics struct {
 	storeFails   prometheus.Counter
 }
 
-func newMetrics(q *queue) *metrics {
+func newMetrics(q *queue, reg *prometheus.Registry) (*metrics, error) {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricWebhooks,
 			Help: "Webhook deliveries by event and outcome: ok (2xx), rejected (4xx: bad signature, malformed, too large), error (5xx: queue full, shutting down).",
@@ -124,7 +125,7 @@ func newMetrics(q *queue) *metrics {
 	gauge := func(name, help string, f func(queueStats) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(q.stats()) })
 	}
-	m.reg.MustRegister(m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
+	for _, c := range []prometheus.Collector{m.webhooks, m.ignored, m.evaluations, m.evalDuration, m.requests, m.retries, m.rateLimit,
 		m.repairs, m.redeliveries, m.passes, m.pruned, m.reviewFails, m.records, m.storeFails,
 		gauge(metricQueueDepth, "Events accepted and waiting for a worker.", func(s queueStats) float64 { return float64(s.depth) }),
 		gauge(metricQueueCapacity, "Events the queue holds before deliveries are refused (503).", func(s queueStats) float64 { return float64(s.capacity) }),
@@ -139,13 +140,17 @@ func newMetrics(q *queue) *metrics {
 			func() float64 { return float64(q.deduplicated.Load()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("server: registering the App's metrics: %w", err)
+		}
+	}
 	// Both series exist from the start, at 0, so that an alert on the
 	// rate of bypassed records sees the first one.
 	for _, b := range []string{"true", "false"} {
 		m.records.WithLabelValues(b)
 	}
-	return m
+	return m, nil
 }
 
 func (m *metrics) handler() http.Handler {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rsa"
+	"maps"
 	"math/big"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -93,7 +95,7 @@ var (
 // once the App has evaluated a pull request. A renamed metric would leave
 // an alert that can never fire.
 func TestMetricsMatchAlertRules(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withWebPages(t))
 	s, _ := h.repo(nil)
 	h.openPR(s.Branch, s.Opened, githubsim.PRSpec{Title: s.Title, Labels: s.Labels})
 	if _, err := h.srv.Reconcile(t.Context()); err != nil {
@@ -164,6 +166,59 @@ func TestMetricsMatchAlertRules(t *testing.T) {
 	}
 	if got := sample(fams, metricEvaluationSeconds, map[string]string{"outcome": "ok"}); got != 1 {
 		t.Errorf("%v evaluations timed, want 1", got)
+	}
+}
+
+// withWebPages serves the pages, as a configuration with a web: section
+// does (FromConfig).
+func withWebPages(t *testing.T) func(*Config, *Options) {
+	return func(cfg *Config, o *Options) {
+		cfg.Server.PublicURL = testPagesURL
+		cfg.Web = WebConfig{ClientID: "Iv1.servertest", ClientSecret: "servertest-client-secret", SessionKey: testSessionKey, AccessTTL: time.Minute}
+		o.Store = openStore(t)
+		if err := o.servePages(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPagesCountedOnTheAppsMetrics: the pages count in the App's registry,
+// so the internal listener's one /metrics serves their answers and the
+// App's own metrics together.
+func TestPagesCountedOnTheAppsMetrics(t *testing.T) {
+	h := newHarness(t, withWebPages(t))
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/orgs/acme", "/orgs/acme", "/nothing/here"} {
+		resp, err := noRedirects.Get(h.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	fams := scrapeMetrics(t, h.internalURL)
+	cases := []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{name: "launchgate_page_requests_total", labels: map[string]string{"page": "board", "code": "303"}, want: 2},
+		{name: "launchgate_page_requests_total", labels: map[string]string{"page": "not_found", "code": "404"}, want: 1},
+		// Served at 0 before the first sign-in or question: an alert's
+		// rate sees the first error.
+		{name: "launchgate_access_checks_total", labels: map[string]string{"question": "member", "outcome": "error"}, want: 0},
+		{name: "launchgate_signins_total", labels: map[string]string{"outcome": "error"}, want: 0},
+	}
+	for _, tc := range cases {
+		if fams[tc.name] == nil {
+			t.Errorf("/metrics lacks %s", tc.name)
+			continue
+		}
+		if got := sample(fams, tc.name, tc.labels); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+	if fams[metricQueueDepth] == nil || fams["go_goroutines"] == nil {
+		t.Errorf("with the pages, /metrics lost the App's own metrics: %v", slices.Sorted(maps.Keys(fams)))
 	}
 }
 

@@ -46,6 +46,7 @@ import (
 	"github.com/golang-jwt/jwt/v4"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/launchgate/launchgate/internal/githubapi"
@@ -84,6 +85,10 @@ type Options struct {
 	// details page, PagesURL/{owner}/{repo}/pull/{number}, instead of the
 	// checklist comment.
 	PagesURL string
+	// Registry is what GET /metrics serves; New registers the App's
+	// metrics in it, and the pages register theirs in the same one
+	// (FromConfig). Default: a new registry, of this server alone.
+	Registry *prometheus.Registry
 }
 
 // Server is the App. Create it with New, serve Handler and
@@ -169,7 +174,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	q := newQueue(queueOptions{workers: cfg.Server.Workers, size: cfg.Server.QueueSize, maxBytes: cfg.Server.QueueMaxBytes, dedupeSize: dedupeSize})
-	m := newMetrics(q)
+	m, err := newMetrics(q, cmp.Or(opts.Registry, prometheus.NewRegistry()))
+	if err != nil {
+		return nil, err
+	}
 	// Every App and installation client retries GitHub's faults and paces
 	// requests as the rate limit runs low (githubapi.Retrier).
 	cc = githubapi.NewRetrier(githubapi.RetryOptions{
