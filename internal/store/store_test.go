@@ -142,11 +142,7 @@ func TestStore(t *testing.T) {
 			stale := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", EvaluatedAt: day}
 			web := OpenPR{Repo: "acme/web", PR: 2, Head: "ccc", Conclusion: "failure", EvaluatedAt: day}
 			other := OpenPR{Repo: "acmecorp/pay", PR: 3, Head: "ddd", Conclusion: "success", EvaluatedAt: day}
-			for _, p := range []OpenPR{stale, latest, stale, web, other} {
-				if err := s.UpsertOpenPR(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
+			upsertOpenPRs(t, s, stale, latest, stale, web, other)
 			got, err := s.OpenPRs(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)
@@ -171,11 +167,7 @@ func TestStore(t *testing.T) {
 			closed := OpenPR{Repo: "acme/pay", PR: 2, Head: "bbb", Conclusion: "failure", EvaluatedAt: day}
 			atBound := OpenPR{Repo: "acme/pay", PR: 3, Head: "ccc", Conclusion: "failure", EvaluatedAt: bound}
 			otherRepo := OpenPR{Repo: "acme/web", PR: 2, Head: "ddd", Conclusion: "failure", EvaluatedAt: day}
-			for _, p := range []OpenPR{open, closed, atBound, otherRepo} {
-				if err := s.UpsertOpenPR(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
+			upsertOpenPRs(t, s, open, closed, atBound, otherRepo)
 			steps := []struct {
 				repo    string
 				open    []int
@@ -211,11 +203,7 @@ func TestStore(t *testing.T) {
 			stale := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "failure", EvaluatedAt: day,
 				Title: "old title", Author: "ann", Failing: []string{"deployment"}}
 			unknownOpening := OpenPR{Repo: "acme/web", PR: 2, Head: "ccc", Conclusion: "success", EvaluatedAt: day}
-			for _, p := range []OpenPR{latest, stale, unknownOpening} {
-				if err := s.UpsertOpenPR(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
+			upsertOpenPRs(t, s, latest, stale, unknownOpening)
 			got, err := s.OpenPRs(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)
@@ -616,4 +604,14 @@ func queryPlan(t *testing.T, conn *sql.Conn, query string, args ...any) string {
 		t.Fatal(err)
 	}
 	return plan.String()
+}
+
+// upsertOpenPRs stores each row in turn, as evaluations would.
+func upsertOpenPRs(t *testing.T, s *Store, rows ...OpenPR) {
+	t.Helper()
+	for _, p := range rows {
+		if err := s.UpsertOpenPR(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
