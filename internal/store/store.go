@@ -443,15 +443,39 @@ func (s *Store) PruneOpenPRs(ctx context.Context, repo string, open []int, evalu
 const openPRsOfOrg = `SELECT repo, pr, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends
 	FROM open_prs WHERE lower(org) = lower($1) ORDER BY repo, pr`
 
+// openPRsOfRepo lists a repository's open pull requests, its owner ($1)
+// and its "owner/name" ($2) in any letter case; the owner is there for
+// the organisation's index.
+const openPRsOfRepo = `SELECT repo, pr, head, conclusion, evaluated_at, title, author, opened_at, failing, pending_teams, waiver_ends
+	FROM open_prs WHERE lower(org) = lower($1) AND lower(repo) = lower($2) ORDER BY pr, repo`
+
 // OpenPRs lists the open launch pull requests of one organisation, named
 // in any letter case, by repository and number.
 func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
 	if org == "" {
 		return nil, errors.New("store: listing open pull requests: no organisation")
 	}
-	rows, err := s.db.QueryContext(ctx, openPRsOfOrg, org)
+	return s.openPRs(ctx, org, openPRsOfOrg, org)
+}
+
+// OpenPRsOfRepo lists the open launch pull requests of one repository,
+// "owner/name" in any letter case, by number, each with the spelling it
+// was stored under: a repository renamed in another case may have rows
+// under both.
+func (s *Store) OpenPRsOfRepo(ctx context.Context, repo string) ([]OpenPR, error) {
+	org, _, ok := strings.Cut(repo, "/")
+	if !ok || org == "" {
+		return nil, fmt.Errorf("store: listing open pull requests of %q: repository is not owner/name", repo)
+	}
+	return s.openPRs(ctx, repo, openPRsOfRepo, org, repo)
+}
+
+// openPRs runs query, one of the listings of open pull requests, for
+// what it lists the open pull requests of.
+func (s *Store) openPRs(ctx context.Context, of, query string, args ...any) ([]OpenPR, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
+		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", of, err)
 	}
 	defer rows.Close()
 	var out []OpenPR
@@ -460,14 +484,14 @@ func (s *Store) OpenPRs(ctx context.Context, org string) ([]OpenPR, error) {
 		var at, opened int64
 		var failing, pending string
 		if err := rows.Scan(&p.Repo, &p.PR, &p.Head, &p.Conclusion, &at, &p.Title, &p.Author, &opened, &failing, &pending, &p.WaiverEnds); err != nil {
-			return nil, fmt.Errorf("store: reading an open pull request of %s: %w", org, err)
+			return nil, fmt.Errorf("store: reading an open pull request of %s: %w", of, err)
 		}
 		p.EvaluatedAt, p.OpenedAt = time.Unix(0, at).UTC(), fromNanos(opened)
 		p.Failing, p.PendingTeams = splitWords(failing), splitWords(pending)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", org, err)
+		return nil, fmt.Errorf("store: listing open pull requests of %s: %w", of, err)
 	}
 	return out, nil
 }

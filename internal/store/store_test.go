@@ -161,6 +161,34 @@ func TestStore(t *testing.T) {
 				t.Errorf("OpenPRs(acme) after removing #1 = %+v, want %+v", got, want)
 			}
 		}},
+		{name: "a repository's open pull requests list by number, its name in any letter case", run: func(t *testing.T, s *Store) {
+			second := OpenPR{Repo: "acme/pay", PR: 2, Head: "bbb", Conclusion: "failure", EvaluatedAt: day}
+			first := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "success", EvaluatedAt: day}
+			otherCase := OpenPR{Repo: "Acme/Pay", PR: 3, Head: "ccc", Conclusion: "success", EvaluatedAt: day}
+			longerName := OpenPR{Repo: "acme/payments", PR: 4, Head: "ddd", Conclusion: "failure", EvaluatedAt: day}
+			otherOrg := OpenPR{Repo: "acmecorp/pay", PR: 5, Head: "eee", Conclusion: "failure", EvaluatedAt: day}
+			upsertOpenPRs(t, s, second, longerName, first, otherOrg, otherCase)
+			for _, c := range []struct {
+				repo string
+				want []OpenPR
+			}{
+				{repo: "acme/pay", want: []OpenPR{first, second, otherCase}},
+				{repo: "ACME/PAY", want: []OpenPR{first, second, otherCase}},
+				{repo: "acme/payments", want: []OpenPR{longerName}},
+				{repo: "acme/none", want: nil},
+			} {
+				got, err := s.OpenPRsOfRepo(ctx, c.repo)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("OpenPRsOfRepo(%s) = %+v, want %+v", c.repo, got, c.want)
+				}
+			}
+			if _, err := s.OpenPRsOfRepo(ctx, "pay"); err == nil {
+				t.Error("OpenPRsOfRepo accepted repository pay")
+			}
+		}},
 		{name: "pruning removes a repository's rows evaluated before the bound whose pull request is not open", run: func(t *testing.T, s *Store) {
 			bound := day.Add(time.Minute)
 			open := OpenPR{Repo: "acme/pay", PR: 1, Head: "aaa", Conclusion: "success", EvaluatedAt: day}
@@ -541,6 +569,7 @@ func TestPagesLookupsUseTheirIndexes(t *testing.T) {
 		args               []any
 	}{
 		{name: "an organisation's open pull requests", query: openPRsOfOrg, args: []any{"ACME"}, index: "open_prs_org_lower"},
+		{name: "a repository's open pull requests", query: openPRsOfRepo, args: []any{"ACME", "ACME/orders"}, index: "open_prs_org_lower"},
 		{name: "a pull request's page", query: prPageOfPR, args: []any{"ACME/orders", 1}, index: "pr_pages_repo_lower"},
 		{name: "a pull request's evaluations", query: evaluationsOfPR, args: []any{"ACME/orders", 1}, index: "evaluations_repo_lower"},
 		{name: "a launch record", query: recordByID, args: []any{"ACME/orders#1"}, index: "launch_records_id_lower"},
