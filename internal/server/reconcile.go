@@ -18,6 +18,7 @@ import (
 
 	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/lru"
+	"github.com/launchgate/launchgate/internal/store"
 )
 
 // reconciler repairs what webhooks failed to bring about. GitHub never
@@ -38,11 +39,28 @@ import (
 //     that run is missing (never evaluated, or the head moved since),
 //     incomplete (a publication cut short), or its external_id records an
 //     evaluation error (githubapi.OutcomeEvaluationError; retried by up
-//     to maxErrorRetries passes per commit: a permanent error, 404 or 422,
+//     to maxRetries passes per commit: a permanent error, 404 or 422,
 //     is not retried forever), or its external_id names the end of a
 //     waiver that has come (githubapi.RunID.WaiverEnds: the check the
 //     waiver covered counts again). The lookup is a conditional request:
 //     for a PR whose runs did not change it costs no rate limit.
+//     With a store, a launch PR whose run is up to date (outcome
+//     githubapi.OutcomeEvaluated) is repaired too when the store has no
+//     open row of it, or one of another head or conclusion than the run's
+//     (storeLacks): a store write that failed is not retried, and a store
+//     restored from a backup, or started empty, lacks the rows of launch
+//     PRs whose runs are up to date, which no event would bring back.
+//     The evaluation writes nothing to GitHub (the run is as it would
+//     write it) and stores the open row and the details page again; the
+//     past's evaluation history and waiver events are not rebuilt. A
+//     repository's open rows are read once a pass, when the first of its
+//     launch PRs is compared with them, with no request to GitHub. A
+//     store that cannot be read is logged and counted and repairs
+//     nothing, rather than every launch PR every pass; a commit's row is
+//     rebuilt by at most maxRetries passes (a store read but not
+//     written). A row that an evaluation stores a moment after writing
+//     its run, while a pass looks, may be rebuilt once needlessly: that
+//     evaluation writes nothing to GitHub either.
 //     A repository whose open pull requests were listed completely (not
 //     cut short by reconcile_max_prs, nor by an error) loses the store's
 //     open rows of its other pull requests (store.PruneOpenPRs): a pull
@@ -110,7 +128,7 @@ type reconciler struct {
 	mu      sync.Mutex      // one pass at a time
 	cursor  cursor          // where the next pass starts
 	since   time.Time       // deliveries are listed back to here
-	retried *lru.Cache[int] // "owner/repo#n@sha" of error runs -> passes that retried it
+	retried *lru.Cache[int] // "reason owner/repo#n@sha" -> passes that re-evaluated it for reason (retry)
 	// redelivered counts this replica's redeliveries per GUID: a delivery
 	// that keeps failing is listed with only its latest attempts.
 	redelivered *lru.Cache[int]
@@ -207,7 +225,8 @@ type Stats struct {
 	// PullRequests is the number of open pull requests examined.
 	PullRequests int
 	// Repairs is the number of pull requests queued for evaluation, by
-	// reason ("missing", "incomplete", "error", "waiver expired").
+	// reason ("missing", "incomplete", "error", "waiver expired", "store
+	// row missing", "store row outdated").
 	Repairs  int
 	ByReason map[string]int
 	// Truncated is set when the pass stopped at reconcile_max_prs; the
@@ -378,6 +397,7 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 			if !listing.more {
 				r.pruneClosed(ctx, inst, repo, listing, listedAt, st)
 			}
+			stored := &storedRows{inst: inst, repo: repo}
 			prs := listing.prs[min(skip, len(listing.prs)):]
 			if listing.more && len(prs) == budget {
 				// The budget ends inside this repository: the next pass
@@ -387,7 +407,7 @@ func (r *reconciler) repairPulls(ctx context.Context, installations []int64, st 
 			for _, pr := range prs {
 				budget--
 				st.PullRequests++
-				if err := r.check(ctx, pr, st); err != nil {
+				if err := r.check(ctx, pr, stored, st); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -455,8 +475,7 @@ func (r *reconciler) pruneClosed(ctx context.Context, inst int64, repo githubapi
 		}
 		numbers = append(slices.Clip(numbers), previous...)
 	}
-	log := r.log.With().Int64(githubapp.LogKeyInstallationID, inst).
-		Str(githubapp.LogKeyRepositoryOwner, repo.Owner).Str(githubapp.LogKeyRepositoryName, repo.Name).Logger()
+	log := r.repoLog(inst, repo)
 	removed, err := r.ev.store.PruneOpenPRs(ctx, repo.Owner+"/"+repo.Name, numbers, listedAt.Add(-pruneGrace))
 	if err != nil {
 		r.ev.storeFailed(log.WithContext(ctx), err, "reconciler: pull requests no longer open may still be listed as open in the store")
@@ -469,14 +488,87 @@ func (r *reconciler) pruneClosed(ctx context.Context, inst int64, repo githubapi
 	r.m.pruned.Add(float64(removed))
 }
 
-// maxErrorRetries bounds how many passes re-evaluate a commit whose run is
-// an evaluation error. One is too few: while GitHub keeps answering some
-// requests with 5xx a retry can fail again (launch/recovery.md); a bound
-// still keeps a permanent error (404, 422) from being retried forever.
-const maxErrorRetries = 5
+// repoLog is the reconciler's logger for what it does to one repository.
+func (r *reconciler) repoLog(inst int64, repo githubapi.Repository) zerolog.Logger {
+	return r.log.With().Int64(githubapp.LogKeyInstallationID, inst).
+		Str(githubapp.LogKeyRepositoryOwner, repo.Owner).Str(githubapp.LogKeyRepositoryName, repo.Name).Logger()
+}
 
-// check repairs pr when its run on the head commit needs it.
-func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *Stats) error {
+// maxRetries bounds how many passes re-evaluate a commit for one reason
+// that an evaluation may not cure. A run that is an evaluation error: one
+// retry is too few, as while GitHub keeps answering some requests with
+// 5xx a retry can fail again (launch/recovery.md), yet a permanent error
+// (404, 422) must not be retried forever. A store row the evaluations do
+// not write: a store that can be read but not written (a full disk, a
+// read-only database) must not have every pass re-evaluate every launch
+// PR, nor must a row that a replica with a clock ahead stored later than
+// the evaluation that wrote the run.
+const maxRetries = 5
+
+// retry reports whether pr's head commit may be re-evaluated once more for
+// reason, and counts that re-evaluation.
+func (r *reconciler) retry(pr githubapi.PullRequest, reason string) bool {
+	key := fmt.Sprintf("%s %s@%s", reason, prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
+	n, _ := r.retried.Get(key)
+	if n >= maxRetries {
+		return false
+	}
+	r.retried.Add(key, n+1)
+	return true
+}
+
+// storedRows are a repository's open rows in the store, read at most once
+// a pass, when the first of its launch PRs is compared with them: a
+// repository without launch PRs costs no read.
+type storedRows struct {
+	inst int64
+	repo githubapi.Repository
+	read bool
+	// byPR is each pull request's latest evaluated row, whatever the
+	// letter case its repository was stored under; nil when the read
+	// failed.
+	byPR map[int]store.OpenPR
+}
+
+// storeLacks says why the store's open row of pr, a launch PR whose
+// up-to-date run is run, needs its evaluation stored again: "store row
+// missing" (a store write that failed, a store restored from a backup or
+// started empty), "store row outdated" (its head or conclusion is not the
+// run's), or "" when the row is the run's. A store that cannot be read is
+// logged and counted, and lacks nothing: it would otherwise have every
+// launch PR re-evaluated every pass.
+func (r *reconciler) storeLacks(ctx context.Context, rows *storedRows, pr githubapi.PullRequest, run *github.CheckRun) string {
+	if !rows.read {
+		rows.read = true
+		found, err := r.ev.store.OpenPRsOfRepo(ctx, rows.repo.Owner+"/"+rows.repo.Name)
+		if err != nil {
+			log := r.repoLog(rows.inst, rows.repo)
+			r.ev.storeFailed(log.WithContext(ctx), err, "reconciler: the store's open rows cannot be read; the rows it lacks are not rebuilt this pass")
+			return ""
+		}
+		rows.byPR = map[int]store.OpenPR{}
+		for _, row := range found {
+			if kept, ok := rows.byPR[row.PR]; !ok || row.EvaluatedAt.After(kept.EvaluatedAt) {
+				rows.byPR[row.PR] = row
+			}
+		}
+	}
+	if rows.byPR == nil {
+		return ""
+	}
+	row, ok := rows.byPR[pr.Number]
+	switch {
+	case !ok:
+		return "store row missing"
+	case row.Head != pr.HeadSHA || row.Conclusion != run.GetConclusion():
+		return "store row outdated"
+	}
+	return ""
+}
+
+// check repairs pr when its run on the head commit needs it, or when the
+// store's open row of pr is not that run's.
+func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, rows *storedRows, st *Stats) error {
 	run, err := r.gh.LatestCheckRun(ctx, pr, CheckName)
 	if err != nil {
 		return err
@@ -491,15 +583,19 @@ func (r *reconciler) check(ctx context.Context, pr githubapi.PullRequest, st *St
 	case githubapi.Incomplete(run):
 		reason = "incomplete"
 	case id.Outcome == githubapi.OutcomeEvaluationError:
-		key := fmt.Sprintf("%s@%s", prKey(pr.Owner, pr.Repo, pr.Number), pr.HeadSHA)
-		n, _ := r.retried.Get(key)
-		if n >= maxErrorRetries {
+		reason = "error"
+		if !r.retry(pr, reason) {
 			return nil // retried enough; its run says what failed
 		}
-		r.retried.Add(key, n+1)
-		reason = "error"
 	case waiverEnded(id, r.ev.now()): // the evaluation's clock, which judges waivers
 		reason = "waiver expired"
+	case id.Outcome == githubapi.OutcomeEvaluated && r.ev.store != nil:
+		// The evaluation writes nothing to GitHub, the run being as it
+		// would write it, and stores the row and the details page.
+		reason = r.storeLacks(ctx, rows, pr, run)
+		if reason == "" || !r.retry(pr, reason) {
+			return nil
+		}
 	default:
 		return nil
 	}

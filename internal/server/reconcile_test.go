@@ -188,7 +188,7 @@ func TestReconcilerRecoversFailedDeliveries(t *testing.T) {
 }
 
 // TestReconcilerRetriesAnErrorRun: a run that reports an evaluation error
-// is evaluated again by the next passes, up to maxErrorRetries per commit;
+// is evaluated again by the next passes, up to maxRetries per commit;
 // an error that persists is not retried forever.
 func TestReconcilerRetriesAnErrorRun(t *testing.T) {
 	h := newHarness(t)
@@ -200,8 +200,8 @@ func TestReconcilerRetriesAnErrorRun(t *testing.T) {
 	if id, err := githubapi.ParseRunID(h.run(head).GetExternalID()); err != nil || id.Outcome != githubapi.OutcomeEvaluationError {
 		t.Fatalf("run %+v, %v; the test needs an evaluation error", id, err)
 	}
-	wants := make([]int, maxErrorRetries+2)
-	for i := range maxErrorRetries {
+	wants := make([]int, maxRetries+2)
+	for i := range maxRetries {
 		wants[i] = 1
 	}
 	for pass, want := range wants {

@@ -470,8 +470,8 @@ func (s *Store) OpenPRsOfRepo(ctx context.Context, repo string) ([]OpenPR, error
 	return s.openPRs(ctx, repo, openPRsOfRepo, org, repo)
 }
 
-// openPRs runs query, one of the listings of open pull requests, for
-// what it lists the open pull requests of.
+// openPRs reads the open rows query lists with args; of names them in
+// errors.
 func (s *Store) openPRs(ctx context.Context, of, query string, args ...any) ([]OpenPR, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
