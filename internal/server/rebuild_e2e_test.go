@@ -7,7 +7,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-github/v60/github"
+
+	"github.com/launchgate/launchgate/internal/githubapi"
 	"github.com/launchgate/launchgate/internal/report"
 	"github.com/launchgate/launchgate/internal/store"
 )
@@ -163,5 +167,48 @@ func TestReconcilerBoundsStoreRepairs(t *testing.T) {
 	}
 	if msg := "not stored as an open launch PR"; !strings.Contains(h.logs.String(), msg) {
 		t.Errorf("no %q in the logs: the store took the row after all\n%s", msg, h.logs.String())
+	}
+}
+
+// TestStoreLacks: a launch PR's up-to-date run is compared with its
+// repository's latest open row of it, whatever the letter case the row's
+// repository was stored under.
+func TestStoreLacks(t *testing.T) {
+	ctx := context.Background()
+	head, older := strings.Repeat("b", 40), strings.Repeat("a", 40)
+	row := func(repo string, pr int, head, conclusion string, minutes int) store.OpenPR {
+		return store.OpenPR{Repo: repo, PR: pr, Head: head, Conclusion: conclusion, EvaluatedAt: testNow.Add(time.Duration(minutes) * time.Minute)}
+	}
+	tests := []struct {
+		name string
+		rows []store.OpenPR
+		want string
+	}{
+		{name: "the run's row", rows: []store.OpenPR{row("acme/orders", 7, head, report.ConclusionFailure, 0)}, want: ""},
+		{name: "no row", rows: []store.OpenPR{row("acme/orders", 8, head, report.ConclusionFailure, 0)}, want: "store row missing"},
+		{name: "a row of another repository only", rows: []store.OpenPR{row("acme/orders-api", 7, head, report.ConclusionFailure, 0)}, want: "store row missing"},
+		{name: "a row of an older head", rows: []store.OpenPR{row("acme/orders", 7, older, report.ConclusionFailure, 0)}, want: "store row outdated"},
+		{name: "a row of another conclusion", rows: []store.OpenPR{row("acme/orders", 7, head, report.ConclusionSuccess, 0)}, want: "store row outdated"},
+		{name: "the run's row under another spelling, written last", want: "", rows: []store.OpenPR{
+			row("acme/orders", 7, older, report.ConclusionFailure, 0), row("Acme/Orders", 7, head, report.ConclusionFailure, 1)}},
+		{name: "an older head's row under another spelling, written last", want: "store row outdated", rows: []store.OpenPR{
+			row("acme/orders", 7, head, report.ConclusionFailure, 0), row("Acme/Orders", 7, older, report.ConclusionFailure, 1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			for _, r := range tt.rows {
+				if err := st.UpsertOpenPR(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &reconciler{ev: &evaluator{store: st}}
+			pr := githubapi.PullRequest{Owner: "acme", Repo: "orders", Number: 7, HeadSHA: head}
+			run := &github.CheckRun{Conclusion: github.String(report.ConclusionFailure)}
+			rows := &storedRows{repo: githubapi.Repository{Owner: "acme", Name: "orders"}}
+			if got := r.storeLacks(ctx, rows, pr, run); got != tt.want {
+				t.Errorf("storeLacks = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
